@@ -1,0 +1,69 @@
+"""The Uptake web application: create_app() builds it from a config class."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.extensions import csrf, db, login_manager, migrate
+from config import Config, load_or_create_secret_key
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    app = Flask(__name__, instance_path=str(config_class.INSTANCE_PATH))
+    app.config.from_object(config_class)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(config_class.INSTANCE_PATH)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        config_class.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+
+    from app import database  # noqa: F401  (registers the SQLite pragmas)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    _init_login(app)
+
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from app.trainee import bp as trainee_bp
+    from app.trainer import bp as trainer_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(trainee_bp, url_prefix="/me")
+    app.register_blueprint(trainer_bp, url_prefix="/trainer")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    from app.cli import register_cli
+    from app.errors import register_error_handlers
+    from app.security import register_security
+
+    register_error_handlers(app)
+    register_security(app)
+    register_cli(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from app.services.auth import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    # Flask-Login's own "remember me" cookie is not used; sessions end with the browser or the timeouts.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, request, url_for
+
+        from app.errors import error_response, wants_json
+
+        if wants_json():
+            return error_response(401)
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))

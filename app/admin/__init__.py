@@ -1,0 +1,8 @@
+from flask import Blueprint
+
+from app.authz import restrict_blueprint
+
+bp = Blueprint("admin", __name__)
+restrict_blueprint(bp, "admin")
+
+from app.admin import routes  # noqa: E402,F401

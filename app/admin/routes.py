@@ -1,0 +1,189 @@
+"""Admin pages: users, business units, job roles and skills. Thin views over app.services."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.admin import bp
+from app.admin.forms import NamedRecordForm, SkillForm, ToggleForm, UserForm
+from app.extensions import db
+from app.models import ROLES, BusinessUnit, JobRole, User
+from app.services import catalogue, people
+from app.services.errors import ServiceError
+
+KIND_LABELS = {"units": ("Business units", "business unit"), "job-roles": ("Job roles", "job role")}
+
+
+def _form_error(form, error: ServiceError) -> None:
+    """Show a service refusal next to the field it concerns (or at the top of the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.get("/")
+def home():
+    org_id = current_user.organisation_id
+    counts = dict(db.session.execute(
+        select(User.role, func.count(User.id)).where(User.organisation_id == org_id).group_by(User.role)
+    ).all())
+    return render_template("admin/home.html", counts=counts,
+                           units=catalogue.list_org_records(BusinessUnit, org_id),
+                           job_roles=catalogue.list_org_records(JobRole, org_id),
+                           skills=catalogue.list_skills())
+
+
+# --- users -----------------------------------------------------------------------------------
+@bp.get("/users")
+def users():
+    org_id = current_user.organisation_id
+    role = request.args.get("role") if request.args.get("role") in ROLES else None
+    unit_id = request.args.get("unit", type=int)
+    query = (request.args.get("q") or "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int), 1)
+    found, total = people.list_users(org_id, role=role, unit_id=unit_id, query=query, page=page)
+    return render_template("admin/users.html", users=found, total=total, page=page, per_page=50,
+                           role=role, unit_id=unit_id, query=query, toggle=ToggleForm(),
+                           units=catalogue.list_org_records(BusinessUnit, org_id))
+
+
+def _user_form(user: User | None):
+    org_id = current_user.organisation_id
+    form = UserForm(obj=user) if request.method == "GET" and user else UserForm()
+    form.set_choices(catalogue.list_org_records(BusinessUnit, org_id), catalogue.list_org_records(JobRole, org_id))
+    if request.method == "GET" and user:
+        form.trainer_unit_ids.data = [u.id for u in user.trained_units]
+        form.password.data = ""
+    if form.validate_on_submit():
+        data = people.UserInput(
+            email=form.email.data, name=form.name.data, role=form.role.data,
+            business_unit_id=form.business_unit_id.data, job_role_id=form.job_role_id.data,
+            trainer_unit_ids=form.trainer_unit_ids.data or [], password=form.password.data or None)
+        try:
+            saved = people.create_user(org_id, data) if user is None else people.update_user(current_user, user, data)
+        except ServiceError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            flash(f"Saved {saved.name}.", "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if form.errors or request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    return _user_form(None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    return _user_form(people.get_org_user(current_user.organisation_id, user_id))
+
+
+@bp.post("/users/<int:user_id>/active/<any(on, off):state>")
+def user_active(user_id: int, state: str):
+    user = people.get_org_user(current_user.organisation_id, user_id)
+    if ToggleForm().validate_on_submit():
+        try:
+            people.set_user_active(current_user, user, state == "on")
+            flash(f"{user.name} is now {'active' if state == 'on' else 'deactivated'}.", "success")
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("admin.users"))
+
+
+# --- business units and job roles (one shape) --------------------------------------------------
+def _kind_model(kind: str):
+    model = catalogue.ORG_MODELS.get(kind)
+    if model is None:
+        abort(404)
+    return model
+
+
+@bp.get("/<any('units', 'job-roles'):kind>")
+def records(kind: str):
+    items = catalogue.list_org_records(_kind_model(kind), current_user.organisation_id)
+    return render_template("admin/records.html", kind=kind, labels=KIND_LABELS[kind], items=items,
+                           toggle=ToggleForm())
+
+
+def _record_form(kind: str, record):
+    model = _kind_model(kind)
+    form = NamedRecordForm(obj=record)
+    if form.validate_on_submit():
+        try:
+            catalogue.save_org_record(model, current_user.organisation_id, form.name.data,
+                                      form.description.data, record=record)
+        except ServiceError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            flash(f"Saved {form.name.data.strip()}.", "success")
+            return redirect(url_for("admin.records", kind=kind))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/record_form.html", form=form, kind=kind, labels=KIND_LABELS[kind],
+                           record=record), status
+
+
+@bp.route("/<any('units', 'job-roles'):kind>/new", methods=["GET", "POST"])
+def record_new(kind: str):
+    return _record_form(kind, None)
+
+
+@bp.route("/<any('units', 'job-roles'):kind>/<int:record_id>/edit", methods=["GET", "POST"])
+def record_edit(kind: str, record_id: int):
+    record = catalogue.get_org_record(_kind_model(kind), current_user.organisation_id, record_id)
+    return _record_form(kind, record)
+
+
+@bp.post("/<any('units', 'job-roles'):kind>/<int:record_id>/active/<any(on, off):state>")
+def record_active(kind: str, record_id: int, state: str):
+    record = catalogue.get_org_record(_kind_model(kind), current_user.organisation_id, record_id)
+    if ToggleForm().validate_on_submit():
+        catalogue.set_active(record, state == "on")
+        flash(f"{record.name} is now {'active' if state == 'on' else 'inactive'}.", "success")
+    return redirect(url_for("admin.records", kind=kind))
+
+
+# --- skills ------------------------------------------------------------------------------------
+@bp.get("/skills")
+def skills():
+    return render_template("admin/skills.html", items=catalogue.list_skills(), toggle=ToggleForm())
+
+
+def _skill_form(skill):
+    form = SkillForm(obj=skill)
+    if form.validate_on_submit():
+        try:
+            catalogue.save_skill(form.slug.data or "", form.name.data, form.description.data, skill=skill)
+        except ServiceError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            flash(f"Saved {form.name.data.strip()}.", "success")
+            return redirect(url_for("admin.skills"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/skill_form.html", form=form, skill=skill), status
+
+
+@bp.route("/skills/new", methods=["GET", "POST"])
+def skill_new():
+    return _skill_form(None)
+
+
+@bp.route("/skills/<int:skill_id>/edit", methods=["GET", "POST"])
+def skill_edit(skill_id: int):
+    return _skill_form(catalogue.get_skill(skill_id))
+
+
+@bp.post("/skills/<int:skill_id>/active/<any(on, off):state>")
+def skill_active(skill_id: int, state: str):
+    skill = catalogue.get_skill(skill_id)
+    if ToggleForm().validate_on_submit():
+        catalogue.set_active(skill, state == "on")
+        flash(f"{skill.name} is now {'active' if state == 'on' else 'inactive'}.", "success")
+    return redirect(url_for("admin.skills"))

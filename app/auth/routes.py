@@ -1,0 +1,51 @@
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import SignInForm, SignOutForm
+from app.authz import home_url_for
+from app.extensions import db
+from app.services.auth import authenticate, end_all_sessions
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after sign-in (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash("The email or password is not right, or the account is not active.", "error")
+            return render_template("auth/sign_in.html", form=form), 401
+        next_url = _safe_next(request.args.get("next"))
+        session.clear()  # no state from before sign-in survives it
+        login_user(user)
+        session.permanent = True
+        return redirect(next_url or home_url_for(user))
+    status = 400 if form.errors else 200
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    form = SignOutForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        end_all_sessions(current_user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,58 @@
+"""Central error handlers: HTML for browsers, JSON for API clients; roll back on 500."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+from app.services.errors import NotFound
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in to continue.",
+    403: "Your account does not have access to this page.",
+    404: "We could not find that page or record.",
+    405: "That action is not allowed here.",
+    413: "The upload is too large.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing you saved before was lost.",
+    503: "The service is temporarily unavailable. Please try again shortly.",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message: str | None = None):
+    message = message or MESSAGES.get(status, "Error")
+    if wants_json():
+        return jsonify({"error": {"status": status, "message": message}}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(400, "Your form expired or was sent from another page. "
+                                   "Reload the page and try again; nothing you saved was lost.")
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        return error_response(404)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code and error.code >= 500:
+            db.session.rollback()
+        return error_response(error.code or 500, MESSAGES.get(error.code or 500, error.description))
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error")
+        return error_response(500)

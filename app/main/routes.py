@@ -1,0 +1,24 @@
+from flask import jsonify, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.authz import home_url_for
+from app.extensions import db
+from app.main import bp
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any driver error means the database is not usable
+        db.session.rollback()
+        return jsonify({"status": "degraded", "database": "unreachable"}), 503
+    return jsonify({"status": "ok", "database": "ok"})

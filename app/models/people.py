@@ -1,0 +1,113 @@
+"""Organisations, business units, job roles, skills and the people in them."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+ROLES = ("trainee", "trainer", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    units: Mapped[list[BusinessUnit]] = relationship(back_populates="organisation")
+
+
+class BusinessUnit(db.Model):
+    __tablename__ = "business_unit"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="units")
+    members: Mapped[list[User]] = relationship(back_populates="business_unit", foreign_keys="User.business_unit_id")
+
+
+class JobRole(db.Model):
+    __tablename__ = "job_role"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Skill(db.Model):
+    """One CRM capability. The slug is the stable key content files refer to."""
+
+    __tablename__ = "skill"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+trainer_units = Table(
+    "trainer_unit",
+    db.Model.metadata,
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("business_unit_id", Integer, ForeignKey("business_unit.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'admin')", name="role_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="trainee")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped at sign-out and password change: every cookie issued before stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_unit.id"), index=True)
+    job_role_id: Mapped[int | None] = mapped_column(ForeignKey("job_role.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation] = relationship()
+    business_unit: Mapped[BusinessUnit | None] = relationship(back_populates="members", foreign_keys=[business_unit_id])
+    job_role: Mapped[JobRole | None] = relationship()
+    trained_units: Mapped[list[BusinessUnit]] = relationship(secondary=trainer_units, order_by="BusinessUnit.name")
+
+    # Flask-Login protocol --------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

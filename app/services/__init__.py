@@ -1,0 +1,1 @@
+"""Use cases: the only bridge between HTTP/DB and the engines."""

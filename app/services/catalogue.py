@@ -1,0 +1,89 @@
+"""Admin use cases for the organisation's catalogue: business units, job roles and skills.
+
+Units and job roles share one shape (a named record within an organisation); skills are global
+and keyed by a stable slug that content files refer to.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import BusinessUnit, JobRole, Skill
+from app.services.errors import Conflict, NotFound, ValidationFailed
+
+ORG_MODELS = {"units": BusinessUnit, "job-roles": JobRole}
+SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed("Enter a name.", field="name")
+    if len(name) > 120:
+        raise ValidationFailed("Use at most 120 characters.", field="name")
+    return name
+
+
+def list_org_records(model, organisation_id: int) -> list:
+    return list(db.session.scalars(
+        select(model).where(model.organisation_id == organisation_id).order_by(model.name)
+    ))
+
+
+def get_org_record(model, organisation_id: int, record_id: int):
+    record = db.session.get(model, record_id)
+    if record is None or record.organisation_id != organisation_id:
+        raise NotFound("No such record.")
+    return record
+
+
+def save_org_record(model, organisation_id: int, name: str, description: str = "", record=None):
+    """Create (record=None) or rename a unit or job role; names are unique per organisation."""
+    name = _clean_name(name)
+    clash = db.session.scalar(select(model).where(
+        model.organisation_id == organisation_id, func.lower(model.name) == name.lower()
+    ))
+    if clash is not None and clash is not record:
+        raise Conflict(f"“{name}” already exists.", field="name")
+    if record is None:
+        record = model(organisation_id=organisation_id, active=True)
+        db.session.add(record)
+    record.name, record.description = name, (description or "").strip()
+    db.session.commit()
+    return record
+
+
+def set_active(record, active: bool):
+    record.active = active
+    db.session.commit()
+    return record
+
+
+def list_skills() -> list[Skill]:
+    return list(db.session.scalars(select(Skill).order_by(Skill.name)))
+
+
+def get_skill(skill_id: int) -> Skill:
+    skill = db.session.get(Skill, skill_id)
+    if skill is None:
+        raise NotFound("No such skill.")
+    return skill
+
+
+def save_skill(slug: str, name: str, description: str = "", skill: Skill | None = None) -> Skill:
+    """Create a skill or edit one. The slug is fixed once created: content refers to it."""
+    name = _clean_name(name)
+    if skill is None:
+        slug = slug.strip().lower()
+        if not SLUG_RE.match(slug) or len(slug) > 64:
+            raise ValidationFailed("Use lower-case letters, digits and single hyphens, e.g. lead-management.",
+                                   field="slug")
+        if db.session.scalar(select(Skill).where(Skill.slug == slug)) is not None:
+            raise Conflict(f"A skill with slug “{slug}” already exists.", field="slug")
+        skill = Skill(slug=slug, active=True)
+        db.session.add(skill)
+    skill.name, skill.description = name, (description or "").strip()
+    db.session.commit()
+    return skill

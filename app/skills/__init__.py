@@ -1,0 +1,1 @@
+"""The skill model and its taxonomy. Imports numpy/scikit-learn, never Flask or SQLAlchemy."""

@@ -1,0 +1,9 @@
+from flask import Blueprint
+
+from app.authz import restrict_blueprint
+
+bp = Blueprint("trainer", __name__)
+# Admins see every unit of their organisation through the same views.
+restrict_blueprint(bp, "trainer", "admin")
+
+from app.trainer import routes  # noqa: E402,F401

@@ -1,0 +1,98 @@
+"""Configuration classes. Values come from the environment with safe defaults.
+
+Secrets and the SQLite file live in the instance folder, which is never committed.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_INSTANCE = BASE_DIR / "instance"
+
+# ASVS 5.0 appendix C: scrypt with N >= 2^17, r = 8, p = 1.
+STRONG_PASSWORD_HASH = "scrypt:131072:8:1"
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("UPTAKE_INSTANCE_PATH", DEFAULT_INSTANCE)).resolve()
+
+
+def load_or_create_secret_key(folder: Path) -> str:
+    """Read the secret key from the instance folder, generating it once if missing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must not write two different keys.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` / `postgresql://` spellings and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    UPTAKE_ENV = os.environ.get("UPTAKE_ENV", "development")
+    INSTANCE_PATH = instance_path()
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from the instance folder in the factory
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'uptake.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    PASSWORD_HASH_METHOD = STRONG_PASSWORD_HASH
+
+    # Cookies: HttpOnly + Lax always; Secure when served over HTTPS (UPTAKE_SECURE_COOKIES=1).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("UPTAKE_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Absolute session lifetime; a timed test may run 90 minutes, so this is well beyond it.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+
+    # The CSRF token lives as long as the session: a 90-minute test must still submit.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+
+class TestingConfig(Config):
+    UPTAKE_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    # Tests default to a throwaway SQLite file; CI sets DATABASE_URL to run on PostgreSQL too.
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL", "sqlite://"))
+    # A cheap hash keeps hundreds of sign-ins in the suite fast; production strength is
+    # asserted separately against Config.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+
+
+class ProductionConfig(Config):
+    UPTAKE_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {"development": Config, "testing": TestingConfig, "production": ProductionConfig}
+
+
+def config_from_env() -> type[Config]:
+    return CONFIGS.get(os.environ.get("UPTAKE_ENV", "development"), Config)

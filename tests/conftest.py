@@ -1,0 +1,152 @@
+"""Shared fixtures: app, client, runner, db, demo organisation and login_as(role).
+
+The schema is created once per test session by running the real migrations (so every test run
+also proves `flask db upgrade` works on this database); each test then starts from empty tables.
+Set DATABASE_URL to run the suite against PostgreSQL.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db as _db
+from config import TestingConfig
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return TestingConfig.SQLALCHEMY_DATABASE_URI
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'uptake-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def config_class(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+
+    class _Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        INSTANCE_PATH = Path(instance)
+
+    return _Config
+
+
+def reset_schema(app) -> None:
+    """Drop everything (including alembic's version table) and migrate from scratch."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _migrated(config_class):
+    reset_schema(create_app(config_class))
+    return True
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as on a real server: it gets its own app context,
+    `g` and database session instead of reusing the test's (which would leak `g.csrf_token`
+    and share one identity map between the test and the app)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _empty_tables() -> None:
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(config_class, _migrated):
+    app = create_app(config_class)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _empty_tables()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo organisation (fast: the test config uses a cheap password hash)."""
+    from app.services.demo import load_demo
+
+    load_demo()
+    return app
+
+
+def user_by_email(email: str):
+    from app.services.auth import find_user_by_email
+
+    return find_user_by_email(email)
+
+
+def csrf_from(response) -> str:
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str = "uptake-demo", follow_redirects: bool = False):
+    token = csrf_from(client.get("/auth/sign-in"))
+    return client.post("/auth/sign-in", data={"email": email, "password": password, "csrf_token": token},
+                       follow_redirects=follow_redirects)
+
+
+def post_form(client, page_url: str, action_url: str, data: dict, **kwargs):
+    """Load a page (for its CSRF token) and post a form to action_url, as a browser would."""
+    token = csrf_from(client.get(page_url))
+    return client.post(action_url, data={**data, "csrf_token": token}, **kwargs)
+
+
+DEMO_EMAILS = {
+    "admin": "admin@demo.uptake",
+    "trainer": "trainer@demo.uptake",
+    "trainer2": "trainer2@demo.uptake",
+    "trainee": "trainee@demo.uptake",
+}
+
+
+@pytest.fixture
+def login_as(demo, client):
+    """login_as('trainer') signs the test client in with that demo account and returns the user."""
+    def _login(who: str):
+        response = sign_in(client, DEMO_EMAILS[who])
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user_by_email(DEMO_EMAILS[who])
+    return _login

@@ -1,0 +1,91 @@
+"""Role × page × owner: every page checks access on the server.
+
+Wrong role → 403; a record outside the viewer's reach → 404; not signed in → sign-in page.
+"""
+import pytest
+from sqlalchemy import select
+
+from app.models import BusinessUnit, Organisation, User
+from tests.conftest import DEMO_EMAILS, sign_in, user_by_email
+
+
+def _refs(db):
+    trainee = user_by_email("trainee@demo.uptake")
+    other_unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Customer Service"))
+    return {
+        "own_unit": trainee.business_unit_id,
+        "other_unit": other_unit.id,
+        "own_trainee": trainee.id,
+        "colleague": next(m.id for m in trainee.business_unit.members if m.id != trainee.id),
+        "other_unit_trainee": other_unit.members[0].id,
+        "missing": 987654,
+    }
+
+
+PAGES = [
+    # url template, expected status for anon / trainee / trainer / admin
+    ("/me/", (302, 200, 403, 403)),
+    ("/trainer/", (302, 403, 200, 200)),
+    ("/trainer/units/{own_unit}", (302, 403, 200, 200)),
+    ("/trainer/units/{other_unit}", (302, 403, 404, 200)),
+    ("/trainer/units/{missing}", (302, 403, 404, 404)),
+    ("/trainer/people/{own_trainee}", (302, 403, 200, 200)),
+    ("/trainer/people/{colleague}", (302, 403, 200, 200)),
+    ("/trainer/people/{other_unit_trainee}", (302, 403, 404, 200)),
+    ("/trainer/people/{missing}", (302, 403, 404, 404)),
+    ("/admin/", (302, 403, 403, 200)),
+    ("/admin/users", (302, 403, 403, 200)),
+    ("/admin/users/new", (302, 403, 403, 200)),
+    ("/admin/users/{own_trainee}/edit", (302, 403, 403, 200)),
+    ("/admin/users/{missing}/edit", (302, 403, 403, 404)),
+    ("/admin/units", (302, 403, 403, 200)),
+    ("/admin/units/new", (302, 403, 403, 200)),
+    ("/admin/units/{own_unit}/edit", (302, 403, 403, 200)),
+    ("/admin/job-roles", (302, 403, 403, 200)),
+    ("/admin/skills", (302, 403, 403, 200)),
+    ("/admin/skills/new", (302, 403, 403, 200)),
+]
+VIEWERS = ("anon", "trainee", "trainer", "admin")
+CASES = [(url, viewer, statuses[i]) for url, statuses in PAGES for i, viewer in enumerate(VIEWERS)]
+
+
+@pytest.mark.parametrize("url, viewer, expected", CASES, ids=[f"{v}:{u}" for u, v, _ in CASES])
+def test_page_access(client, demo, db, url, viewer, expected):
+    refs = _refs(db)
+    if viewer != "anon":
+        sign_in(client, DEMO_EMAILS[viewer])
+    response = client.get(url.format(**refs))
+    assert response.status_code == expected
+    if expected == 302:
+        assert "/auth/sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("viewer", ["trainee", "trainer"])
+def test_state_changing_admin_actions_are_refused_for_other_roles(client, demo, db, viewer):
+    from tests.conftest import csrf_from
+
+    sign_in(client, DEMO_EMAILS[viewer])
+    target = user_by_email("trainee@demo.uptake") if viewer == "trainer" else user_by_email("admin@demo.uptake")
+    token = csrf_from(client.get("/me/" if viewer == "trainee" else "/trainer/"))
+    response = client.post(f"/admin/users/{target.id}/active/off", data={"csrf_token": token})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert user_by_email(target.email).active
+
+
+def test_admin_of_another_organisation_cannot_reach_demo_records(client, demo, db):
+    from app.services.passwords import hash_password
+
+    other = Organisation(name="Other Org")
+    db.session.add(other)
+    db.session.flush()
+    db.session.add(User(organisation_id=other.id, email="admin@other.example", name="Other Admin", role="admin",
+                        password_hash=hash_password("other-admin-password"), active=True, session_version=1))
+    db.session.commit()
+    refs = _refs(db)
+    sign_in(client, "admin@other.example", "other-admin-password")
+    for url in ("/admin/users/{own_trainee}/edit", "/trainer/people/{own_trainee}", "/trainer/units/{own_unit}",
+                "/admin/units/{own_unit}/edit"):
+        assert client.get(url.format(**refs)).status_code == 404, url
+    listing = client.get("/admin/users").get_data(as_text=True)
+    assert "trainee@demo.uptake" not in listing
