@@ -150,3 +150,8 @@ def login_as(demo, client):
         assert response.status_code == 302, response.get_data(as_text=True)
         return user_by_email(DEMO_EMAILS[who])
     return _login
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL")
+    return f"uptake database: {'PostgreSQL via DATABASE_URL' if url else 'SQLite (temporary file)'}"
