@@ -1,0 +1,50 @@
+"""Importers for the formats trainers already have: Moodle GIFT and Moodle XML.
+
+Each importer turns a file into the same raw item mappings as the YAML bank, then validates them
+with the bank's own `parse_item`. Anything that cannot be imported is reported, never dropped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from quizzes.loader import parse_item
+from quizzes.model import Item, Problem
+
+MAX_IMPORT_BYTES = 1024 * 1024
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class ImportResult:
+    items: list[Item] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def slug(text: str, fallback: str) -> str:
+    value = _SLUG.sub("-", text.lower()).strip("-")[:48]
+    return value if len(value) >= 2 else fallback
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def validate_raw(raws: list[dict[str, Any]], file: str, skills: frozenset[str], roles: frozenset[str] | None,
+                 result: ImportResult) -> ImportResult:
+    for index, raw in enumerate(raws):
+        item, problems = parse_item(raw, file, index, skills, roles, require_explanation=False)
+        result.problems.extend(problems)
+        if item:
+            result.items.append(item)
+    return result

@@ -1,0 +1,99 @@
+"""Moodle XML import: multichoice (single and multiple), truefalse, shortanswer, numerical,
+matching and ordering. Other question types are reported as unsupported.
+
+Skills come from question tags (`skill:lead-management` or a bare skill slug) or the upload's
+default skills. Documents with a DOCTYPE or entity declarations are refused outright: Moodle
+never writes them, and they are how XML entity-expansion attacks work.
+"""
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET  # noqa: S405 - DTDs are refused before parsing
+from typing import Any
+
+from quizzes.importers import ImportResult, MAX_IMPORT_BYTES, slug, unique_id, validate_raw
+from quizzes.model import Problem
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _text(node: ET.Element | None, path: str = "text") -> str:
+    if node is None:
+        return ""
+    found = node.find(path) if path else node
+    raw = (found.text or "") if found is not None else ""
+    return " ".join(html.unescape(_TAGS.sub(" ", raw)).split())
+
+
+def _fraction(answer: ET.Element) -> float:
+    try:
+        return float(answer.get("fraction", "0"))
+    except ValueError:
+        return 0.0
+
+
+def _fields(qtype: str, question: ET.Element) -> tuple[str | None, dict[str, Any]]:
+    answers = question.findall("answer")
+    if qtype == "multichoice":
+        single = (question.findtext("single") or "true").strip().lower() in ("true", "1")
+        options = [{"id": chr(97 + i), "text": _text(a), "correct": _fraction(a) > 0} for i, a in enumerate(answers)]
+        return ("single_choice" if single else "multiple_response"), {"options": options}
+    if qtype == "truefalse":
+        right = next((_text(a).lower() for a in answers if _fraction(a) >= 100), "true")
+        return "true_false", {"answer": right == "true"}
+    if qtype == "shortanswer":
+        return "short_text", {"accept": [_text(a) for a in answers if _fraction(a) >= 100]}
+    if qtype == "numerical":
+        best = next((a for a in answers if _fraction(a) >= 100), answers[0] if answers else None)
+        if best is None:
+            return "numeric", {}
+        return "numeric", {"answer": _text(best), "tolerance": float(best.findtext("tolerance") or 0)}
+    if qtype == "matching":
+        pairs = [{"prompt": _text(s), "match": _text(s.find("answer"), "text")}
+                 for s in question.findall("subquestion")]
+        return "matching", {"pairs": [p for p in pairs if p["prompt"]],
+                            "distractors": [p["match"] for p in pairs if not p["prompt"] and p["match"]]}
+    if qtype == "ordering":
+        ordered = sorted(answers, key=_fraction)
+        return "ordering", {"sequence": [_text(a) for a in ordered]}
+    return None, {}
+
+
+def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], roles: frozenset[str] | None = None,
+                      default_skills: tuple[str, ...] = ()) -> ImportResult:
+    result = ImportResult()
+    raw_bytes = data.encode() if isinstance(data, str) else data
+    if len(raw_bytes) > MAX_IMPORT_BYTES:
+        result.problems.append(Problem(file, None, None, "file is larger than 1 MiB"))
+        return result
+    if re.search(rb"<!DOCTYPE|<!ENTITY", raw_bytes, re.IGNORECASE):
+        result.problems.append(Problem(file, None, None, "DOCTYPE and ENTITY declarations are not allowed"))
+        return result
+    try:
+        root = ET.fromstring(raw_bytes)  # noqa: S314 - no DTD can be present (checked above)
+    except ET.ParseError as exc:
+        result.problems.append(Problem(file, None, None, f"is not well-formed XML ({exc})"))
+        return result
+    if root.tag != "quiz":
+        result.problems.append(Problem(file, None, None, "is not a Moodle XML export (root element must be <quiz>)"))
+        return result
+    raws, taken = [], set()
+    for index, question in enumerate(root.findall("question"), start=1):
+        qtype = question.get("type", "")
+        if qtype == "category":
+            continue
+        name = _text(question.find("name")) or f"question {index}"
+        type_name, fields = _fields(qtype, question)
+        if type_name is None:
+            result.problems.append(Problem(file, name, "type", f"Moodle question type {qtype!r} is not supported"))
+            continue
+        tags = [_text(t) for t in question.findall("tags/tag")]
+        tagged = [t.split(":", 1)[1].strip() if t.startswith("skill:") else t for t in tags]
+        item_skills = [t for t in tagged if t in skills] or list(default_skills)
+        raws.append({"id": unique_id(slug(name, f"moodle-{index}"), taken), "type": type_name,
+                     "stem": _text(question.find("questiontext")), "skills": item_skills, "roles": ["all"],
+                     "explanation": _text(question.find("generalfeedback")), **fields})
+    if not raws and not result.problems:
+        result.problems.append(Problem(file, None, None, "contains no questions"))
+    return validate_raw(raws, file, skills, roles, result)

@@ -1,0 +1,83 @@
+"""Numeric (with tolerance) and short text (normalised exact or pattern)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from quizzes.errors import InvalidAnswer
+from quizzes.item_types import ItemType, Report, number, text_field
+from quizzes.model import Item
+from quizzes.text import normalise_text
+
+MAX_ANSWER = 500
+
+
+class Numeric(ItemType):
+    name, label = "numeric", "Numeric"
+
+    def parse(self, raw: dict, report: Report) -> dict:
+        try:
+            answer = number(raw.get("answer"))
+        except InvalidAnswer:
+            report("answer", "must be a number")
+            answer = 0.0
+        tolerance = raw.get("tolerance", 0)
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
+            report("tolerance", "must be a number of 0 or more")
+            tolerance = 0
+        unit = raw.get("unit", "")
+        return {"answer": answer, "tolerance": float(tolerance), "unit": str(unit or "")}
+
+    def public(self, item: Item, order: list[str] | None) -> dict:
+        return {"unit": item.data["unit"]}
+
+    def check_answer(self, item: Item, answer: Any) -> float:
+        return number(answer)
+
+    def score(self, item: Item, answer: float) -> float:
+        return float(abs(answer - item.data["answer"]) <= item.data["tolerance"] + 1e-9)
+
+    def correct_answer(self, item: Item) -> str:
+        value = item.data["answer"]
+        text = f"{value:g}" if abs(value) < 1e15 else str(value)
+        if item.data["tolerance"]:
+            text += f" (± {item.data['tolerance']:g})"
+        return f"{text} {item.data['unit']}".strip()
+
+
+class ShortText(ItemType):
+    name, label = "short_text", "Short text"
+
+    def parse(self, raw: dict, report: Report) -> dict:
+        accept = raw.get("accept") or []
+        patterns = raw.get("patterns") or []
+        if not isinstance(accept, list) or not isinstance(patterns, list):
+            report("accept", "accept and patterns must be lists")
+            return {"accept": [], "patterns": []}
+        if not accept and not patterns:
+            report("accept", "needs at least one accepted answer or pattern")
+        compiled = []
+        for index, pattern in enumerate(patterns):
+            try:
+                re.compile(str(pattern), re.IGNORECASE)
+                compiled.append(str(pattern))
+            except re.error as exc:
+                report(f"patterns[{index}]", f"is not a valid regular expression ({exc})")
+        return {"accept": [str(a) for a in accept], "patterns": compiled}
+
+    def check_answer(self, item: Item, answer: Any) -> str:
+        if not isinstance(answer, str):
+            raise InvalidAnswer("Type your answer as text.")
+        if len(answer) > MAX_ANSWER:
+            raise InvalidAnswer(f"Keep the answer under {MAX_ANSWER} characters.")
+        return answer
+
+    def score(self, item: Item, answer: str) -> float:
+        given = normalise_text(answer)
+        if any(given == normalise_text(a) for a in item.data["accept"]):
+            return 1.0
+        spaced = " ".join(answer.split())  # patterns see the text with its punctuation
+        return float(any(re.fullmatch(p, form, re.IGNORECASE) for p in item.data["patterns"] for form in (given, spaced)))
+
+    def correct_answer(self, item: Item) -> str:
+        return " / ".join(item.data["accept"]) or "an answer matching the expected pattern"
