@@ -27,6 +27,7 @@ migrate: install
 
 demo: migrate
 	$(FLASK) demo load
+	$(FLASK) content load
 
 run: demo
 	@echo ""

@@ -72,6 +72,8 @@ class Config:
     # The CSRF token lives as long as the session: a 90-minute test must still submit.
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Answers arriving this long after a timed attempt's deadline are still accepted (network lag).
+    QUIZ_GRACE_SECONDS = int(os.environ.get("UPTAKE_QUIZ_GRACE_SECONDS", "30"))
 
 
 class TestingConfig(Config):

@@ -25,6 +25,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     _init_login(app)
 
     from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.main import bp as main_bp
     from app.trainee import bp as trainee_bp
@@ -35,6 +36,13 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app.register_blueprint(trainee_bp, url_prefix="/me")
     app.register_blueprint(trainer_bp, url_prefix="/trainer")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+    @app.context_processor
+    def _template_helpers():
+        import time
+
+        return {"server_time_ms": lambda: time.time_ns() // 1_000_000}
 
     from app.cli import register_cli
     from app.errors import register_error_handlers

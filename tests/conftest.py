@@ -155,3 +155,13 @@ def login_as(demo, client):
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL")
     return f"uptake database: {'PostgreSQL via DATABASE_URL' if url else 'SQLite (temporary file)'}"
+
+
+@pytest.fixture
+def content_loaded(demo):
+    """Demo organisation plus the item bank and quiz forms."""
+    from app.services.content import load_content
+
+    summary = load_content()
+    assert not summary.problems
+    return demo

@@ -1,18 +1,15 @@
 """Organisations, business units, job roles, skills and the people in them."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
 
 ROLES = ("trainee", "trainer", "admin")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Organisation(db.Model):
@@ -20,7 +17,7 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[BusinessUnit]] = relationship(back_populates="organisation")
 
@@ -85,8 +82,8 @@ class User(db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_unit.id"), index=True)
     job_role_id: Mapped[int | None] = mapped_column(ForeignKey("job_role.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
     business_unit: Mapped[BusinessUnit | None] = relationship(back_populates="members", foreign_keys=[business_unit_id])

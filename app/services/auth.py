@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import User
-from app.models.people import utcnow
+from app.models.types import utcnow
 from app.services.passwords import hash_password, needs_rehash, verify_password
 
 _DUMMY_HASH: dict[str, str] = {}

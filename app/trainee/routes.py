@@ -1,11 +1,123 @@
-from flask import render_template
-from flask_login import current_user
+"""Trainee pages: home, quiz intro, the attempt itself, submission and result."""
+from __future__ import annotations
 
+import time
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import IN_PROGRESS, Attempt
+from app.services import attempts as attempt_service
 from app.services.catalogue import list_skills
+from app.services.errors import ServiceError
+from app.services.quiz_views import public_attempt, result_summary
 from app.trainee import bp
+from app.trainee.answers import answer_from_form, field_name
+
+
+class ActionForm(FlaskForm):
+    """CSRF token for the start / save / submit buttons."""
 
 
 @bp.get("/")
 def home():
-    skills = [s for s in list_skills() if s.active]
-    return render_template("trainee/home.html", me=current_user, skills=skills)
+    attempt_service.close_expired_for(current_user)
+    quizzes = attempt_service.available_quizzes(current_user)
+    mine = list(db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)
+                                  .order_by(Attempt.started_at.desc())))
+    open_by_quiz = {a.quiz_id: a for a in mine if a.status == IN_PROGRESS}
+    finished = [a for a in mine if a.status != IN_PROGRESS][:10]
+    return render_template("trainee/home.html", me=current_user, skills=[s for s in list_skills() if s.active],
+                           quizzes=quizzes, open_by_quiz=open_by_quiz, finished=finished, form=ActionForm())
+
+
+@bp.get("/quizzes/<key>")
+def quiz(key: str):
+    quiz = attempt_service.get_quiz_for(current_user, key)
+    return render_template("trainee/quiz_intro.html", quiz=quiz, definition=quiz.definition, form=ActionForm(),
+                           attempt=attempt_service.in_progress_attempt(current_user, quiz))
+
+
+@bp.post("/quizzes/<key>/start")
+def start(key: str):
+    quiz = attempt_service.get_quiz_for(current_user, key)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = attempt_service.start_attempt(current_user, quiz)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("trainee.quiz", key=key))
+    return redirect(url_for("trainee.attempt", attempt_id=attempt.id))
+
+
+def _page_positions(view_count: int, layout: str, page: int) -> list[int]:
+    if layout == "all_on_one_page":
+        return list(range(1, view_count + 1))
+    return [min(max(page, 1), view_count)]
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+def attempt(attempt_id: int):
+    attempt = attempt_service.get_attempt_for(current_user, attempt_id)
+    if attempt.status != IN_PROGRESS:
+        if request.method == "POST":
+            flash("This attempt was already closed; your saved answers were graded.", "info")
+        return redirect(url_for("trainee.result", attempt_id=attempt.id))
+    full = public_attempt(attempt)
+    page = request.args.get("page", 1, type=int)
+    positions = _page_positions(full["count"], full["layout"], page)
+    view = public_attempt(attempt, positions)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        seq = time.time_ns() // 1_000_000
+        for item in view["items"]:
+            try:
+                attempt_service.save_response(current_user, attempt.id, item["key"],
+                                              answer_from_form(item, request.form), seq)
+            except attempt_service.AttemptClosed as error:
+                flash(error.message, "info")
+                return redirect(url_for("trainee.result", attempt_id=attempt.id))
+            except ServiceError as error:
+                errors[item["key"]] = error.message
+        if not errors:
+            target = request.form.get("goto", "")
+            if target == "finish":
+                return redirect(url_for("trainee.finish", attempt_id=attempt.id))
+            next_page = int(target) if target.isdigit() else positions[0]
+            return redirect(url_for("trainee.attempt", attempt_id=attempt.id, page=next_page))
+        view = public_attempt(attempt, positions)
+    return render_template("trainee/attempt.html", attempt=attempt, view=view, full=full, positions=positions,
+                           errors=errors, form=ActionForm(), field_name=field_name,
+                           submitted=request.form if errors else None), (422 if errors else 200)
+
+
+@bp.get("/attempts/<int:attempt_id>/finish")
+def finish(attempt_id: int):
+    attempt = attempt_service.get_attempt_for(current_user, attempt_id)
+    if attempt.status != IN_PROGRESS:
+        return redirect(url_for("trainee.result", attempt_id=attempt.id))
+    return render_template("trainee/finish.html", attempt=attempt, view=public_attempt(attempt), form=ActionForm())
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+def submit(attempt_id: int):
+    attempt = attempt_service.get_attempt_for(current_user, attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if attempt.status == IN_PROGRESS:
+        attempt_service.submit_attempt(attempt.id, closed_by="trainee", user=current_user)
+    return redirect(url_for("trainee.result", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+def result(attempt_id: int):
+    attempt = attempt_service.get_attempt_for(current_user, attempt_id)
+    if attempt.status == IN_PROGRESS:
+        return redirect(url_for("trainee.attempt", attempt_id=attempt.id))
+    return render_template("trainee/result.html", attempt=attempt, result=result_summary(attempt))

@@ -1,0 +1,83 @@
+"""Admin content pages: the item bank and GIFT / Moodle XML imports (upload → preview → confirm)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+from wtforms import RadioField, SelectChoice, SubmitField
+
+from app.admin import bp
+from app.admin.forms import MultiCheckboxField, ToggleForm
+from app.extensions import db
+from app.models import Item, Quiz, Skill, item_skills
+from app.services import content
+from app.services.errors import ServiceError
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Question file", validators=[FileRequired("Choose a file to upload.")],
+                     description="GIFT (.gift or .txt) or Moodle XML (.xml), up to 1 MiB, UTF-8.")
+    format = RadioField("Format", choices=[SelectChoice(k, v) for k, v in content.IMPORT_FORMATS.items()],
+                        default="gift")
+    default_skills = MultiCheckboxField("Skills for questions that do not name their own",
+                                        description="GIFT: a line '// skills: lead-management' before a question "
+                                                    "names its skills; Moodle XML: a tag 'skill:lead-management'.")
+    submit = SubmitField("Upload and preview")
+
+
+@bp.get("/content")
+def content_home():
+    counts = dict(db.session.execute(
+        select(Skill.name, func.count(Item.id)).join(item_skills, item_skills.c.skill_id == Skill.id)
+        .join(Item, Item.id == item_skills.c.item_id).where(Item.active.is_(True)).group_by(Skill.name)).all())
+    by_source = db.session.execute(select(Item.source, func.count(Item.id)).where(Item.active.is_(True))
+                                   .group_by(Item.source).order_by(Item.source)).all()
+    quizzes = list(db.session.scalars(select(Quiz).order_by(Quiz.title)))
+    return render_template("admin/content.html", counts=counts, by_source=by_source, quizzes=quizzes)
+
+
+@bp.route("/content/imports/new", methods=["GET", "POST"])
+def import_new():
+    form = ImportForm()
+    form.default_skills.choices = [SelectChoice(s.slug, s.name) for s in db.session.scalars(
+        select(Skill).where(Skill.active.is_(True)).order_by(Skill.name))]
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            record = content.start_import(current_user, upload.filename, upload.read(), form.format.data,
+                                          form.default_skills.data or [])
+        except ServiceError as error:
+            db.session.rollback()
+            form.file.errors = list(form.file.errors) + [error.message]
+        else:
+            return redirect(url_for("admin.import_preview", import_id=record.id))
+    return render_template("admin/import_new.html", form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.get("/content/imports/<int:import_id>")
+def import_preview(import_id: int):
+    record = content.get_import(import_id)
+    result = content.parse_import(record)
+    return render_template("admin/import_preview.html", record=record, result=result, form=ToggleForm())
+
+
+@bp.post("/content/imports/<int:import_id>/<any(confirm, cancel):action>")
+def import_decide(import_id: int, action: str):
+    record = content.get_import(import_id)
+    if not ToggleForm().validate_on_submit():
+        flash("Your form expired; please try again.", "error")
+    elif action == "cancel":
+        content.cancel_import(record)
+        flash(f"Import of {record.filename} cancelled; nothing was added.", "info")
+    else:
+        try:
+            summary = content.confirm_import(record)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"Imported {record.filename}: {summary.created} new and {summary.updated} updated questions"
+                  + (f"; {len(summary.problems)} left out (see the list)." if summary.problems else "."), "success")
+    return redirect(url_for("admin.import_preview", import_id=record.id))

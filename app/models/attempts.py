@@ -1,0 +1,86 @@
+"""Attempts, responses and evidence: what trainees did and what the skill model learns from."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.content import Item, Quiz
+from app.models.people import User
+from app.models.types import UTCDateTime, utcnow
+
+IN_PROGRESS, SUBMITTED = "in_progress", "submitted"
+
+
+class Attempt(db.Model):
+    """One sitting of a quiz by one trainee. At most one attempt per (user, quiz) is in progress,
+    so a second tab or a reload resumes it instead of starting another."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (
+        Index("uq_attempt_one_in_progress", "user_id", "quiz_id", unique=True,
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=IN_PROGRESS)
+    item_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    option_orders: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(16))  # trainee | deadline
+    score: Mapped[float | None] = mapped_column(Float)
+
+    user: Mapped[User] = relationship()
+    quiz: Mapped[Quiz] = relationship()
+    responses: Mapped[list[Response]] = relationship(back_populates="attempt", order_by="Response.id")
+
+
+class Response(db.Model):
+    """One saved answer. Unique per (attempt, item): every save is an upsert, and a save only
+    replaces the stored answer when its client sequence number is newer."""
+
+    __tablename__ = "response"
+    __table_args__ = (UniqueConstraint("attempt_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    answer: Mapped[Any] = mapped_column(JSON, nullable=True)
+    client_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    time_spent_ms: Mapped[int] = mapped_column(Integer, default=0)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    score: Mapped[float | None] = mapped_column(Float)
+    answered: Mapped[bool | None] = mapped_column(Boolean)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="responses")
+    item: Mapped[Item] = relationship()
+
+
+class Evidence(db.Model):
+    """A graded outcome the skill model learns from: a quiz response or a scenario check."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "item_id"),
+        UniqueConstraint("attempt_id", "check_key"),
+        Index("ix_evidence_user_occurred", "user_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    source: Mapped[str] = mapped_column(String(16))  # quiz | scenario
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
+    check_key: Mapped[str | None] = mapped_column(String(128))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    score: Mapped[float] = mapped_column(Float)
+    time_spent_ms: Mapped[int] = mapped_column(Integer, default=0)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,77 @@
+"""Content: quiz items (with their item→skill map), quizzes and content imports."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.people import Skill
+from app.models.types import UTCDateTime, utcnow
+
+item_skills = Table(
+    "item_skill",
+    db.Model.metadata,
+    Column("item_id", Integer, ForeignKey("item.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", Integer, ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Item(db.Model):
+    """One question. `key` is the stable id from the content file, so responses stay attached
+    when the bank is reloaded; `data` holds the type's own fields, including the answer."""
+
+    __tablename__ = "item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    stem: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    difficulty: Mapped[str] = mapped_column(String(16), default="medium")
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(255), default="")
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    skills: Mapped[list[Skill]] = relationship(secondary=item_skills, order_by="Skill.slug")
+
+    @property
+    def skill_slugs(self) -> tuple[str, ...]:
+        return tuple(s.slug for s in self.skills)
+
+
+class Quiz(db.Model):
+    __tablename__ = "quiz"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    role: Mapped[str | None] = mapped_column(String(120))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    open: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContentImport(db.Model):
+    """An uploaded GIFT or Moodle XML file, kept from preview to confirmation (and for audit)."""
+
+    __tablename__ = "content_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    default_skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="preview")  # preview | confirmed | cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    imported_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,254 @@
+"""Taking a quiz: start or resume, save answers, submit once, close at the deadline.
+
+Concurrency rules (each is tested with parallel requests):
+- Every save and the submit first run `UPDATE attempt … WHERE status = 'in_progress'`. That row
+  update is the per-attempt lock (a row lock on PostgreSQL, the write lock on SQLite), so a save
+  never lands after grading and two submits never both grade.
+- A save is one `INSERT … ON CONFLICT (attempt, item) DO UPDATE … WHERE stored seq < new seq`:
+  no select-then-insert race, duplicates are harmless and a stale save cannot overwrite a newer one.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, Item, Quiz, Response, User
+from app.models.types import utcnow
+from app.services.content import active_bank, engine_item, quiz_def
+from app.services.errors import Conflict, NotFound, ValidationFailed
+from quizzes.assembly import FixedForm, option_orders
+from quizzes.errors import InvalidAnswer
+from quizzes.registry import grade, item_type
+
+MAX_SEQ = 2 ** 62
+MAX_TIME_PER_SAVE_MS = 30 * 60 * 1000
+
+
+class AttemptClosed(Conflict):
+    """The attempt was submitted or its time ran out; answers are no longer accepted."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    item_key: str
+    seq: int
+    applied: bool  # False when a newer answer was already stored (duplicate or out-of-order save)
+    saved_at: datetime
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=current_app.config.get("QUIZ_GRACE_SECONDS", 30))
+
+
+# --- which quizzes a trainee may take -------------------------------------------------------------
+def available_quizzes(user: User) -> list[Quiz]:
+    role = user.job_role.name if user.job_role else None
+    rows = db.session.scalars(select(Quiz).where(Quiz.active.is_(True), Quiz.open.is_(True)).order_by(Quiz.title))
+    return [q for q in rows if q.role is None or q.role == role]
+
+
+def get_quiz_for(user: User, key: str) -> Quiz:
+    for quiz in available_quizzes(user):
+        if quiz.key == key:
+            return quiz
+    raise NotFound("No such quiz.")
+
+
+# --- starting and finding attempts ------------------------------------------------------------------
+def in_progress_attempt(user: User, quiz: Quiz) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.status == IN_PROGRESS))
+
+
+def start_attempt(user: User, quiz: Quiz, seed: int | None = None) -> Attempt:
+    """Resume the trainee's open attempt at this quiz, or start one with freshly assembled items."""
+    close_expired_for(user)
+    existing = in_progress_attempt(user, quiz)
+    if existing is not None:
+        return existing
+    definition = quiz_def(quiz)
+    bank = active_bank()
+    rng = random.Random(seed if seed is not None else secrets.randbits(64))
+    keys = FixedForm().initial_items(definition, bank, rng)
+    keys = [k for k in keys if k in bank]
+    if not keys:
+        raise ValidationFailed("This quiz has no questions available right now. Please tell your trainer.")
+    now = utcnow()
+    attempt = Attempt(user_id=user.id, quiz_id=quiz.id, status=IN_PROGRESS, item_keys=keys,
+                      option_orders=option_orders([bank[k] for k in keys], rng, definition.shuffle_options),
+                      started_at=now, last_saved_at=now,
+                      deadline_at=now + timedelta(minutes=definition.time_limit_minutes)
+                      if definition.time_limit_minutes else None)
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another tab started the same quiz at the same moment
+        db.session.rollback()
+        existing = in_progress_attempt(user, quiz)
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def get_attempt_for(user: User, attempt_id: int) -> Attempt:
+    """The trainee's own attempt (closed first if its time ran out); anyone else's is NotFound."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("No such attempt.")
+    if is_expired(attempt):
+        submit_attempt(attempt.id, closed_by="deadline")
+        db.session.refresh(attempt)
+    return attempt
+
+
+def is_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+    return (attempt.status == IN_PROGRESS and attempt.deadline_at is not None
+            and (now or utcnow()) > attempt.deadline_at + grace())
+
+
+def remaining_seconds(attempt: Attempt, now: datetime | None = None) -> int | None:
+    if attempt.deadline_at is None:
+        return None
+    return max(0, int((attempt.deadline_at - (now or utcnow())).total_seconds()))
+
+
+# --- saving -------------------------------------------------------------------------------------------
+def _lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
+    locked = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS)
+        .values(last_saved_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    attempt = db.session.execute(select(Attempt).where(Attempt.id == attempt_id)
+                                 .execution_options(populate_existing=True)).scalar_one_or_none()
+    if attempt is None or attempt.user_id != user_id:
+        db.session.rollback()
+        raise NotFound("No such attempt.")
+    if not locked:
+        db.session.rollback()
+        raise AttemptClosed("This attempt has already been submitted; answers can no longer be changed.")
+    if is_expired(attempt, now):
+        db.session.rollback()
+        submit_attempt(attempt_id, closed_by="deadline")
+        raise AttemptClosed("Time is up: the attempt was submitted with the answers saved before the deadline.")
+    return attempt
+
+
+def _upsert(attempt_id: int, item_id: int, answer: Any, seq: int, time_ms: int, now: datetime) -> bool:
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = insert(Response).values(attempt_id=attempt_id, item_id=item_id, answer=answer, client_seq=seq,
+                                   time_spent_ms=time_ms, saved_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Response.attempt_id, Response.item_id],
+        set_={"answer": stmt.excluded.answer, "client_seq": stmt.excluded.client_seq, "saved_at": stmt.excluded.saved_at,
+              "time_spent_ms": Response.time_spent_ms + stmt.excluded.time_spent_ms},
+        where=Response.client_seq < stmt.excluded.client_seq,
+    ).returning(Response.id)
+    # A row comes back when the answer was inserted or replaced; none when a newer one was kept.
+    return db.session.execute(stmt).first() is not None
+
+
+def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: int,
+                  time_spent_ms: int = 0) -> SaveResult:
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < MAX_SEQ:
+        raise ValidationFailed("seq must be a positive whole number.", field="seq")
+    if isinstance(time_spent_ms, bool) or not isinstance(time_spent_ms, int) or time_spent_ms < 0:
+        raise ValidationFailed("time_spent_ms must be a whole number of 0 or more.", field="time_spent_ms")
+    now = utcnow()
+    attempt = _lock_open_attempt(user.id, attempt_id, now)
+    if item_key not in attempt.item_keys:
+        db.session.rollback()
+        raise NotFound("That question is not part of this attempt.")
+    row = db.session.scalar(select(Item).where(Item.key == item_key))
+    item = engine_item(row)
+    kind = item_type(item)
+    if not kind.is_blank(answer):
+        try:
+            answer = kind.check_answer(item, answer)
+        except InvalidAnswer as exc:
+            db.session.rollback()
+            raise ValidationFailed(str(exc), field="answer") from None
+    else:
+        answer = None
+    applied = _upsert(attempt.id, row.id, answer, seq, min(time_spent_ms, MAX_TIME_PER_SAVE_MS), now)
+    db.session.commit()
+    return SaveResult(item_key=item_key, seq=seq, applied=applied, saved_at=now)
+
+
+def saved_answers(attempt: Attempt) -> dict[str, Any]:
+    rows = db.session.execute(select(Item.key, Response.answer).join(Response.item)
+                              .where(Response.attempt_id == attempt.id))
+    return {key: answer for key, answer in rows}
+
+
+# --- submitting and grading ---------------------------------------------------------------------------
+def submit_attempt(attempt_id: int, closed_by: str = "trainee", user: User | None = None) -> Attempt:
+    """Close and grade the attempt exactly once; later or parallel calls return the graded attempt."""
+    now = utcnow()
+    conditions = [Attempt.id == attempt_id, Attempt.status == IN_PROGRESS]
+    if user is not None:
+        conditions.append(Attempt.user_id == user.id)
+    won = db.session.execute(update(Attempt).where(*conditions)
+                             .values(status=SUBMITTED, submitted_at=now, closed_by=closed_by)
+                             .execution_options(synchronize_session=False)).rowcount
+    attempt = db.session.execute(select(Attempt).where(Attempt.id == attempt_id)
+                                 .execution_options(populate_existing=True)).scalar_one_or_none()
+    if attempt is None or (user is not None and attempt.user_id != user.id):
+        db.session.rollback()
+        raise NotFound("No such attempt.")
+    if won:
+        _grade(attempt, include_unanswered=closed_by == "trainee", now=now)
+    db.session.commit()
+    return attempt
+
+
+def _grade(attempt: Attempt, include_unanswered: bool, now: datetime) -> None:
+    """Grade every item; store the score on each response and one evidence row per graded item.
+
+    Items the trainee skipped before submitting count as 0; items never reached because time ran
+    out are left out of the evidence (they say nothing about the skill)."""
+    rows = {r.key: r for r in db.session.scalars(select(Item).where(Item.key.in_(attempt.item_keys)))}
+    responses = {r.item_id: r for r in db.session.scalars(select(Response).where(Response.attempt_id == attempt.id))}
+    scores = []
+    for key in attempt.item_keys:
+        row = rows[key]
+        response = responses.get(row.id)
+        result = grade(engine_item(row), response.answer if response else None)
+        scores.append(result.score)
+        if response is not None:
+            response.score, response.answered = result.score, result.answered
+        if result.answered or include_unanswered:
+            db.session.add(Evidence(user_id=attempt.user_id, source="quiz", attempt_id=attempt.id, item_id=row.id,
+                                    skills=list(row.skill_slugs), score=result.score,
+                                    time_spent_ms=response.time_spent_ms if response else 0,
+                                    occurred_at=response.saved_at if response else now))
+    attempt.score = round(sum(scores) / len(scores), 4) if scores else 0.0
+
+
+def close_expired_for(user: User) -> int:
+    ids = [a.id for a in db.session.scalars(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.status == IN_PROGRESS, Attempt.deadline_at.is_not(None)))
+        if is_expired(a)]
+    for attempt_id in ids:
+        submit_attempt(attempt_id, closed_by="deadline")
+    return len(ids)
+
+
+def sweep_expired(now: datetime | None = None) -> int:
+    """Close and grade every timed attempt whose deadline (plus grace) has passed."""
+    cutoff = (now or utcnow()) - grace()
+    ids = list(db.session.scalars(select(Attempt.id).where(
+        Attempt.status == IN_PROGRESS, Attempt.deadline_at.is_not(None), Attempt.deadline_at < cutoff)))
+    for attempt_id in ids:
+        submit_attempt(attempt_id, closed_by="deadline")
+    return len(ids)

@@ -1,0 +1,189 @@
+"""Loading the item bank and quiz forms into the database, and importing trainers' files.
+
+Items and quizzes are matched on their stable keys, so reloading updates them in place and past
+responses stay attached. Nothing is ever deleted: content that left the bank is deactivated.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ContentImport, Item, JobRole, Quiz, Skill, User
+from app.models.types import utcnow
+from app.services.errors import NotFound, ValidationFailed
+from quizzes import model as engine
+from quizzes.assembly import QuizDef, load_quizzes
+from quizzes.importers import ImportResult
+from quizzes.importers.gift import import_gift
+from quizzes.importers.moodle_xml import import_moodle_xml
+from quizzes.loader import bank_files, load_bank
+
+CONTENT_ROOT = Path(__file__).resolve().parents[2] / "quizzes"
+IMPORT_FORMATS = {"gift": "Moodle GIFT (.gift, .txt)", "moodle_xml": "Moodle XML (.xml)"}
+
+
+@dataclass
+class LoadSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    quizzes: int = 0
+    problems: list[engine.Problem] = field(default_factory=list)
+
+
+def skill_slugs() -> frozenset[str]:
+    return frozenset(db.session.scalars(select(Skill.slug).where(Skill.active.is_(True))))
+
+
+def job_role_names() -> frozenset[str]:
+    return frozenset(db.session.scalars(select(JobRole.name)))
+
+
+def _hash(item: engine.Item) -> str:
+    payload = [item.type, item.stem, item.explanation, item.difficulty, item.skills, item.roles, item.data]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def upsert_items(items: list[engine.Item], source_of=lambda item: item.source) -> LoadSummary:
+    """Create or update items by key; return counts. Does not commit."""
+    summary = LoadSummary()
+    skills = {s.slug: s for s in db.session.scalars(select(Skill))}
+    existing = {i.key: i for i in db.session.scalars(select(Item).where(Item.key.in_([i.id for i in items])))}
+    for item in items:
+        digest = _hash(item)
+        row = existing.get(item.id)
+        if row is not None and row.content_hash == digest and row.active:
+            summary.unchanged += 1
+            continue
+        if row is None:
+            row = Item(key=item.id)
+            db.session.add(row)
+            summary.created += 1
+        else:
+            summary.updated += 1
+        row.type, row.stem, row.explanation, row.difficulty = item.type, item.stem, item.explanation, item.difficulty
+        row.roles, row.data, row.source = list(item.roles), item.data, source_of(item)
+        row.skills = [skills[s] for s in item.skills]
+        row.content_hash, row.active, row.updated_at = digest, True, utcnow()
+    return summary
+
+
+def engine_item(row: Item) -> engine.Item:
+    return engine.Item(id=row.key, type=row.type, stem=row.stem, skills=row.skill_slugs, roles=tuple(row.roles),
+                       explanation=row.explanation, data=row.data, difficulty=row.difficulty, source=row.source)
+
+
+def active_bank() -> dict[str, engine.Item]:
+    rows = db.session.scalars(select(Item).where(Item.active.is_(True)))
+    return {row.key: engine_item(row) for row in rows}
+
+
+def load_content(root: Path = CONTENT_ROOT) -> LoadSummary:
+    """`flask content load`: load the bank and quiz forms; files with problems are skipped whole."""
+    report = load_bank(bank_files(root / "bank"), skill_slugs(), job_role_names() or None)
+    summary = upsert_items(report.items, source_of=lambda item: f"bank:{item.source}")
+    summary.problems.extend(report.problems)
+    if report.ok:  # only a complete bank may retire items that disappeared from it
+        loaded = {i.id for i in report.items}
+        for row in db.session.scalars(select(Item).where(Item.source.like("bank:%"), Item.active.is_(True))):
+            if row.key not in loaded:
+                row.active = False
+                summary.deactivated += 1
+    db.session.flush()
+    bank = active_bank()
+    quizzes, problems = load_quizzes(sorted((root / "forms").glob("*.yaml")), bank, job_role_names() or None)
+    summary.problems.extend(problems)
+    for quiz in quizzes:
+        save_quiz(quiz, source="forms")
+        summary.quizzes += 1
+    db.session.commit()
+    return summary
+
+
+def save_quiz(quiz: QuizDef, source: str) -> Quiz:
+    row = db.session.scalar(select(Quiz).where(Quiz.key == quiz.id))
+    if row is None:
+        row = Quiz(key=quiz.id)
+        db.session.add(row)
+    definition = asdict(quiz)
+    row.title, row.description, row.role, row.open = quiz.title, quiz.description, quiz.role, quiz.open
+    row.definition, row.source, row.active, row.updated_at = definition, source, True, utcnow()
+    return row
+
+
+def quiz_def(row: Quiz) -> QuizDef:
+    data = dict(row.definition)
+    data["item_ids"] = tuple(data.get("item_ids", ()))
+    data["rules"] = tuple(tuple(r) for r in data.get("rules", ()))
+    return QuizDef(**data)
+
+
+# --- imports ------------------------------------------------------------------------------------
+def parse_import(record: ContentImport) -> ImportResult:
+    skills, roles, defaults = skill_slugs(), job_role_names() or None, tuple(record.default_skills)
+    if record.format == "gift":
+        result = import_gift(record.content, record.filename, skills, roles, defaults)
+    else:
+        result = import_moodle_xml(record.content.encode(), record.filename, skills, roles, defaults)
+    taken = {row.key: row.source for row in db.session.scalars(
+        select(Item).where(Item.key.in_([i.id for i in result.items])))}
+    own = f"import:{record.filename}"
+    for item in list(result.items):
+        if item.id in taken and taken[item.id] != own:
+            result.problems.append(engine.Problem(record.filename, item.id, "id",
+                                                  f"is already used by {taken[item.id]}; rename the question"))
+            result.items.remove(item)
+    return result
+
+
+def start_import(user: User, filename: str, data: bytes, fmt: str, default_skills: list[str]) -> ContentImport:
+    if fmt not in IMPORT_FORMATS:
+        raise ValidationFailed("Choose GIFT or Moodle XML.", field="format")
+    if not data:
+        raise ValidationFailed("The file is empty.", field="file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("The file is not UTF-8 text. Export it again as UTF-8.", field="file") from None
+    if fmt == "moodle_xml" and not text.lstrip().startswith("<"):
+        raise ValidationFailed("This does not look like a Moodle XML file.", field="file")
+    unknown = set(default_skills) - skill_slugs()
+    if unknown:
+        raise ValidationFailed(f"Unknown skills: {', '.join(sorted(unknown))}.", field="default_skills")
+    record = ContentImport(user_id=user.id, filename=Path(filename or "upload").name[:255], format=fmt,
+                           content=text, default_skills=list(default_skills), status="preview")
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def get_import(import_id: int) -> ContentImport:
+    record = db.session.get(ContentImport, import_id)
+    if record is None:
+        raise NotFound("No such import.")
+    return record
+
+
+def confirm_import(record: ContentImport) -> LoadSummary:
+    """Apply the previewed import: valid questions are added; reported ones are left out."""
+    if record.status != "preview":
+        raise ValidationFailed("This import was already confirmed or cancelled.")
+    result = parse_import(record)
+    summary = upsert_items(result.items, source_of=lambda item: f"import:{record.filename}")
+    summary.problems = result.problems
+    record.status, record.confirmed_at = "confirmed", utcnow()
+    record.imported_count = summary.created + summary.updated + summary.unchanged
+    db.session.commit()
+    return summary
+
+
+def cancel_import(record: ContentImport) -> None:
+    if record.status == "preview":
+        record.status = "cancelled"
+        db.session.commit()

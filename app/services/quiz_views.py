@@ -1,0 +1,99 @@
+"""What a trainee sees of an attempt: the public view while it runs, the result after it closes.
+
+The public view is built only from each item type's `public()`; answers, explanations and
+correctness never reach the browser before the attempt is submitted.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import IN_PROGRESS, Attempt, Item, Response, Skill
+from app.services.attempts import remaining_seconds, saved_answers
+from app.services.content import engine_item, quiz_def
+from quizzes.registry import ITEM_TYPES, item_type
+
+
+def _items(attempt: Attempt) -> list:
+    rows = {r.key: r for r in db.session.scalars(select(Item).where(Item.key.in_(attempt.item_keys)))}
+    return [engine_item(rows[key]) for key in attempt.item_keys]
+
+
+def public_item(item, attempt: Attempt, position: int, answer: Any) -> dict[str, Any]:
+    return {"position": position, "key": item.id, "type": item.type, "type_label": ITEM_TYPES[item.type].label,
+            "stem": item.stem, **item_type(item).public(item, attempt.option_orders.get(item.id)),
+            "saved_answer": answer}
+
+
+def public_attempt(attempt: Attempt, positions: list[int] | None = None) -> dict[str, Any]:
+    """The running attempt as the browser may see it (all items, or those at `positions`, 1-based)."""
+    definition = quiz_def(attempt.quiz)
+    answers = saved_answers(attempt)
+    items = _items(attempt)
+    chosen = positions or list(range(1, len(items) + 1))
+    return {
+        "id": attempt.id, "status": attempt.status, "quiz": {"key": attempt.quiz.key, "title": attempt.quiz.title},
+        "layout": definition.layout, "count": len(items),
+        "answered": sum(1 for k in attempt.item_keys if answers.get(k) not in (None, "", [], {})),
+        "deadline_at": attempt.deadline_at.isoformat() if attempt.deadline_at else None,
+        "remaining_seconds": remaining_seconds(attempt),
+        "items": [public_item(items[p - 1], attempt, p, answers.get(items[p - 1].id)) for p in chosen
+                  if 1 <= p <= len(items)],
+    }
+
+
+def _answer_text(item, answer: Any) -> str:
+    """The trainee's own answer in words, for the review page."""
+    if answer in (None, "", [], {}):
+        return "(no answer)"
+    if item.type in ("single_choice", "multiple_response"):
+        text = {o["id"]: o["text"] for o in item.data["options"]}
+        picked = answer if isinstance(answer, list) else [answer]
+        return "; ".join(text.get(a, "?") for a in picked)
+    if item.type == "true_false":
+        return "True" if answer in (True, "true") else "False"
+    if item.type == "ordering":
+        text = {s["id"]: s["text"] for s in item.data["sequence"]}
+        return " → ".join(text.get(a, "?") for a in answer)
+    if item.type == "matching":
+        prompts = {p["id"]: p["prompt"] for p in item.data["pairs"]}
+        choices = {c["id"]: c["text"] for c in item.data["choices"]}
+        return "; ".join(f"{prompts.get(k, '?')} → {choices.get(v, '?')}" for k, v in answer.items())
+    return str(answer)
+
+
+def result_summary(attempt: Attempt) -> dict[str, Any]:
+    """Score, per-skill breakdown and the review, as far as the quiz's review settings allow."""
+    if attempt.status == IN_PROGRESS:
+        raise ValueError("attempt is still in progress")
+    definition = quiz_def(attempt.quiz)
+    review = definition.review
+    items = _items(attempt)
+    responses = {key: r for key, r in db.session.execute(
+        select(Item.key, Response).join(Response.item).where(Response.attempt_id == attempt.id)).all()}
+    names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
+    per_skill: dict[str, list[float]] = {}
+    rows = []
+    for position, item in enumerate(items, start=1):
+        response = responses.get(item.id)
+        score = response.score if response and response.score is not None else 0.0
+        for skill in item.skills:
+            per_skill.setdefault(skill, []).append(score)
+        row = {"position": position, "stem": item.stem, "your_answer": _answer_text(item, response.answer if response else None)}
+        if review.get("correctness"):
+            row["score"] = score
+        if review.get("correct_answers"):
+            row["correct_answer"] = item_type(item).correct_answer(item)
+        if review.get("explanations"):
+            row["explanation"] = item.explanation
+        rows.append(row)
+    skills = [{"slug": s, "name": names.get(s, s), "score": round(sum(v) / len(v), 3), "items": len(v)}
+              for s, v in sorted(per_skill.items(), key=lambda kv: names.get(kv[0], kv[0]))]
+    score = attempt.score or 0.0
+    return {"attempt_id": attempt.id, "quiz": attempt.quiz.title, "score": score if review.get("score") else None,
+            "passed": score >= definition.pass_mark if review.get("score") else None,
+            "pass_mark": definition.pass_mark, "closed_by": attempt.closed_by,
+            "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
+            "skills": skills if review.get("skills") else [], "review": rows}

@@ -1,0 +1,47 @@
+"""Admin imports questions in the browser: upload, preview with problems, confirm."""
+import io
+
+from sqlalchemy import select
+
+from app.models import Item
+from tests.conftest import csrf_from
+
+GIFT = ("// skills: data-quality\n::Duplicate warning::The duplicate warning is the cheapest point to stop a "
+        "duplicate.{T####It fires at save time.}\n\n::Essay::Discuss.{}\n")
+
+
+def upload(client, data: bytes, name="trainer.gift", fmt="gift", skills=()):
+    token = csrf_from(client.get("/admin/content/imports/new"))
+    return client.post("/admin/content/imports/new", data={
+        "csrf_token": token, "format": fmt, "default_skills": list(skills),
+        "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def test_upload_preview_confirm(client, content_loaded, login_as, db):
+    login_as("admin")
+    response = upload(client, GIFT.encode())
+    assert response.status_code == 302
+    preview_url = response.headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    assert "1 question ready to import" in page and "essay questions are not supported" in page
+    assert db.session.scalar(select(Item).where(Item.key == "duplicate-warning")) is None
+    token = csrf_from(client.get(preview_url))
+    done = client.post(preview_url + "/confirm", data={"csrf_token": token}, follow_redirects=True)
+    assert "Imported trainer.gift: 1 new" in done.get_data(as_text=True)
+    assert db.session.scalar(select(Item).where(Item.key == "duplicate-warning")).active
+
+
+def test_bad_uploads_get_clear_errors(client, content_loaded, login_as):
+    login_as("admin")
+    assert "not UTF-8" in upload(client, b"\xff\xfe\xfa").get_data(as_text=True)
+    assert "Moodle XML" in upload(client, b"hello", "x.xml", "moodle_xml").get_data(as_text=True)
+    # A raw oversized body: the server refuses it from its Content-Length before parsing anything.
+    response = client.post("/admin/content/imports/new", data=b"x" * (6 * 1024 * 1024),
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
+
+
+def test_content_pages_are_for_admins_only(client, content_loaded, login_as):
+    login_as("trainer")
+    assert client.get("/admin/content").status_code == 403
+    assert client.get("/admin/content/imports/new").status_code == 403

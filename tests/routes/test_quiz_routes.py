@@ -1,0 +1,170 @@
+"""Taking a quiz through the pages (no JavaScript) and the JSON API."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Attempt, Evidence, Item
+from tests.conftest import csrf_from, post_form
+
+
+@pytest.fixture
+def trainee_client(client, content_loaded, login_as):
+    login_as("trainee")
+    return client
+
+
+def start(client, key):
+    response = post_form(client, f"/me/quizzes/{key}", f"/me/quizzes/{key}/start", {})
+    assert response.status_code == 302
+    return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+
+
+def api_headers(client, attempt_id):
+    return {"X-CSRFToken": csrf_from(client.get(f"/me/attempts/{attempt_id}")), "Accept": "application/json"}
+
+
+def test_home_lists_tests_for_my_role(trainee_client):
+    page = trainee_client.get("/me/").get_data(as_text=True)
+    assert "Placement check: account executive" in page and "CRM basics" in page
+    assert "Placement check: service agent" not in page
+
+
+def test_one_per_page_quiz_without_javascript(trainee_client, db):
+    attempt_id = start(trainee_client, "pipeline-hygiene")
+    page = trainee_client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Question 1 of 10" in page and "Time left:" in page
+    attempt = db.session.get(Attempt, attempt_id)
+    first = db.session.scalar(select(Item).where(Item.key == attempt.item_keys[0]))
+    form = {"goto": "2"}
+    if first.type == "true_false":
+        form[f"answer-{first.key}"] = "true" if first.data["answer"] else "false"
+    elif first.type == "ordering":
+        form.update({f"answer-{first.key}-{s['id']}": str(i + 1) for i, s in enumerate(first.data["sequence"])})
+    elif first.type in ("numeric", "short_text"):
+        form[f"answer-{first.key}"] = str(first.data.get("answer") or first.data["accept"][0])
+    elif first.type == "matching":
+        form.update({f"answer-{first.key}-{p['id']}": p["match"] for p in first.data["pairs"]})
+    else:
+        right = [o["id"] for o in first.data["options"] if o["correct"]]
+        form[f"answer-{first.key}"] = right if first.type == "multiple_response" else right[0]
+    response = post_form(trainee_client, f"/me/attempts/{attempt_id}", f"/me/attempts/{attempt_id}?page=1", form)
+    assert response.status_code == 302 and response.headers["Location"].endswith("page=2")
+    back = trainee_client.get(f"/me/attempts/{attempt_id}?page=1").get_data(as_text=True)
+    assert "1 of 10 answered" in re.sub(r"<[^>]+>", "", back)
+    finish = trainee_client.get(f"/me/attempts/{attempt_id}/finish").get_data(as_text=True)
+    assert "You have answered 1 of 10" in finish and "question 2" in finish
+    result = post_form(trainee_client, f"/me/attempts/{attempt_id}/finish", f"/me/attempts/{attempt_id}/submit", {},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Your score: <strong>10%</strong>" in result and first.explanation in result
+
+
+def test_invalid_numeric_answer_is_explained_and_nothing_else_lost(trainee_client, db):
+    attempt_id = start(trainee_client, "pipeline-hygiene")
+    attempt = db.session.get(Attempt, attempt_id)
+    position = attempt.item_keys.index("opp-005") + 1
+    response = post_form(trainee_client, f"/me/attempts/{attempt_id}?page={position}",
+                         f"/me/attempts/{attempt_id}?page={position}", {"answer-opp-005": "seventy", "goto": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Enter a number" in page and 'value="seventy"' in page
+
+
+def test_answers_and_explanations_never_reach_the_browser_before_submission(trainee_client, db):
+    attempt_id = start(trainee_client, "crm-basics")  # all questions on one page
+    html = trainee_client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    body = trainee_client.get(f"/api/v1/attempts/{attempt_id}").get_data(as_text=True)
+    for key in db.session.get(Attempt, attempt_id).item_keys:
+        item = db.session.scalar(select(Item).where(Item.key == key))
+        for text in (html, body):
+            assert item.explanation not in text
+        if item.type == "short_text":
+            assert f'value="{item.data["accept"][0]}"' not in html
+    assert '"correct"' not in body and "correct" not in re.sub(r"<[^>]+>", "", html).lower().replace("incorrect", "")
+
+
+def test_api_save_then_reload_resumes_with_saved_answers(trainee_client, db):
+    attempt_id = start(trainee_client, "crm-basics")
+    headers = api_headers(trainee_client, attempt_id)
+    response = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-007",
+                                  json={"answer": "Related lists", "seq": 10, "time_spent_ms": 2500}, headers=headers)
+    assert response.status_code == 200 and response.get_json()["applied"] is True
+    state = trainee_client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert next(i for i in state["items"] if i["key"] == "nav-007")["saved_answer"] == "Related lists"
+    assert state["answered"] == 1
+    assert 'value="Related lists"' in trainee_client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    again = start(trainee_client, "crm-basics")  # a second tab starting the quiz resumes the same attempt
+    assert again == attempt_id
+
+
+@pytest.mark.parametrize("path, body, status", [
+    ("responses/nav-001", {"answer": "zz", "seq": 1}, 422),
+    ("responses/nav-001", {"answer": "a"}, 422),
+    ("responses/nav-001", {"answer": "a", "seq": -5}, 422),
+    ("responses/nav-001", "not json", 422),
+    ("responses/camp-001", {"answer": "a", "seq": 1}, 404),
+    ("responses/no-such-item", {"answer": "a", "seq": 1}, 404),
+])
+def test_api_rejects_bad_saves_with_json_errors(trainee_client, path, body, status):
+    attempt_id = start(trainee_client, "crm-basics")
+    headers = api_headers(trainee_client, attempt_id)
+    kwargs = {"json": body} if isinstance(body, dict) else {"data": body, "content_type": "application/json"}
+    response = trainee_client.put(f"/api/v1/attempts/{attempt_id}/{path}", headers=headers, **kwargs)
+    assert response.status_code == status
+    assert response.get_json()["error"]["message"]
+
+
+def test_api_save_without_csrf_header_is_refused(trainee_client):
+    attempt_id = start(trainee_client, "crm-basics")
+    response = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001", json={"answer": "a", "seq": 1})
+    assert response.status_code == 400
+
+
+def test_api_submit_twice_and_save_after_submit(trainee_client, db):
+    attempt_id = start(trainee_client, "crm-basics")
+    headers = api_headers(trainee_client, attempt_id)
+    first = trainee_client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
+    second = trainee_client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
+    assert first.status_code == second.status_code == 200 and first.get_json() == second.get_json()
+    late = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001",
+                              json={"answer": "a", "seq": 99}, headers=headers)
+    assert late.status_code == 409
+    assert len(db.session.scalars(select(Evidence).where(Evidence.attempt_id == attempt_id)).all()) == 8
+    assert trainee_client.get(f"/me/attempts/{attempt_id}").headers["Location"].endswith("/result")
+
+
+def test_other_people_cannot_reach_an_attempt(app, content_loaded, db):
+    from tests.conftest import sign_in
+
+    owner = app.test_client()
+    sign_in(owner, "trainee@demo.uptake")
+    attempt_id = start(owner, "crm-basics")
+    colleague, trainer, anon = app.test_client(), app.test_client(), app.test_client()
+    colleague_email = next(u.email for u in db.session.get(Attempt, attempt_id).user.business_unit.members
+                           if u.email != "trainee@demo.uptake")
+    sign_in(colleague, colleague_email)
+    sign_in(trainer, "trainer@demo.uptake")
+    for url in (f"/me/attempts/{attempt_id}", f"/me/attempts/{attempt_id}/result", f"/api/v1/attempts/{attempt_id}"):
+        assert colleague.get(url).status_code == 404, url
+        assert trainer.get(url).status_code == 403, url
+    assert anon.get(f"/api/v1/attempts/{attempt_id}").status_code == 401
+    token = csrf_from(colleague.get("/me/"))
+    response = colleague.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001", json={"answer": "a", "seq": 1},
+                             headers={"X-CSRFToken": token})
+    assert response.status_code == 404
+    assert colleague.post(f"/me/attempts/{attempt_id}/submit", data={"csrf_token": token}).status_code == 404
+    assert db.session.get(Attempt, attempt_id).status == "in_progress"
+
+
+def test_openapi_document_describes_the_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) == {"/api/v1/attempts/{attempt_id}", "/api/v1/attempts/{attempt_id}/items/{position}",
+                                  "/api/v1/attempts/{attempt_id}/responses/{item_key}",
+                                  "/api/v1/attempts/{attempt_id}/submit"}
+
+
+def test_next_item_endpoint(trainee_client, db):
+    attempt_id = start(trainee_client, "pipeline-hygiene")
+    item = trainee_client.get(f"/api/v1/attempts/{attempt_id}/items/2").get_json()
+    assert item["position"] == 2 and item["key"] == db.session.get(Attempt, attempt_id).item_keys[1]
+    assert trainee_client.get(f"/api/v1/attempts/{attempt_id}/items/11").status_code == 404
