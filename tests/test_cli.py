@@ -12,3 +12,31 @@ def test_demo_load_twice_duplicates_nothing_and_prints_accounts(runner, db):
     assert second.exit_code == 0
     assert "0 users created" in second.output
     assert db.session.scalar(select(func.count(User.id))) == count
+
+
+def test_content_load_reports_counts_and_is_idempotent(runner, demo):
+    first = runner.invoke(args=["content", "load"])
+    assert first.exit_code == 0, first.output
+    assert "121 created" in first.output and "Quizzes: 7" in first.output
+    second = runner.invoke(args=["content", "load"])
+    assert "0 created, 0 updated, 121 unchanged" in second.output
+
+
+def test_quizzes_sweep_closes_expired_attempts(runner, content_loaded, db):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.models import Attempt, Quiz
+    from app.models.types import utcnow
+    from app.services.attempts import start_attempt
+    from tests.conftest import user_by_email
+
+    attempt = start_attempt(user_by_email("trainee@demo.uptake"),
+                            db.session.scalar(select(Quiz).where(Quiz.key == "pipeline-hygiene")))
+    attempt.deadline_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    result = runner.invoke(args=["quizzes", "sweep"])
+    assert "Closed 1 expired attempt(s)." in result.output
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).closed_by == "deadline"

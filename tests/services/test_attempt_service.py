@@ -184,8 +184,8 @@ def test_parallel_saves_lose_and_duplicate_nothing(trainee, db, app):
             from app.extensions import db as _db
             me = _db.session.get(User, user_id)
             for n, key in enumerate(keys):
-                svc.save_response(me, attempt_id, key, None if key != keys[0] else "a", seq=1000 + n * 10 + offset)
-                svc.save_response(me, attempt_id, key, None if key != keys[0] else "a", seq=1000 + n * 10 + offset)
+                svc.save_response(me, attempt_id, key, "a" if key == "nav-001" else None, seq=1000 + n * 10 + offset)
+                svc.save_response(me, attempt_id, key, "a" if key == "nav-001" else None, seq=1000 + n * 10 + offset)
         return work
 
     assert _parallel(app, [saver(i) for i in range(6)]) == []
