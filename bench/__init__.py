@@ -1,0 +1,1 @@
+"""Benchmarks and model evaluations that print figures (never timed assertions in tests)."""
