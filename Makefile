@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev migrate demo clean
+.PHONY: run test install install-dev migrate demo bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -37,6 +37,12 @@ run: demo
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# DATA=path/to/dataset evaluates any responses.csv + qmatrix.csv folder (default: the shared ECPE data).
+DATA ?= ../shared/data/ecpe
+bench: install-dev
+	@if [ -d "$(DATA)" ]; then $(BIN)/python -m bench.evaluate $(DATA); else echo "no data set at $(DATA) (set DATA=...)"; fi
+	$(BIN)/python -m bench.synthetic
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -178,6 +178,8 @@ class MasteryModel(BaseEstimator):
         self.groups_ = item_groups(q, self.patterns_)
         self.sizes_ = q.sum(axis=1).astype(int)
         X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError("X must have shape (n, 2): person index, item index; y one score per row")
         self.n_persons_ = int(n_persons if n_persons is not None else (X[:, 0].max() + 1 if len(X) else 0))
         if self.structure not in ("auto", "saturated", "higher_order"):
             raise ValueError("structure must be 'auto', 'saturated' or 'higher_order'")
@@ -199,6 +201,7 @@ class MasteryModel(BaseEstimator):
         post, self.log_likelihood_ = self._e_step(S, W)
         self.mastery_ = post @ self.patterns_.astype(self.dtype_)  # persons × skills, from the profile model
         self.params_ = 1 / (1 + np.exp(-self.logits_))  # success probability per item and skill group
+        self.profile_P_ = np.take_along_axis(self.params_, self.groups_, axis=1)  # items × profiles
         if self.ability_nodes > 1 and len(self.patterns_) <= self.max_profiles_with_ability:
             nodes, weights = np.polynomial.hermite_e.hermegauss(self.ability_nodes)
             self.nodes_, self.node_weights_ = nodes, weights / weights.sum()

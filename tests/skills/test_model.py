@@ -1,0 +1,102 @@
+"""The mastery model without Flask: estimator contract, recovery, real data, persistence."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from app.skills import persistence
+from app.skills.data import load_dataset
+from app.skills.model import MasteryModel, item_groups, profiles
+from app.skills.synthetic import generate
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    pop = generate(n_persons=1500, n_skills=4, items_per_skill=8, seed=11)
+    return pop, MasteryModel(pop.q_matrix).fit(pop.X, pop.y, n_persons=1500)
+
+
+def test_estimator_contract():
+    q = np.eye(3, dtype=int)
+    model = MasteryModel(q, max_iter=50)
+    assert model.get_params()["max_iter"] == 50
+    assert np.array_equal(clone(model).get_params()["q_matrix"], q)
+    with pytest.raises(NotFittedError):
+        model.predict_proba(np.array([[0, 0]]))
+    X = np.array([[0, 0], [0, 1], [1, 2], [1, 0]])
+    assert model.fit(X, np.array([1.0, 0.0, 1.0, 0.5])) is model
+    assert hasattr(model, "params_") and hasattr(model, "n_iter_")
+    assert model.predict_proba(X).shape == (4, 2)
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (np.array([[0, 5]]), np.array([1.0]), "item index out of range"),
+    (np.array([[0, 0]]), np.array([1.5]), "scores must lie in"),
+    (np.array([0, 0]), np.array([1.0]), "shape (n, 2)"),
+])
+def test_bad_input_is_refused_with_a_message(X, y, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        MasteryModel(np.eye(3, dtype=int)).fit(X, y)
+
+
+def test_profiles_and_item_groups():
+    patterns = profiles(2)
+    assert patterns.tolist() == [[0, 0], [1, 0], [0, 1], [1, 1]]
+    groups = item_groups(np.array([[1, 0], [1, 1]]), patterns)
+    assert groups.tolist() == [[0, 1, 0, 1], [0, 1, 2, 3]]
+
+
+def test_recovers_known_mastery_and_item_parameters(synthetic):
+    pop, model = synthetic
+    assert ((model.mastery_ > 0.5) == pop.mastery).mean() > 0.93
+    np.testing.assert_allclose(model.mastery_proportion_, pop.mastery.mean(axis=0), atol=0.04)
+    single = np.flatnonzero(pop.q_matrix.sum(axis=1) == 1)
+    np.testing.assert_allclose(model.params_[single, 1], 1 - pop.slip[single], atol=0.06)  # masters succeed
+    np.testing.assert_allclose(model.params_[single, 0], pop.guess[single], atol=0.06)  # others guess
+
+
+def test_partial_credit_and_weights_are_used():
+    q = np.array([[1], [1], [1]])
+    X = np.array([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]] * 50)
+    y = np.array([1, 1, 1, 0, 0, 0] * 50, dtype=float)
+    strong = MasteryModel(q).fit(X, y)
+    half = MasteryModel(q).fit(X, np.where(y == 1, 0.5, 0.0))
+    assert strong.mastery_[0, 0] > 0.9 and strong.mastery_[1, 0] < 0.1
+    assert half.params_[:, 1].max() <= 0.6  # half credit means at most about half success
+
+
+def test_fast_real_data_pie_pilot():
+    data = load_dataset(DATA / "pie_pilot")
+    X, y = data.observations()
+    assert np.isnan(data.responses).any()  # missing cells are simply not observations
+    model = MasteryModel(data.q_matrix).fit(X, y, n_persons=len(data.persons))
+    assert model.structure_ == "saturated"
+    proportions = model.mastery_proportion_
+    assert proportions.shape == (3,) and np.all((proportions > 0.5) & (proportions < 1))
+    p = model.predict_proba(X)[:, 1]
+    from sklearn.metrics import roc_auc_score
+    assert roc_auc_score(y, p) > 0.8
+
+
+def test_higher_order_structure_when_people_are_few():
+    pop = generate(n_persons=300, n_skills=8, items_per_skill=4, seed=5)
+    model = MasteryModel(pop.q_matrix).fit(pop.X, pop.y, n_persons=300)
+    assert model.structure_ == "higher_order" and model.structure_params_.shape == (16,)
+    assert ((model.mastery_ > 0.5) == pop.mastery).mean() > 0.85
+
+
+def test_persistence_round_trip_and_tamper_refusal(synthetic, tmp_path):
+    _, model = synthetic
+    card = persistence.save(model, tmp_path, {"responses": 12000, "validation": {"auc": 0.9}})
+    loaded, read = persistence.load(tmp_path)
+    np.testing.assert_allclose(loaded.params_, model.params_)
+    assert read["sha256"] == card["sha256"] and read["validation"]["auc"] == 0.9 and read["sklearn_version"]
+    (tmp_path / persistence.MODEL_FILE).write_bytes(b"not the model the app wrote")
+    with pytest.raises(persistence.ModelFileError, match="does not match"):
+        persistence.load(tmp_path)
+    with pytest.raises(persistence.ModelFileError, match="no fitted"):
+        persistence.load(tmp_path / "empty")

@@ -1,0 +1,80 @@
+"""Person-level estimates, verdicts, explanations, forgetting and adaptive selection."""
+import numpy as np
+import pytest
+
+from app.skills.adaptive import run_adaptive, select_next
+from app.skills.model import MasteryModel
+from app.skills.person import (PROFICIENT, UNKNOWN, WEAK, days_until_below, empty_state, explain, mastery,
+                               observe, state_from, verdict)
+from app.skills.synthetic import generate
+
+
+@pytest.fixture(scope="module")
+def model():
+    pop = generate(n_persons=2000, n_skills=3, items_per_skill=8, seed=2, two_skill_share=0.0)
+    return MasteryModel(pop.q_matrix).fit(pop.X, pop.y, n_persons=2000)
+
+
+def items_of(model, skill):
+    return [j for j in range(model.q_matrix_.shape[0]) if model.q_matrix_[j, skill]]
+
+
+@pytest.mark.parametrize("p, evidence, expected", [
+    (0.95, 5, PROFICIENT), (0.05, 5, WEAK), (0.5, 5, UNKNOWN), (0.95, 1, UNKNOWN), (0.8, 3, PROFICIENT),
+    (0.21, 3, UNKNOWN),
+])
+def test_verdict_rules(p, evidence, expected):
+    assert verdict(p, evidence, target=0.8) == expected
+
+
+def test_hand_made_people(model):
+    skill0 = items_of(model, 0)
+    right = state_from(model, skill0, np.ones(len(skill0)), np.zeros(len(skill0)))
+    wrong = state_from(model, skill0, np.zeros(len(skill0)), np.zeros(len(skill0)))
+    assert mastery(model, right)[0] > 0.95 and verdict(mastery(model, right)[0], right.evidence[0]) == PROFICIENT
+    assert mastery(model, wrong)[0] < 0.05 and verdict(mastery(model, wrong)[0], wrong.evidence[0]) == WEAK
+    nothing = empty_state(model)
+    assert verdict(mastery(model, nothing)[1], nothing.evidence[1]) == UNKNOWN
+
+
+def test_incremental_update_equals_batch(model):
+    items, scores, times = [0, 3, 5, 1], [1.0, 0.0, 0.5, 1.0], [0.0, 2.0, 10.0, 30.0]
+    state = empty_state(model)
+    for i, s, t in zip(items, scores, times):
+        state = observe(model, state, i, s, t)
+    batch = state_from(model, items, scores, times)
+    np.testing.assert_allclose(state.log_lik, batch.log_lik)
+    np.testing.assert_allclose(mastery(model, state, 40), mastery(model, batch, 40))
+
+
+def test_old_evidence_counts_less_and_mastery_fades(model):
+    skill0 = items_of(model, 0)[:4]
+    state = state_from(model, skill0, np.ones(4), np.zeros(4))
+    now = mastery(model, state, 0)[0]
+    later = mastery(model, state, 365)[0]
+    assert now > later > model.mastery_proportion_[0] - 0.05
+    days = days_until_below(model, state, 0, threshold=0.8, now=0)
+    assert days is not None and 0 < days < 730
+    assert mastery(model, state, days + 1)[0] < 0.8 <= mastery(model, state, days - 1)[0]
+    assert days_until_below(model, empty_state(model), 0, threshold=0.99, now=0) == 0.0
+
+
+def test_explanation_names_the_evidence_that_drove_the_verdict(model):
+    skill0, skill1 = items_of(model, 0), items_of(model, 1)
+    items = skill0[:3] + skill1[:2]
+    scores = [0.0, 0.0, 1.0, 1.0, 1.0]
+    rows = explain(model, 0, items, scores, [0.0] * 5, now=0.0)
+    assert {r.item for r in rows} == set(skill0[:3])  # only evidence about the skill itself
+    wrong = [r for r in rows if r.score == 0.0]
+    assert all(r.log_odds < 0 for r in wrong) and [r for r in rows if r.score == 1.0][0].log_odds > 0
+    assert abs(rows[0].log_odds) >= abs(rows[-1].log_odds)
+
+
+def test_adaptive_selection_prefers_items_of_open_skills_and_stops(model):
+    state = empty_state(model)
+    first = select_next(model, state, list(range(model.q_matrix_.shape[0])), skills=[2])
+    assert model.q_matrix_[first, 2] == 1
+    assert select_next(model, state, items_of(model, 0), skills=[2]) is None
+    result = run_adaptive(model, lambda j: 1.0, list(range(model.q_matrix_.shape[0])), skills=[0, 1, 2],
+                          target=0.95)
+    assert len(result.items) < model.q_matrix_.shape[0] and (result.marginals > 0.95).all()
