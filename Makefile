@@ -26,8 +26,9 @@ migrate: install
 	$(FLASK) db upgrade
 
 demo: migrate
-	$(FLASK) demo load
 	$(FLASK) content load
+	$(FLASK) demo load
+	$(FLASK) skills fit
 
 run: demo
 	@echo ""

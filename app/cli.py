@@ -13,8 +13,11 @@ def demo_load() -> None:
     """Create the demo organisation, its people and the skill taxonomy (idempotent)."""
     from app.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
+    from app.services.demo_history import load_history, load_objectives
+
     created = load_demo()
     click.echo(f"Demo organisation ready ({created['users']} users created this time).")
+    click.echo(f"Objectives added: {load_objectives()}. Trainees given a past: {load_history()}.")
     click.echo("Demo accounts (password: %s):" % DEMO_PASSWORD)
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.email:<24} {account.role:<8} {account.description}")
@@ -46,7 +49,35 @@ def quizzes_sweep() -> None:
     click.echo(f"Closed {sweep_expired()} expired attempt(s).")
 
 
+skills_cli = AppGroup("skills", help="The skill model.")
+
+
+@skills_cli.command("fit")
+def skills_fit() -> None:
+    """Refit the skill model from all evidence (the app keeps serving the previous model meanwhile)."""
+    from flask import current_app
+
+    from app.services.errors import ServiceError
+    from app.services.skill_model import fit_model
+
+    with click.progressbar(length=current_app.config.get("SKILL_MAX_ITER", 500), label="Fitting",
+                           show_pos=True) as bar:
+        def progress(iteration: int, loglik: float) -> None:
+            bar.label = f"Fitting (log-likelihood {loglik:,.1f})"
+            bar.update(1)
+        try:
+            card = fit_model(progress=progress)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+    validation = card.get("validation") or {}
+    click.echo(f"Fitted on {card['responses']} answers from {card['persons']} people "
+               f"({card['items_and_checks']} items and checks, {card['structure']} structure, "
+               f"{card['iterations']} iterations)." + (f" Held-out AUC {validation['auc']:.3f}, log loss "
+                                                      f"{validation['logloss']:.3f}." if validation else ""))
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(skills_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(quizzes_cli)

@@ -33,6 +33,10 @@ class QuizDef:
     open: bool = True  # listed for trainees of any matching role without an assignment
     review: dict[str, bool] = field(default_factory=lambda: {k: True for k in REVIEW_KEYS}, hash=False)
     pass_mark: float = 0.7
+    mode: str = "fixed"  # fixed | adaptive
+    skills: tuple[str, ...] = ()  # adaptive: the skills to classify
+    max_items: int = 20  # adaptive: the most questions asked
+    confidence: float = 0.9  # adaptive: stop once every skill's mastery is this sure either way
 
 
 class SelectionStrategy(Protocol):
@@ -91,7 +95,24 @@ def parse_quiz(raw: Any, file: str, bank: dict[str, Item], roles: frozenset[str]
         report("title", "is missing")
     item_ids = raw.get("items") or []
     rules_raw = raw.get("sample") or []
-    if bool(item_ids) == bool(rules_raw):
+    mode = raw.get("mode", "fixed")
+    if mode not in ("fixed", "adaptive"):
+        report("mode", "use fixed or adaptive")
+    skills = raw.get("skills") or []
+    if mode == "adaptive":
+        if not isinstance(skills, list) or not skills:
+            report("skills", "an adaptive quiz needs the list of skills it measures")
+            skills = []
+        for skill in skills:
+            if not any(skill in i.skills for i in bank.values()):
+                report("skills", f"no item in the bank measures {skill!r}")
+        max_items = raw.get("max_items", 20)
+        if not isinstance(max_items, int) or not 3 <= max_items <= 200:
+            report("max_items", "must be a whole number from 3 to 200")
+        confidence = raw.get("confidence", 0.9)
+        if not isinstance(confidence, (int, float)) or not 0.6 <= confidence < 1:
+            report("confidence", "must be a number from 0.6 to 0.99")
+    elif bool(item_ids) == bool(rules_raw):
         report("items", "give either items (a list of ids) or sample (skill and count rules), not both")
     for item_id in item_ids if isinstance(item_ids, list) else []:
         if item_id not in bank:
@@ -123,7 +144,8 @@ def parse_quiz(raw: Any, file: str, bank: dict[str, Item], roles: frozenset[str]
                    item_ids=tuple(item_ids), rules=tuple(rules), role=role, time_limit_minutes=limit,
                    layout=layout, shuffle_items=bool(raw.get("shuffle_items", True)),
                    shuffle_options=bool(raw.get("shuffle_options", True)), open=bool(raw.get("open", True)),
-                   review=review, pass_mark=float(raw.get("pass_mark", 0.7))), []
+                   review=review, pass_mark=float(raw.get("pass_mark", 0.7)), mode=mode, skills=tuple(skills),
+                   max_items=int(raw.get("max_items", 20)), confidence=float(raw.get("confidence", 0.9))), []
 
 
 def load_quizzes(paths: list[Path], bank: dict[str, Item], roles: frozenset[str] | None = None

@@ -84,6 +84,12 @@ def app(config_class, _migrated):
         _db.session.remove()
         _empty_tables()
         _db.engine.dispose()
+    import shutil
+
+    from app.services.skill_model import _cache
+
+    shutil.rmtree(Path(app.instance_path) / "models", ignore_errors=True)  # no model leaks into the next test
+    _cache.clear()
 
 
 @pytest.fixture
@@ -165,3 +171,29 @@ def content_loaded(demo):
     summary = load_content()
     assert not summary.problems
     return demo
+
+
+@pytest.fixture(scope="session")
+def _fitted_model_files(tmp_path_factory):
+    return tmp_path_factory.mktemp("fitted-model")
+
+
+@pytest.fixture
+def fitted_demo(content_loaded, app, _fitted_model_files):
+    """Demo organisation with its (seeded, so identical) history, objectives and a fitted skill
+    model. The model is fitted once per test session and its saved files reused."""
+    import shutil
+
+    from app.services.demo_history import load_history, load_objectives
+    from app.services.skill_model import _cache, fit_model, model_folder, refresh_all
+
+    load_objectives()
+    load_history()
+    if not any(_fitted_model_files.iterdir()):
+        fit_model()
+        shutil.copytree(model_folder(), _fitted_model_files, dirs_exist_ok=True)
+    else:
+        shutil.copytree(_fitted_model_files, model_folder(), dirs_exist_ok=True)
+        _cache.clear()
+        refresh_all()
+    return content_loaded

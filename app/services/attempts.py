@@ -17,8 +17,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -26,7 +24,8 @@ from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, Item, Quiz, Re
 from app.models.types import utcnow
 from app.services.content import active_bank, engine_item, quiz_def
 from app.services.errors import Conflict, NotFound, ValidationFailed
-from quizzes.assembly import FixedForm, option_orders
+from app.services.sql import insert_for
+from quizzes.assembly import FixedForm, option_orders, suits
 from quizzes.errors import InvalidAnswer
 from quizzes.registry import grade, item_type
 
@@ -79,8 +78,10 @@ def start_attempt(user: User, quiz: Quiz, seed: int | None = None) -> Attempt:
     definition = quiz_def(quiz)
     bank = active_bank()
     rng = random.Random(seed if seed is not None else secrets.randbits(64))
-    keys = FixedForm().initial_items(definition, bank, rng)
-    keys = [k for k in keys if k in bank]
+    if definition.mode == "adaptive":
+        keys = _first_adaptive_items(user, definition, bank, rng)
+    else:
+        keys = [k for k in FixedForm().initial_items(definition, bank, rng) if k in bank]
     if not keys:
         raise ValidationFailed("This quiz has no questions available right now. Please tell your trainer.")
     now = utcnow()
@@ -99,6 +100,47 @@ def start_attempt(user: User, quiz: Quiz, seed: int | None = None) -> Attempt:
             raise
         return existing
     return attempt
+
+
+def adaptive_pool(user: User, definition, bank: dict) -> list[str]:
+    role = definition.role or (user.job_role.name if user.job_role else None)
+    return sorted(k for k, item in bank.items() if set(item.skills) & set(definition.skills) and suits(item, role))
+
+
+def _first_adaptive_items(user: User, definition, bank: dict, rng: random.Random) -> list[str]:
+    from app.services.skill_model import next_adaptive_item
+
+    pool = adaptive_pool(user, definition, bank)
+    first = next_adaptive_item(user, [], pool, list(definition.skills), definition.confidence)
+    if first is not None:
+        return [first]
+    # Without a fitted model the test cannot adapt: ask a spread of the pool instead.
+    rng.shuffle(pool)
+    return pool[:definition.max_items]
+
+
+def extend_adaptive(user: User, attempt_id: int) -> bool:
+    """Add the next adaptive question to the attempt; False when the test has what it needs."""
+    from app.services.skill_model import next_adaptive_item
+
+    attempt = _lock_open_attempt(user.id, attempt_id, utcnow())
+    definition = quiz_def(attempt.quiz)
+    if definition.mode != "adaptive" or len(attempt.item_keys) >= definition.max_items:
+        db.session.rollback()
+        return False
+    bank = active_bank()
+    saved = saved_answers(attempt)
+    answered = [(k, grade(bank[k], saved[k]).score) for k in attempt.item_keys if k in bank and saved.get(k) is not None]
+    choice = next_adaptive_item(user, answered, adaptive_pool(user, definition, bank), list(definition.skills),
+                                definition.confidence)
+    if choice is None or choice in attempt.item_keys:
+        db.session.rollback()
+        return False
+    attempt.item_keys = [*attempt.item_keys, choice]
+    orders = option_orders([bank[choice]], random.Random(secrets.randbits(64)), definition.shuffle_options)
+    attempt.option_orders = {**attempt.option_orders, **orders}
+    db.session.commit()
+    return True
 
 
 def get_attempt_for(user: User, attempt_id: int) -> Attempt:
@@ -145,8 +187,7 @@ def _lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
 
 
 def _upsert(attempt_id: int, item_id: int, answer: Any, seq: int, time_ms: int, now: datetime) -> bool:
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-    stmt = insert(Response).values(attempt_id=attempt_id, item_id=item_id, answer=answer, client_seq=seq,
+    stmt = insert_for(Response).values(attempt_id=attempt_id, item_id=item_id, answer=answer, client_seq=seq,
                                    time_spent_ms=time_ms, saved_at=now)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Response.attempt_id, Response.item_id],
@@ -209,7 +250,20 @@ def submit_attempt(attempt_id: int, closed_by: str = "trainee", user: User | Non
     if won:
         _grade(attempt, include_unanswered=closed_by == "trainee", now=now)
     db.session.commit()
+    if won:
+        _refresh_estimates(attempt)
     return attempt
+
+
+def _refresh_estimates(attempt: Attempt) -> None:
+    """Update the trainee's mastery right after grading, with the calibrated model (no refit)."""
+    from app.services.skill_model import refresh_person
+
+    try:
+        refresh_person(attempt.user)
+    except Exception:  # the grade is saved; estimates catch up at the next refresh or refit
+        db.session.rollback()
+        current_app.logger.exception("could not refresh mastery estimates for user %s", attempt.user_id)
 
 
 def _grade(attempt: Attempt, include_unanswered: bool, now: datetime) -> None:

@@ -84,8 +84,20 @@ def active_bank() -> dict[str, engine.Item]:
     return {row.key: engine_item(row) for row in rows}
 
 
+def ensure_taxonomy() -> None:
+    """The starting skill taxonomy exists (added where missing; admins' edits are kept)."""
+    from app.skills.taxonomy import SKILLS
+
+    have = set(db.session.scalars(select(Skill.slug)))
+    for skill in SKILLS:
+        if skill.slug not in have:
+            db.session.add(Skill(slug=skill.slug, name=skill.name, description=skill.description, active=True))
+    db.session.flush()
+
+
 def load_content(root: Path = CONTENT_ROOT) -> LoadSummary:
     """`flask content load`: load the bank and quiz forms; files with problems are skipped whole."""
+    ensure_taxonomy()
     report = load_bank(bank_files(root / "bank"), skill_slugs(), job_role_names() or None)
     summary = upsert_items(report.items, source_of=lambda item: f"bank:{item.source}")
     summary.problems.extend(report.problems)
@@ -121,6 +133,7 @@ def quiz_def(row: Quiz) -> QuizDef:
     data = dict(row.definition)
     data["item_ids"] = tuple(data.get("item_ids", ()))
     data["rules"] = tuple(tuple(r) for r in data.get("rules", ()))
+    data["skills"] = tuple(data.get("skills", ()))
     return QuizDef(**data)
 
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import BusinessUnit, JobRole, Organisation, Skill, User
+from app.models import BusinessUnit, JobRole, Organisation, User
 from app.services.passwords import hash_password
-from app.skills.taxonomy import SKILLS
 
 DEMO_ORGANISATION = "Northwind Demo Co."
 DEMO_PASSWORD = "uptake-demo"
@@ -90,8 +89,9 @@ def load_demo() -> dict[str, int]:
              for name, d in UNITS.items()}
     roles = {name: _get_or_create(JobRole, {"description": d, "active": True}, organisation_id=org.id, name=name)
              for name, d in JOB_ROLES.items()}
-    for skill in SKILLS:
-        _get_or_create(Skill, {"name": skill.name, "description": skill.description, "active": True}, slug=skill.slug)
+    from app.services.content import ensure_taxonomy
+
+    ensure_taxonomy()
 
     existing = set(db.session.scalars(select(User.email)))
     password_hash = None  # hashed once: the strong hash costs ~0.4 s

@@ -35,7 +35,8 @@ def public_attempt(attempt: Attempt, positions: list[int] | None = None) -> dict
     chosen = positions or list(range(1, len(items) + 1))
     return {
         "id": attempt.id, "status": attempt.status, "quiz": {"key": attempt.quiz.key, "title": attempt.quiz.title},
-        "layout": definition.layout, "count": len(items),
+        "layout": definition.layout, "count": len(items), "mode": definition.mode,
+        "max_items": definition.max_items if definition.mode == "adaptive" else len(items),
         "answered": sum(1 for k in attempt.item_keys if answers.get(k) not in (None, "", [], {})),
         "deadline_at": attempt.deadline_at.isoformat() if attempt.deadline_at else None,
         "remaining_seconds": remaining_seconds(attempt),

@@ -69,11 +69,13 @@ class MasteryModel(BaseEstimator):
     ----------
     q_matrix : array (n_items, n_skills) of 0/1 — which skills each item measures.
     max_iter, tol : EM stopping rule (relative change of the log-likelihood).
-    item_prior : pseudo-observations pulling each item probability towards the item's mean score.
+    item_prior : pseudo-observations of a Beta prior on each item probability: 0.2 (a guess) when none
+        of the item's skills is mastered, rising to 0.9 when all are. Negligible with many people,
+        sensible with few.
     class_prior : pseudo-count added to every profile in the profile distribution.
     """
 
-    def __init__(self, q_matrix=None, max_iter: int = 500, tol: float = 1e-7, item_prior: float = 1.0,
+    def __init__(self, q_matrix=None, max_iter: int = 500, tol: float = 1e-7, item_prior: float = 2.0,
                  class_prior: float = 0.01, ability_nodes: int = 9, max_profiles_with_ability: int = 64,
                  structure: str = "auto", people_per_profile: float = 20.0):
         self.q_matrix = q_matrix
@@ -137,8 +139,8 @@ class MasteryModel(BaseEstimator):
         for j in range(self.logits_.shape[0]):
             r = np.stack([np.bincount(self.groups_[j], weights=R[:, q, j], minlength=gmax) for q in range(n_nodes)], 1)
             n = np.stack([np.bincount(self.groups_[j], weights=N[:, q, j], minlength=gmax) for q in range(n_nodes)], 1)
-            if stage == 1:  # closed form: smoothed success rate per group
-                p = (r[:, 0] + self.item_prior * self.item_mean_[j]) / (n[:, 0] + self.item_prior)
+            if stage == 1:  # closed form: success rate per group, with a Beta prior (see prior_mean_)
+                p = (r[:, 0] + self.item_prior * self.prior_mean_[j]) / (n[:, 0] + self.item_prior)
                 self.logits_[j] = _logit(np.clip(p, EPS, 1 - EPS))
             else:
                 self._newton_slope(j, r, n)
@@ -192,6 +194,8 @@ class MasteryModel(BaseEstimator):
         # Start: success rises with the share of the item's skills mastered, around the item's mean.
         gmax = 2 ** int(self.sizes_.max())
         share = np.array([[bin(g).count("1") / s if g < 2 ** s else 1.0 for g in range(gmax)] for s in self.sizes_])
+        # Prior mean per group: a guess rate of 0.2 with none of the item's skills, 0.9 with all of them.
+        self.prior_mean_ = 0.2 + 0.7 * share
         self.logits_ = _logit(np.clip(self.item_mean_[:, None] + 0.5 * (share - 0.5), 0.05, 0.95))
         self.nodes_, self.node_weights_, self.slopes_ = np.zeros(1), np.ones(1), np.zeros(len(q))
         self.class_weights_ = np.full(len(self.patterns_), 1 / len(self.patterns_))

@@ -55,6 +55,14 @@ def state_from(model: MasteryModel, items, scores, times, half_life: float = 180
     return state
 
 
+def at(state: PersonState, t: float, half_life: float = 180.0) -> PersonState:
+    """The same evidence seen from a later time t (older evidence weighs less)."""
+    if t <= state.t_ref:
+        return state
+    factor = _decay(t - state.t_ref, half_life)
+    return PersonState(state.log_lik * factor, t, state.evidence * factor)
+
+
 def profile_posterior(model: MasteryModel, state: PersonState, t: float | None = None,
                       half_life: float = 180.0) -> np.ndarray:
     factor = 1.0 if t is None else _decay(t - state.t_ref, half_life)

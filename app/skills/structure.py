@@ -45,4 +45,4 @@ def fit_higher_order(mass: np.ndarray, patterns: np.ndarray, start: np.ndarray |
         return -value, -np.concatenate([grad_lam, grad_delta])
 
     bounds = [(0.0, 6.0)] * k + [(-8.0, 8.0)] * k
-    return minimize(objective, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 30}).x
+    return minimize(objective, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 8}).x

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import IN_PROGRESS, Attempt
 from app.services import attempts as attempt_service
-from app.services.catalogue import list_skills
+from app.services.skill_model import assess
 from app.services.errors import ServiceError
 from app.services.quiz_views import public_attempt, result_summary
 from app.trainee import bp
@@ -30,7 +30,7 @@ def home():
                                   .order_by(Attempt.started_at.desc())))
     open_by_quiz = {a.quiz_id: a for a in mine if a.status == IN_PROGRESS}
     finished = [a for a in mine if a.status != IN_PROGRESS][:10]
-    return render_template("trainee/home.html", me=current_user, skills=[s for s in list_skills() if s.active],
+    return render_template("trainee/home.html", me=current_user, profile=assess(current_user, explain_top=3),
                            quizzes=quizzes, open_by_quiz=open_by_quiz, finished=finished, form=ActionForm())
 
 
@@ -87,6 +87,11 @@ def attempt(attempt_id: int):
                 errors[item["key"]] = error.message
         if not errors:
             target = request.form.get("goto", "")
+            if target == "more":  # adaptive: ask for the next question
+                if attempt_service.extend_adaptive(current_user, attempt.id):
+                    return redirect(url_for("trainee.attempt", attempt_id=attempt.id, page=full["count"] + 1))
+                flash("That is enough to measure your skills. Review your answers and submit.", "success")
+                target = "finish"
             if target == "finish":
                 return redirect(url_for("trainee.finish", attempt_id=attempt.id))
             next_page = int(target) if target.isdigit() else positions[0]

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import User
 from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
+from app.services.skill_model import assess
 from app.trainer import bp
 
 
@@ -28,4 +29,4 @@ def unit(unit_id: int):
 @bp.get("/people/<int:person_id>")
 def person(person_id: int):
     person = get_person_for(current_user, person_id)
-    return render_template("trainer/person.html", person=person)
+    return render_template("trainer/person.html", person=person, profile=assess(person, explain_top=5))

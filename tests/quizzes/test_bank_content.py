@@ -8,6 +8,7 @@ import pytest
 from app.skills.taxonomy import SKILL_SLUGS
 from quizzes.assembly import FixedForm, load_quizzes, option_orders
 from quizzes.loader import bank_files, load_bank
+from quizzes.answers import right_answer as reference_answer
 from quizzes.registry import ITEM_TYPES, grade, item_type
 
 ROOT = Path(__file__).resolve().parents[2] / "quizzes"
@@ -54,7 +55,11 @@ def test_quiz_forms_load_and_assemble(bank):
     assert not problems, [str(p) for p in problems]
     placement_roles = {q.role for q in quizzes if q.id.startswith("placement-")}
     assert placement_roles == ROLES
+    adaptive = [q for q in quizzes if q.mode == "adaptive"]
+    assert adaptive and all(q.skills and q.max_items >= 10 for q in adaptive)
     for quiz in quizzes:
+        if quiz.mode == "adaptive":
+            continue
         ids = FixedForm().initial_items(quiz, bank, random.Random(7))
         assert len(ids) == len(set(ids)) >= 8, quiz.id
         if quiz.role:
@@ -68,26 +73,11 @@ def test_reference_answers_grade_full_marks(bank):
         assert grade(item, answer).score == 1.0, item.id
 
 
-def reference_answer(item):
-    data = item.data
-    if item.type == "single_choice":
-        return next(o["id"] for o in data["options"] if o["correct"])
-    if item.type == "multiple_response":
-        return [o["id"] for o in data["options"] if o["correct"]]
-    if item.type == "true_false":
-        return data["answer"]
-    if item.type == "numeric":
-        return data["answer"]
-    if item.type == "short_text":
-        return data["accept"][0]
-    if item.type == "ordering":
-        return [s["id"] for s in data["sequence"]]
-    return {p["id"]: p["match"] for p in data["pairs"]}
+def test_wrong_answers_score_below_full_marks(bank):
+    import random
 
+    from quizzes.answers import wrong_answer
 
-def test_option_orders_shuffle_per_attempt_and_always_for_ordering(bank):
-    items = [bank["opp-001"], bank["nav-001"], bank["nav-002"]]
-    first = option_orders(items, random.Random(1), shuffle_options=False)
-    assert set(first) == {"opp-001"}  # ordering items always shuffle; choices only when asked
-    shuffled = [option_orders(items, random.Random(seed), True)["nav-001"] for seed in range(6)]
-    assert len({tuple(s) for s in shuffled}) > 1
+    rng = random.Random(1)
+    for item in bank.values():
+        assert grade(item, wrong_answer(item, rng)).score < 1.0, item.id

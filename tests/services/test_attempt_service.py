@@ -11,7 +11,7 @@ from app.services import attempts as svc
 from app.services.errors import NotFound, ValidationFailed
 from app.services.quiz_views import public_attempt, result_summary
 from tests.conftest import user_by_email
-from tests.quizzes.test_bank_content import reference_answer
+from quizzes.answers import right_answer as reference_answer
 from app.services.content import engine_item
 
 

@@ -1,0 +1,50 @@
+"""Objectives per job role (optionally per unit) and the stored mastery estimates per person."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.people import BusinessUnit, JobRole, Skill
+from app.models.types import UTCDateTime, utcnow
+
+
+class Objective(db.Model):
+    """What a job role must be able to do: for each skill, the required confidence of mastery
+    (`target`, 0.5–0.99) and how much the skill matters (`weight`, 0–1). A row with a business
+    unit overrides the role's default for that unit."""
+
+    __tablename__ = "objective"
+    __table_args__ = (UniqueConstraint("job_role_id", "business_unit_id", "skill_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_role_id: Mapped[int] = mapped_column(ForeignKey("job_role.id", ondelete="CASCADE"), index=True)
+    business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_unit.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"))
+    target: Mapped[float] = mapped_column(Float, default=0.8)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+    job_role: Mapped[JobRole] = relationship()
+    business_unit: Mapped[BusinessUnit | None] = relationship()
+    skill: Mapped[Skill] = relationship()
+
+
+class MasteryEstimate(db.Model):
+    """The latest model estimate for one person and skill, refreshed after each graded attempt
+    and after every refit, so that dashboards read one row per person × skill."""
+
+    __tablename__ = "mastery_estimate"
+    __table_args__ = (UniqueConstraint("user_id", "skill_id"), Index("ix_mastery_estimate_skill_verdict",
+                                                                       "skill_id", "verdict"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"))
+    probability: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[float] = mapped_column(Float, default=0.0)
+    target: Mapped[float] = mapped_column(Float, default=0.8)
+    verdict: Mapped[str] = mapped_column(String(24))
+    fades_in_days: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

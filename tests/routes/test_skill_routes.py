@@ -1,0 +1,45 @@
+"""Skill profiles on the trainee and trainer pages, and the adaptive quiz through the pages."""
+import re
+
+from sqlalchemy import select
+
+from app.models import Attempt
+from tests.conftest import post_form, user_by_email
+
+
+def test_trainee_sees_their_profile_with_verdicts(client, fitted_demo, login_as):
+    login_as("trainee")
+    page = client.get("/me/").get_data(as_text=True)
+    assert "Skills your job role needs" in page and "sure it is mastered" in page
+    assert re.search(r"verdict-(ok|weak)", page)
+    assert "Why?" in page
+
+
+def test_trainer_sees_the_evidence_behind_a_verdict(client, fitted_demo, login_as):
+    login_as("trainer")
+    tara = user_by_email("trainee@demo.uptake")
+    page = client.get(f"/trainer/people/{tara.id}").get_data(as_text=True)
+    assert "Skills the job role needs" in page and "recency-weighted answers" in page
+    assert re.search(r"scored \d+% on \d\d \w\w\w \d{4}", page)
+
+
+def test_profile_without_a_model_says_so(client, content_loaded, login_as):
+    login_as("trainee")
+    page = client.get("/me/").get_data(as_text=True)
+    assert "has not been fitted yet" in page and "Not enough evidence yet" in page
+
+
+def test_adaptive_quiz_through_the_pages(client, fitted_demo, login_as, db):
+    login_as("trainee")
+    response = post_form(client, "/me/quizzes/adaptive-skills-check", "/me/quizzes/adaptive-skills-check/start", {})
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    page = client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Adaptive test · question 1 (at most 30)" in page
+    first = db.session.get(Attempt, attempt_id).item_keys[0]
+    response = post_form(client, f"/me/attempts/{attempt_id}", f"/me/attempts/{attempt_id}?page=1", {"goto": "more"})
+    db.session.expire_all()
+    keys = db.session.get(Attempt, attempt_id).item_keys
+    if len(keys) == 2:  # another question was chosen
+        assert response.headers["Location"].endswith("page=2") and keys[0] == first
+    else:  # the profile was already clear: straight to review
+        assert response.headers["Location"].endswith("/finish")
