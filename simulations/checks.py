@@ -80,10 +80,10 @@ def _label_fields(obj: str, names) -> str:
 
 
 def check_record(d: CheckDef, ctx: Context):
-    """A record of `object` matching every condition in `where` exists (or the record `id`)."""
+    """A record of `object` matching every condition in `where` exists (or the given `record` does)."""
     obj, where = d.params["object"], d.params.get("where", {})
     records = ctx.final["records"].get(obj, {})
-    candidates = [records[i] for i in ctx.ids(obj, d.params["id"])] if "id" in d.params else list(records.values())
+    candidates = [records[i] for i in ctx.ids(obj, d.params["record"])] if "record" in d.params else list(records.values())
     if not candidates:
         return 0.0, d.params.get("missing", f"No matching {OBJECTS[obj]['label'].lower()} yet.")
     best, best_missing = -1.0, list(where)

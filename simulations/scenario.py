@@ -186,6 +186,15 @@ def _symbols_in(value) -> set[str]:
 
 
 class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases and duplicate keys (YAML would silently keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        dupes = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {dupes[0]!r}", node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "aliases are not allowed", self.peek_event().start_mark)
