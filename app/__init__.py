@@ -28,12 +28,14 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.main import bp as main_bp
+    from app.sim import bp as sim_bp
     from app.trainee import bp as trainee_bp
     from app.trainer import bp as trainer_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(trainee_bp, url_prefix="/me")
+    app.register_blueprint(sim_bp, url_prefix="/me")
     app.register_blueprint(trainer_bp, url_prefix="/trainer")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -16,18 +16,27 @@ IN_PROGRESS, SUBMITTED = "in_progress", "submitted"
 
 
 class Attempt(db.Model):
-    """One sitting of a quiz by one trainee. At most one attempt per (user, quiz) is in progress,
-    so a second tab or a reload resumes it instead of starting another."""
+    """One sitting of a quiz, or one simulated CRM exercise (kind 'scenario'), by one trainee. At
+    most one attempt per (user, quiz) or (user, scenario) is in progress, so a second tab or a
+    reload resumes it instead of starting another."""
 
     __tablename__ = "attempt"
     __table_args__ = (
         Index("uq_attempt_one_in_progress", "user_id", "quiz_id", unique=True,
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+        Index("uq_attempt_one_scenario_in_progress", "user_id", "scenario_key", unique=True,
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="quiz", server_default="quiz")
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quiz.id"), index=True)
+    scenario_key: Mapped[str | None] = mapped_column(String(64))
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    initial_state: Mapped[dict | None] = mapped_column(JSON)
+    bindings: Mapped[dict | None] = mapped_column(JSON)
+    hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default=IN_PROGRESS)
     item_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     option_orders: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
@@ -39,8 +48,25 @@ class Attempt(db.Model):
     score: Mapped[float | None] = mapped_column(Float)
 
     user: Mapped[User] = relationship()
-    quiz: Mapped[Quiz] = relationship()
+    quiz: Mapped[Quiz | None] = relationship()
     responses: Mapped[list[Response]] = relationship(back_populates="attempt", order_by="Response.id")
+
+
+class ScenarioAction(db.Model):
+    """One step a trainee took in a simulated CRM exercise, in order; replaying them from the
+    attempt's initial state reproduces every intermediate state."""
+
+    __tablename__ = "scenario_action"
+    __table_args__ = (UniqueConstraint("attempt_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[dict] = mapped_column(JSON)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    errors: Mapped[dict] = mapped_column(JSON, default=dict)
+    record_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class Response(db.Model):

@@ -146,7 +146,7 @@ def extend_adaptive(user: User, attempt_id: int) -> bool:
 def get_attempt_for(user: User, attempt_id: int) -> Attempt:
     """The trainee's own attempt (closed first if its time ran out); anyone else's is NotFound."""
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None or attempt.user_id != user.id or attempt.kind != "quiz":
         raise NotFound("No such attempt.")
     if is_expired(attempt):
         submit_attempt(attempt.id, closed_by="deadline")

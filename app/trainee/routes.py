@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import IN_PROGRESS, Attempt
 from app.services import attempts as attempt_service
+from app.services import simulation
 from app.services.skill_model import assess
 from app.services.errors import ServiceError
 from app.services.quiz_views import public_attempt, result_summary
@@ -28,10 +29,13 @@ def home():
     quizzes = attempt_service.available_quizzes(current_user)
     mine = list(db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)
                                   .order_by(Attempt.started_at.desc())))
-    open_by_quiz = {a.quiz_id: a for a in mine if a.status == IN_PROGRESS}
+    open_by_quiz = {a.quiz_id: a for a in mine if a.status == IN_PROGRESS and a.kind == "quiz"}
+    open_by_scenario = {a.scenario_key: a for a in mine if a.status == IN_PROGRESS and a.kind == "scenario"}
     finished = [a for a in mine if a.status != IN_PROGRESS][:10]
     return render_template("trainee/home.html", me=current_user, profile=assess(current_user, explain_top=3),
-                           quizzes=quizzes, open_by_quiz=open_by_quiz, finished=finished, form=ActionForm())
+                           quizzes=quizzes, open_by_quiz=open_by_quiz, finished=finished, form=ActionForm(),
+                           exercises=simulation.available_scenarios(current_user), open_by_scenario=open_by_scenario,
+                           scenario_titles={k: s.title for k, s in simulation.scenarios().items()})
 
 
 @bp.get("/quizzes/<key>")
