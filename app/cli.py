@@ -32,12 +32,18 @@ def content_load() -> None:
     """Load or update the item bank and quizzes (idempotent; item ids stay stable)."""
     from app.services.content import load_content
 
+    from app.services.simulation import SCENARIO_DIR
+    from app.skills.taxonomy import SKILL_SLUGS
+    from simulations.scenario import load_scenarios, scenario_files
+
     summary = load_content()
+    scenarios, scenario_problems = load_scenarios(scenario_files(SCENARIO_DIR), SKILL_SLUGS)
     click.echo(f"Items: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
-               f"{summary.deactivated} retired. Quizzes: {summary.quizzes}.")
-    for problem in summary.problems:
+               f"{summary.deactivated} retired. Quizzes: {summary.quizzes}. Exercises: {len(scenarios)}.")
+    problems = [*summary.problems, *scenario_problems]
+    for problem in problems:
         click.echo(f"  problem: {problem}", err=True)
-    if summary.problems:
+    if problems:
         raise SystemExit(1)
 
 

@@ -17,7 +17,7 @@ def test_demo_load_twice_duplicates_nothing_and_prints_accounts(runner, db):
 def test_content_load_reports_counts_and_is_idempotent(runner, demo):
     first = runner.invoke(args=["content", "load"])
     assert first.exit_code == 0, first.output
-    assert "121 created" in first.output and "Quizzes: 8" in first.output
+    assert "121 created" in first.output and "Quizzes: 8" in first.output and "Exercises: 12" in first.output
     second = runner.invoke(args=["content", "load"])
     assert "0 created, 0 updated, 121 unchanged" in second.output
 
