@@ -10,4 +10,4 @@ from app.models.people import (  # noqa: F401
     User,
     trainer_units,
 )
-from app.models.skills import MasteryEstimate, Objective  # noqa: F401,E402
+from app.models.skills import MasteryEstimate, ModuleProgress, Objective  # noqa: F401,E402

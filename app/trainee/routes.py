@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import IN_PROGRESS, Attempt
 from app.services import attempts as attempt_service
-from app.services import simulation
+from app.services import simulation, training
 from app.services.skill_model import assess
 from app.services.errors import ServiceError
 from app.services.quiz_views import public_attempt, result_summary
@@ -130,3 +130,29 @@ def result(attempt_id: int):
     if attempt.status == IN_PROGRESS:
         return redirect(url_for("trainee.attempt", attempt_id=attempt.id))
     return render_template("trainee/result.html", attempt=attempt, result=result_summary(attempt))
+
+
+@bp.get("/path")
+def path():
+    steps, progress = training.person_path(current_user)
+    return render_template("trainee/path.html", path=steps, progress=progress)
+
+
+@bp.get("/modules/<module_id>")
+def module(module_id: str):
+    item = training.get_module(module_id)
+    progress = training.open_module(current_user, module_id)
+    return render_template("trainee/module.html", module=item, progress=progress, form=ActionForm(),
+                           lesson=training.render_lesson(item) if item.lesson else None)
+
+
+@bp.post("/modules/<module_id>/read")
+def module_read(module_id: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        training.mark_read(current_user, module_id)
+        flash("Marked as read.", "success")
+    except ServiceError as error:
+        flash(error.message, "error")
+    return redirect(url_for("trainee.module", module_id=module_id))

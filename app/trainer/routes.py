@@ -3,8 +3,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Attempt, User
-from app.services import simulation
+from app.models import Attempt, Skill, User
+from app.services import simulation, training
 from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
 from app.services.skill_model import assess
 from app.trainer import bp
@@ -18,13 +18,16 @@ def home():
         .where(User.role == "trainee", User.active.is_(True), User.business_unit_id.in_([u.id for u in units]))
         .group_by(User.business_unit_id)
     ).all())
-    return render_template("trainer/home.html", units=units, counts=counts)
+    return render_template("trainer/home.html", units=units, counts=counts, heat=training.heatmap(units))
 
 
 @bp.get("/units/<int:unit_id>")
 def unit(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
-    return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit))
+    plan, people = training.unit_plan(unit)
+    skill_names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
+    return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit), plan=plan, by_id=people,
+                           skill_names=skill_names)
 
 
 @bp.get("/people/<int:person_id>")
@@ -32,8 +35,10 @@ def person(person_id: int):
     person = get_person_for(current_user, person_id)
     exercises = list(db.session.scalars(select(Attempt).where(Attempt.user_id == person.id, Attempt.kind == "scenario")
                                         .order_by(Attempt.started_at.desc())))
+    path, progress = training.person_path(person) if person.role == "trainee" else (None, {})
     return render_template("trainer/person.html", person=person, profile=assess(person, explain_top=5),
-                           exercises=exercises, titles={k: s.title for k, s in simulation.scenarios().items()})
+                           exercises=exercises, titles={k: s.title for k, s in simulation.scenarios().items()},
+                           path=path, progress=progress)
 
 
 @bp.get("/people/<int:person_id>/exercises/<int:attempt_id>")

@@ -34,7 +34,7 @@ def test_sign_in_works_with_the_keyboard_alone(page, live_server):
     page.keyboard.type("uptake-demo")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/trainer/")
-    page.get_by_role("link", name="Sales EMEA").click()
+    page.get_by_role("link", name="Sales EMEA").first.click()
     assert page.get_by_role("heading", level=1).inner_text() == "Sales EMEA"
     assert page.get_by_role("link", name="Tara Ingram").is_visible()
 

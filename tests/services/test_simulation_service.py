@@ -18,12 +18,14 @@ def deal_id(attempt):
     return attempt.bindings["deal"][1]
 
 
-def test_start_resumes_and_hides_other_roles_exercises(trainee):
+def test_start_resumes_and_lists_the_roles_exercises(trainee):
     first = svc.start_exercise(trainee, "advance-opportunity")
     assert svc.start_exercise(trainee, "advance-opportunity").id == first.id
     assert first.initial_state["records"]["opportunity"] and first.seed is not None
+    listed = {s.id for s in svc.available_scenarios(trainee)}
+    assert "advance-opportunity" in listed and "triage-escalated-case" not in listed  # a service agent's
     with pytest.raises(NotFound):
-        svc.start_exercise(trainee, "triage-escalated-case")  # a service agent's exercise
+        svc.start_exercise(trainee, "no-such-exercise")
 
 
 def test_actions_are_recorded_and_replayed_exactly(trainee, db):

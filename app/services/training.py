@@ -1,0 +1,138 @@
+"""Training paths, module progress, the unit heatmap and unit training-needs plans."""
+from __future__ import annotations
+
+from datetime import date
+
+import markdown
+import nh3
+from sqlalchemy import and_, case, func, select
+
+from app.extensions import db
+from app.models import (IN_PROGRESS, Attempt, BusinessUnit, MasteryEstimate, ModuleProgress, Objective, Quiz, Skill,
+                        User)
+from app.models.types import utcnow
+from app.services.errors import NotFound, ValidationFailed
+from app.services.skill_model import DEFAULT_TARGET, assess
+from app.skills.curriculum import Module, lesson_text, load_modules
+from app.skills.planner import Path, SkillStatus, UnitPlan, plan_path, plan_unit
+from app.skills.taxonomy import SKILL_SLUGS
+
+PASS_MARK = 0.7
+_cache: dict = {}
+
+
+def catalogue() -> dict[str, Module]:
+    if "modules" not in _cache:
+        from app.services.simulation import scenarios
+
+        quizzes = set(db.session.scalars(select(Quiz.key)))
+        modules, problems = load_modules(SKILL_SLUGS, quizzes or None, set(scenarios()))
+        if problems:
+            raise ValidationFailed("The module catalogue has problems: " + "; ".join(problems))
+        _cache["modules"] = {m.id: m for m in modules}
+    return _cache["modules"]
+
+
+def get_module(module_id: str) -> Module:
+    module = catalogue().get(module_id)
+    if module is None:
+        raise NotFound("No such module.")
+    return module
+
+
+def render_lesson(module: Module) -> str:
+    """Lesson Markdown as sanitised HTML (no scripts, styles or event handlers can get through)."""
+    html = markdown.markdown(lesson_text(module), extensions=["tables"])
+    return nh3.clean(html, tags={"h2", "h3", "p", "ul", "ol", "li", "strong", "em", "code", "table", "thead", "tbody",
+                                 "tr", "th", "td", "a", "blockquote"}, link_rel="noopener noreferrer")
+
+
+def statuses_for(user: User) -> list[SkillStatus]:
+    return [SkillStatus(r["slug"], r["name"], r["probability"], r["evidence"], r["verdict"], r["target"], r["weight"],
+                        r["fades_in_days"]) for r in assess(user)]
+
+
+def refresh_progress(user: User) -> dict[str, ModuleProgress]:
+    """Complete started modules whose check the trainee has passed since opening them."""
+    progress = {p.module_key: p for p in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user.id))}
+    attempts = db.session.execute(
+        select(Attempt.scenario_key, Quiz.key, Attempt.score, Attempt.submitted_at).outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.user_id == user.id, Attempt.status != IN_PROGRESS)).all()
+    changed = False
+    for key, row in progress.items():
+        module = catalogue().get(key)
+        if row.status == "completed" or module is None or not module.check:
+            continue
+        wanted = module.check.get("quiz") or module.check.get("exercise")
+        if any((scenario == wanted or quiz == wanted) and (score or 0) >= PASS_MARK and at >= row.started_at
+               for scenario, quiz, score, at in attempts):
+            row.status, row.completed_at, changed = "completed", utcnow(), True
+    if changed:
+        db.session.commit()
+    return progress
+
+
+def person_path(user: User) -> tuple[Path, dict[str, ModuleProgress]]:
+    progress = refresh_progress(user)
+    completed = {k for k, p in progress.items() if p.status == "completed"}
+    return plan_path(statuses_for(user), list(catalogue().values()), completed), progress
+
+
+def open_module(user: User, module_id: str) -> ModuleProgress:
+    module = get_module(module_id)
+    row = db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user.id,
+                                                         ModuleProgress.module_key == module.id))
+    if row is None:
+        row = ModuleProgress(user_id=user.id, module_key=module.id, status="started", started_at=utcnow())
+        db.session.add(row)
+        db.session.commit()
+    return row
+
+
+def mark_read(user: User, module_id: str) -> ModuleProgress:
+    module = get_module(module_id)
+    if module.check:
+        raise ValidationFailed("This module is completed by passing its check.")
+    row = open_module(user, module_id)
+    row.status, row.completed_at = "completed", utcnow()
+    db.session.commit()
+    return row
+
+
+# --- business units ----------------------------------------------------------------------------------
+def heatmap(units: list[BusinessUnit]) -> dict:
+    """For each unit × skill the people whose role needs the skill, how many are weak and how many
+    have too little evidence — one aggregate query, whatever the number of people."""
+    unit_ids = [u.id for u in units]
+    rows = db.session.execute(
+        select(User.business_unit_id, Skill.slug, func.count(MasteryEstimate.id),
+               func.sum(case((MasteryEstimate.verdict == "weak", 1), else_=0)),
+               func.sum(case((MasteryEstimate.verdict == "not_enough_evidence", 1), else_=0)))
+        .join(User, User.id == MasteryEstimate.user_id).join(Skill, Skill.id == MasteryEstimate.skill_id)
+        .join(Objective, and_(Objective.job_role_id == User.job_role_id, Objective.skill_id == MasteryEstimate.skill_id,
+                              Objective.business_unit_id.is_(None), Objective.weight > 0))
+        .where(User.business_unit_id.in_(unit_ids), User.active.is_(True), User.role == "trainee")
+        .group_by(User.business_unit_id, Skill.slug)).all()
+    cells = {(unit, slug): {"people": n, "weak": int(weak or 0), "unknown": int(unknown or 0),
+                            "share": (weak or 0) / n if n else 0.0} for unit, slug, n, weak, unknown in rows}
+    skills = list(db.session.execute(select(Skill.slug, Skill.name).where(Skill.active.is_(True)).order_by(Skill.name)))
+    return {"cells": cells, "skills": skills}
+
+
+def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, dict[int, User]]:
+    people = {u.id: u for u in db.session.scalars(select(User).where(
+        User.business_unit_id == unit.id, User.role == "trainee", User.active.is_(True)))}
+    estimates = db.session.execute(select(MasteryEstimate, Skill.slug, Skill.name).join(Skill)
+                                   .where(MasteryEstimate.user_id.in_(list(people)))).all()
+    objectives = db.session.execute(select(Objective.job_role_id, Objective.business_unit_id, Skill.slug,
+                                           Objective.target, Objective.weight).join(Skill)).all()
+    targets: dict[tuple[int, str], tuple[float, float]] = {}
+    for role, unit_id, slug, target, weight in sorted(objectives, key=lambda r: r[1] is not None):
+        if unit_id in (None, unit.id):
+            targets[(role, slug)] = (target, weight)
+    statuses: dict[int, list[SkillStatus]] = {pid: [] for pid in people}
+    for estimate, slug, name in estimates:
+        target, weight = targets.get((people[estimate.user_id].job_role_id, slug), (DEFAULT_TARGET, 0.0))
+        statuses[estimate.user_id].append(SkillStatus(slug, name, estimate.probability, estimate.evidence,
+                                                      estimate.verdict, target, weight, estimate.fades_in_days))
+    return plan_unit(statuses, list(catalogue().values()), today or date.today()), people

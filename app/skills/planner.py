@@ -1,0 +1,186 @@
+"""Training paths per person and training-needs plans per business unit. Flask-free.
+
+A person's path closes their weak skills only: weighted by the job role's objectives, ordered by
+prerequisites and then by gap × weight, with a placement check first where the model has too
+little evidence and refreshers ahead of mastered skills that are about to fade. Every step says
+which gap (and how sure the model is) caused it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from app.skills.curriculum import Module
+
+REFRESH_HORIZON_DAYS = 30
+
+
+@dataclass(frozen=True)
+class SkillStatus:
+    slug: str
+    name: str
+    probability: float | None
+    evidence: float
+    verdict: str  # proficient | weak | not_enough_evidence
+    target: float
+    weight: float
+    fades_in_days: float | None = None
+
+    @property
+    def priority(self) -> float:
+        return max(0.0, self.target - (self.probability or 0.0)) * self.weight
+
+
+@dataclass
+class PathStep:
+    module: Module
+    reason: str
+    skills: tuple[str, ...]
+    purpose: str  # placement | training | prerequisite | refresher
+
+
+@dataclass
+class Path:
+    steps: list[PathStep] = field(default_factory=list)
+
+    @property
+    def minutes(self) -> int:
+        return sum(s.module.minutes for s in self.steps)
+
+
+def _describe(status: SkillStatus) -> str:
+    sure = f"{(status.probability or 0) * 100:.0f}%"
+    return (f"{status.name}: the model is only {sure} sure you have mastered it (your role's target is "
+            f"{status.target * 100:.0f}%), from {status.evidence:.1f} recent answers")
+
+
+def plan_path(statuses: list[SkillStatus], modules: list[Module], completed: set[str] = frozenset()) -> Path:
+    by_id = {m.id: m for m in modules}
+    relevant = [s for s in statuses if s.weight > 0]
+    proficient = {s.slug for s in relevant if s.verdict == "proficient"}
+    path = Path()
+    chosen: dict[str, PathStep] = {}
+
+    unknown = [s for s in relevant if s.verdict == "not_enough_evidence"]
+    placement = next((m for m in modules if m.kind == "refresher_quiz"), None)
+    if unknown and placement and placement.id not in completed:
+        names = ", ".join(s.name for s in unknown)
+        chosen[placement.id] = PathStep(placement, f"Not enough evidence yet about {names}: this short adaptive "
+                                                   "check measures them first.", tuple(s.slug for s in unknown),
+                                        "placement")
+
+    def add(module: Module, reason: str, skills: tuple[str, ...], purpose: str) -> None:
+        for pre in module.prerequisites:
+            pre_module = by_id.get(pre)
+            if pre_module and pre not in completed and pre not in chosen and not set(pre_module.skills) <= proficient:
+                add(pre_module, f"Needed before “{module.title}”.", pre_module.skills, "prerequisite")
+        if module.id not in completed and module.id not in chosen:
+            chosen[module.id] = PathStep(module, reason, skills, purpose)
+
+    weak = sorted((s for s in relevant if s.verdict == "weak"), key=lambda s: -s.priority)
+    for status in weak:
+        teaching = [m for m in modules if status.slug in m.skills and m.kind in ("elearning", "exercise")]
+        for module in sorted(teaching, key=lambda m: (m.kind != "elearning", m.minutes)):
+            add(module, _describe(status), (status.slug,), "training")
+    for status in sorted(relevant, key=lambda s: s.fades_in_days or 1e9):
+        if status.slug in proficient and status.fades_in_days is not None and status.fades_in_days <= REFRESH_HORIZON_DAYS:
+            refresher = next((m for m in modules if m.kind == "refresher_quiz"), None)
+            if refresher and refresher.id not in chosen:
+                chosen[refresher.id] = PathStep(
+                    refresher, f"{status.name} is likely to fade below your target in about "
+                               f"{status.fades_in_days:.0f} days: a short refresher keeps it.", (status.slug,), "refresher")
+    path.steps = _order(list(chosen.values()))
+    return path
+
+
+def _order(steps: list[PathStep]) -> list[PathStep]:
+    """Placement first, then a topological order that keeps the priority order where it can."""
+    placed, result = set(), []
+    pending = sorted(steps, key=lambda s: s.purpose != "placement")
+    while pending:
+        for step in pending:
+            if all(p not in {s.module.id for s in pending if s is not step} for p in step.module.prerequisites):
+                result.append(step)
+                placed.add(step.module.id)
+                pending.remove(step)
+                break
+        else:  # a cycle in the catalogue: keep the remaining order rather than loop
+            result.extend(pending)
+            break
+    return result
+
+
+# --- business units ------------------------------------------------------------------------------------
+@dataclass
+class Session:
+    module: Module
+    skills: tuple[str, ...]
+    people: list[int]
+    suggested_date: date
+
+
+@dataclass
+class UnitPlan:
+    people: int
+    groups: list[dict]  # {"members": [...], "focus": [skill names]}
+    sessions: list[Session]
+    elearning: dict[int, list[Module]]  # person → modules
+    needs: dict[str, list[int]]  # skill → people who need it
+    hours: float
+
+
+def _clusters(matrix: np.ndarray, ids: list[int]) -> list[list[int]]:
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    distinct = len(np.unique(matrix, axis=0))
+    if len(ids) < 4 or distinct < 2:
+        return [ids]
+    best, best_labels = -1.0, np.zeros(len(ids), dtype=int)
+    for k in range(2, min(4, len(ids) - 1, distinct) + 1):
+        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(matrix)
+        if len(set(labels)) < 2:
+            continue
+        score = silhouette_score(matrix, labels)
+        if score > best:
+            best, best_labels = score, labels
+    return [[ids[i] for i in np.flatnonzero(best_labels == g)] for g in sorted(set(best_labels))]
+
+
+def plan_unit(people: dict[int, list[SkillStatus]], modules: list[Module], today: date,
+              min_group: int = 4, min_share: float = 0.4) -> UnitPlan:
+    """Group people with similar gap profiles; an instructor-led session where enough people share a
+    gap, eLearning where few do."""
+    ids = sorted(people)
+    skills = sorted({s.slug for statuses in people.values() for s in statuses if s.weight > 0})
+    names = {s.slug: s.name for statuses in people.values() for s in statuses}
+    matrix = np.array([[next((s.priority for s in people[i] if s.slug == k and s.verdict == "weak"), 0.0)
+                        for k in skills] for i in ids]).reshape(len(ids), len(skills))
+    needs = {k: [i for i, row in zip(ids, matrix) if row[n] > 0] for n, k in enumerate(skills)}
+    groups = []
+    for members in _clusters(matrix, ids):
+        rows = matrix[[ids.index(m) for m in members]]
+        focus = [names[skills[n]] for n in np.argsort(-rows.mean(axis=0)) if rows[:, n].mean() > 0.05][:3]
+        groups.append({"members": members, "focus": focus})
+    sessions, elearning = [], {i: [] for i in ids}
+    covered: dict[int, set[str]] = {i: set() for i in ids}
+    slot = today + timedelta(days=(1 - today.weekday()) % 7 or 7)  # next Tuesday
+    for module in [m for m in modules if m.kind == "instructor_led"]:
+        group_needs = [k for k in module.skills if len(needs.get(k, [])) >= max(min_group, min_share * len(ids))]
+        if not group_needs:
+            continue
+        attendees = sorted({i for k in group_needs for i in needs[k]})
+        sessions.append(Session(module, tuple(group_needs), attendees, slot))
+        slot += timedelta(days=2 if slot.weekday() == 1 else 5)  # Tuesdays and Thursdays
+        for i in attendees:
+            covered[i] |= set(group_needs)
+    for skill, who in needs.items():
+        course = next((m for m in modules if m.kind == "elearning" and skill in m.skills), None)
+        for i in who:
+            if skill not in covered[i] and course and course not in elearning[i]:
+                elearning[i].append(course)
+    hours = (sum(s.module.minutes * len(s.people) for s in sessions)
+             + sum(m.minutes for mods in elearning.values() for m in mods)) / 60
+    return UnitPlan(len(ids), groups, sessions, {i: m for i, m in elearning.items() if m}, needs, round(hours, 1))

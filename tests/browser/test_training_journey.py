@@ -1,0 +1,35 @@
+"""A trainer reviews a unit's gaps and plan; a trainee follows their training path (Chromium)."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in_through_form
+
+pytestmark = pytest.mark.browser
+
+
+def test_trainer_reviews_a_unit(page, fitted_demo, live_server):
+    sign_in_through_form(page, live_server, "trainer@demo.uptake")
+    heatmap = page.get_by_role("table", name="Skill gaps: share of people below target")
+    expect(heatmap).to_be_visible()
+    heatmap.get_by_role("link", name="Sales North America").click()
+    expect(page.get_by_role("heading", name="Training-needs plan")).to_be_visible()
+    sessions = page.get_by_role("table", name="Recommended sessions")
+    expect(sessions).to_contain_text("Workshop: data quality clinic")
+    sessions.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Training path \("))).to_be_visible()
+    expect(page.get_by_role("heading", name="Skill profile")).to_be_visible()
+
+
+def test_trainee_follows_the_path_into_a_module_and_its_check(page, fitted_demo, live_server):
+    sign_in_through_form(page, live_server, "trainee@demo.uptake")
+    page.get_by_role("link", name="My training path").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My training path")
+    first = page.locator(".path-step").first
+    title = first.get_by_role("link").inner_text()
+    first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_text("in progress")).to_be_visible()
+    page.get_by_role("button", name=re.compile("check")).click()
+    expect(page).to_have_url(re.compile(r"/me/(sim|attempts)/\d+"))

@@ -1,0 +1,34 @@
+"""Training pages: the trainee's path and modules, the trainer's heatmap and unit plan."""
+from sqlalchemy import select
+
+from app.models import BusinessUnit
+from tests.conftest import post_form, user_by_email
+
+
+def test_trainee_path_and_module_pages(client, fitted_demo, login_as):
+    login_as("trainee")
+    page = client.get("/me/path").get_data(as_text=True)
+    assert "My training path" in page and "sure you have mastered it" in page
+    module = client.get("/me/modules/el-pipeline").get_data(as_text=True)
+    assert "A pipeline that tells the truth" in module and "<table>" in module and "Do the hands-on check" in module
+    response = post_form(client, "/me/modules/el-pipeline", "/me/exercises/advance-opportunity/start", {})
+    assert "/me/sim/" in response.headers["Location"]
+    assert client.get("/me/modules/no-such-module").status_code == 404
+
+
+def test_trainer_heatmap_and_unit_plan(client, fitted_demo, login_as, db):
+    login_as("trainer")
+    home = client.get("/trainer/").get_data(as_text=True)
+    assert "Skill gaps: share of people below target" in home and "heat-" in home
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    page = client.get(f"/trainer/units/{unit.id}").get_data(as_text=True)
+    assert "Training-needs plan" in page and "Workshop: data quality clinic" in page
+    tara = user_by_email("trainee@demo.uptake")
+    person = client.get(f"/trainer/people/{tara.id}").get_data(as_text=True)
+    assert "Training path (" in person
+
+
+def test_other_units_plan_is_not_reachable(client, fitted_demo, login_as, db):
+    login_as("trainer")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Customer Service"))
+    assert client.get(f"/trainer/units/{unit.id}").status_code == 404

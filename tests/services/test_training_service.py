@@ -1,0 +1,84 @@
+"""Paths, module progress, heatmap and unit plans through the service layer."""
+from datetime import date
+
+from sqlalchemy import select
+
+from app.models import BusinessUnit, ModuleProgress
+from app.services import attempts as attempt_service
+from app.services import simulation, training
+from tests.conftest import user_by_email
+
+
+def test_path_targets_the_trainees_weak_required_skills(fitted_demo):
+    tara = user_by_email("trainee@demo.uptake")
+    path, _ = training.person_path(tara)
+    statuses = {s.slug: s for s in training.statuses_for(tara)}
+    taught = {k for step in path.steps if step.purpose == "training" for k in step.skills}
+    assert taught == {k for k, s in statuses.items() if s.verdict == "weak" and s.weight > 0}
+    assert all(statuses[k].verdict != "proficient" for k in taught)
+    assert path.minutes == sum(step.module.minutes for step in path.steps)
+
+
+def test_lesson_html_is_sanitised(demo):
+    html = training.render_lesson(training.get_module("el-pipeline"))
+    assert "<table>" in html and "<h2>" in html and "<script" not in html
+
+
+def test_passing_the_modules_check_completes_it(demo, db):
+    from app.services.content import load_content
+
+    load_content()
+    tara = user_by_email("trainee@demo.uptake")
+    training.open_module(tara, "el-pipeline")
+    attempt = simulation.start_exercise(tara, "advance-opportunity")
+    budget = attempt.initial_state["values"]["budget"]
+    from datetime import timedelta
+    close = (date.fromisoformat(attempt.initial_state["today"]) + timedelta(days=21)).isoformat()
+    simulation.perform(tara, attempt.id, {"type": "update", "object": "opportunity", "id": attempt.bindings["deal"][1],
+                                          "fields": {"stage": "Negotiation", "amount": budget, "close_date": close,
+                                                     "next_step": "Legal contract review"}})
+    simulation.finish(tara, attempt.id)
+    progress = training.refresh_progress(tara)
+    assert progress["el-pipeline"].status == "completed"
+    quiz_module = training.open_module(tara, "el-navigation")
+    assert quiz_module.status == "started"  # its quiz has not been passed yet
+
+
+def test_heatmap_counts_only_required_skills_in_one_query(fitted_demo, db):
+    from sqlalchemy import event
+
+    units = list(db.session.scalars(select(BusinessUnit)))
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        heat = training.heatmap(units)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len([s for s in statements if "mastery_estimate" in s]) == 1
+    service = next(u for u in units if u.name == "Customer Service")
+    sales = next(u for u in units if u.name == "Sales EMEA")
+    assert (service.id, "case-management") in heat["cells"] and (sales.id, "case-management") not in heat["cells"]
+    cell = heat["cells"][(service.id, "case-management")]
+    assert cell["people"] == 12 and 0 <= cell["weak"] <= 12
+
+
+def test_unit_plan_for_a_demo_unit(fitted_demo, db):
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    plan, people = training.unit_plan(unit, today=date(2026, 11, 25))
+    assert plan.people == 12 and set(people) == {p for g in plan.groups for p in g["members"]}
+    data_quality = plan.needs.get("data-quality", [])
+    assert len(data_quality) >= 5  # the unit's seeded weak spot
+    assert any("data-quality" in s.skills and set(s.people) == set(data_quality) for s in plan.sessions)
+    assert plan.hours > 0
+
+
+def test_job_aid_is_marked_read_and_checked_modules_are_not(demo, db):
+    tara = user_by_email("trainee@demo.uptake")
+    assert training.mark_read(tara, "ja-stages").status == "completed"
+    import pytest
+
+    from app.services.errors import ValidationFailed
+    with pytest.raises(ValidationFailed):
+        training.mark_read(tara, "el-pipeline")
+    assert db.session.scalar(select(ModuleProgress.status).where(ModuleProgress.module_key == "ja-stages")) == "completed"
