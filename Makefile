@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev migrate demo bench clean
+.PHONY: run test install install-dev migrate demo bench security clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -38,6 +38,9 @@ run: demo
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+security: install-dev
+	$(BIN)/bandit -q -r app quizzes simulations config.py wsgi.py
 
 # DATA=path/to/dataset evaluates any responses.csv + qmatrix.csv folder (default: the shared ECPE data).
 DATA ?= ../shared/data/ecpe

@@ -13,7 +13,7 @@ BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
 
 # ASVS 5.0 appendix C: scrypt with N >= 2^17, r = 8, p = 1.
-STRONG_PASSWORD_HASH = "scrypt:131072:8:1"
+STRONG_PASSWORD_HASH = "scrypt:131072:8:1"  # a hash method name, not a password  # nosec B105
 
 
 def instance_path() -> Path:
@@ -72,6 +72,10 @@ class Config:
     # The CSRF token lives as long as the session: a 90-minute test must still submit.
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Sign-in throttling (counted in the database, so it holds across every worker process).
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("UPTAKE_SIGN_IN_MAX_FAILURES", "5"))
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = 20
+    SIGN_IN_WINDOW_MINUTES = 15
     # Answers arriving this long after a timed attempt's deadline are still accepted (network lag).
     QUIZ_GRACE_SECONDS = int(os.environ.get("UPTAKE_QUIZ_GRACE_SECONDS", "30"))
 
@@ -79,12 +83,12 @@ class Config:
 class TestingConfig(Config):
     UPTAKE_ENV = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production"
+    SECRET_KEY = "testing-secret-key-not-for-production"  # TestingConfig only  # nosec B105
     # Tests default to a throwaway SQLite file; CI sets DATABASE_URL to run on PostgreSQL too.
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL", "sqlite://"))
     # A cheap hash keeps hundreds of sign-ins in the suite fast; production strength is
     # asserted separately against Config.
-    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # a hash method name (tests only)  # nosec B105
 
 
 class ProductionConfig(Config):

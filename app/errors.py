@@ -35,6 +35,17 @@ def error_response(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def _audit_denied(action: str) -> None:
+    """Failed authorisations of signed-in users go to the audit trail."""
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False):
+        from app.services import audit
+
+        db.session.rollback()
+        audit.record(action, target=f"{request.method} {request.path}")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -43,12 +54,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound):
+        _audit_denied("authz.out_of_reach")
         return error_response(404)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code and error.code >= 500:
             db.session.rollback()
+        if error.code == 403:
+            _audit_denied("authz.forbidden")
         return error_response(error.code or 500, MESSAGES.get(error.code or 500, error.description))
 
     @app.errorhandler(Exception)

@@ -187,3 +187,19 @@ def skill_active(skill_id: int, state: str):
         catalogue.set_active(skill, state == "on")
         flash(f"{skill.name} is now {'active' if state == 'on' else 'inactive'}.", "success")
     return redirect(url_for("admin.skills"))
+
+
+# --- audit trail ---------------------------------------------------------------------------------
+AUDIT_FILTERS = {"": "All events", "sign_in": "Sign-ins", "authz": "Refused access", "user": "Users and roles",
+                 "content": "Content imports"}
+
+
+@bp.get("/audit")
+def audit_log():
+    from app.services import audit
+
+    action = request.args.get("action") if request.args.get("action") in AUDIT_FILTERS else ""
+    page = max(request.args.get("page", 1, type=int), 1)
+    events, total = audit.list_events(action or None, page=page)
+    return render_template("admin/audit.html", events=events, total=total, page=page, per_page=50, action=action,
+                           filters=AUDIT_FILTERS)

@@ -7,6 +7,7 @@ from app.auth import bp
 from app.auth.forms import SignInForm, SignOutForm
 from app.authz import home_url_for
 from app.extensions import db
+from app.services import audit
 from app.services.auth import authenticate, end_all_sessions
 
 
@@ -26,10 +27,19 @@ def sign_in():
         return redirect(home_url_for(current_user))
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        email = form.email.data
+        if audit.sign_in_blocked(email):
+            audit.record("sign_in.throttled", target=email[:255])
+            flash("Too many sign-in attempts. Wait 15 minutes and try again.", "error")
+            return render_template("auth/sign_in.html", form=form), 429
+        user = authenticate(email, form.password.data)
         if user is None:
+            audit.sign_in_failed(email)
+            audit.record("sign_in.failure", target=email[:255])
             flash("The email or password is not right, or the account is not active.", "error")
             return render_template("auth/sign_in.html", form=form), 401
+        audit.sign_in_succeeded(email)
+        audit.record("sign_in.success", target=user.email, actor=user)
         next_url = _safe_next(request.args.get("next"))
         session.clear()  # no state from before sign-in survives it
         login_user(user)
@@ -45,6 +55,7 @@ def sign_out():
     if form.validate_on_submit() and current_user.is_authenticated:
         end_all_sessions(current_user)
         db.session.commit()
+        audit.record("sign_out", target=current_user.email)
     logout_user()
     session.clear()
     flash("You have signed out.", "info")

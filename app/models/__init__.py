@@ -11,3 +11,4 @@ from app.models.people import (  # noqa: F401
     trainer_units,
 )
 from app.models.skills import MasteryEstimate, ModuleProgress, Objective  # noqa: F401,E402
+from app.models.audit import AuditEvent, SignInFailure  # noqa: F401,E402

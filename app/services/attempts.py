@@ -77,7 +77,7 @@ def start_attempt(user: User, quiz: Quiz, seed: int | None = None) -> Attempt:
         return existing
     definition = quiz_def(quiz)
     bank = active_bank()
-    rng = random.Random(seed if seed is not None else secrets.randbits(64))
+    rng = random.Random(seed if seed is not None else secrets.randbits(64))  # shuffling, not security  # nosec B311
     if definition.mode == "adaptive":
         keys = _first_adaptive_items(user, definition, bank, rng)
     else:
@@ -137,7 +137,8 @@ def extend_adaptive(user: User, attempt_id: int) -> bool:
         db.session.rollback()
         return False
     attempt.item_keys = [*attempt.item_keys, choice]
-    orders = option_orders([bank[choice]], random.Random(secrets.randbits(64)), definition.shuffle_options)
+    orders = option_orders([bank[choice]], random.Random(secrets.randbits(64)),  # display order  # nosec B311
+                           definition.shuffle_options)
     attempt.option_orders = {**attempt.option_orders, **orders}
     db.session.commit()
     return True

@@ -173,6 +173,9 @@ def start_import(user: User, filename: str, data: bytes, fmt: str, default_skill
                            content=text, default_skills=list(default_skills), status="preview")
     db.session.add(record)
     db.session.commit()
+    from app.services import audit
+
+    audit.record("content.import_uploaded", target=record.filename, detail={"format": fmt, "id": record.id}, actor=user)
     return record
 
 
@@ -193,6 +196,10 @@ def confirm_import(record: ContentImport) -> LoadSummary:
     record.status, record.confirmed_at = "confirmed", utcnow()
     record.imported_count = summary.created + summary.updated + summary.unchanged
     db.session.commit()
+    from app.services import audit
+
+    audit.record("content.import_confirmed", target=record.filename,
+                 detail={"created": summary.created, "updated": summary.updated, "left_out": len(summary.problems)})
     return summary
 
 

@@ -14,7 +14,7 @@ from app.models import BusinessUnit, JobRole, Organisation, User
 from app.services.passwords import hash_password
 
 DEMO_ORGANISATION = "Northwind Demo Co."
-DEMO_PASSWORD = "uptake-demo"
+DEMO_PASSWORD = "uptake-demo"  # the published demo password  # nosec B105
 DEMO_DOMAIN = "demo.uptake"
 
 UNITS = {

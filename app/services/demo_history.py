@@ -65,7 +65,7 @@ def load_objectives() -> int:
 
 def load_history(seed: int = 2026) -> int:
     """Give every trainee without attempts 5–6 past attempts; returns how many people got one."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # synthetic demo data  # nosec B311
     quizzes = {q.key: q for q in db.session.scalars(select(Quiz))}
     items = [engine_item(row) for row in db.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.key))]
     ids = dict(db.session.execute(select(Item.key, Item.id)).all())

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ROLES, BusinessUnit, JobRole, User
+from app.services import audit
 from app.services.auth import end_all_sessions, find_user_by_email
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.passwords import check_new_password, hash_password
@@ -79,12 +80,14 @@ def create_user(organisation_id: int, data: UserInput) -> User:
     user.password_hash = hash_password(data.password)
     db.session.add(user)
     db.session.commit()
+    audit.record("user.created", target=user.email, detail={"role": user.role})
     return user
 
 
 def update_user(actor: User, user: User, data: UserInput) -> User:
     if user.id == actor.id and data.role != "admin":
         raise ValidationFailed("You cannot remove your own admin role.", field="role")
+    old_role = user.role
     with db.session.no_autoflush:
         _apply(user, data, actor.organisation_id)
     if data.password:
@@ -92,6 +95,9 @@ def update_user(actor: User, user: User, data: UserInput) -> User:
         user.password_hash = hash_password(data.password)
         end_all_sessions(user)
     db.session.commit()
+    detail = {"role": [old_role, user.role]} if old_role != user.role else {}
+    audit.record("user.role_changed" if detail else "user.updated", target=user.email,
+                 detail={**detail, "password_reset": bool(data.password)}, actor=actor)
     return user
 
 
@@ -102,6 +108,7 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
     if not active:
         end_all_sessions(user)
     db.session.commit()
+    audit.record("user.activated" if active else "user.deactivated", target=user.email, actor=actor)
     return user
 
 

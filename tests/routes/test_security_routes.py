@@ -1,0 +1,76 @@
+"""Sign-in throttling, the audit trail and the security scan."""
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.models import AuditEvent
+from tests.conftest import post_form, sign_in, user_by_email
+
+
+def actions(db):
+    db.session.expire_all()
+    return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_account_is_throttled_after_five_failures_with_the_same_message_for_unknown_accounts(app, demo, db):
+    client = app.test_client()
+    for _ in range(5):
+        assert sign_in(client, "trainee@demo.uptake", "wrong-password").status_code == 401
+    blocked = sign_in(client, "trainee@demo.uptake", "uptake-demo")  # even the right password
+    assert blocked.status_code == 429 and "Too many sign-in attempts" in blocked.get_data(as_text=True)
+    other = app.test_client()
+    for _ in range(5):
+        sign_in(other, "nobody@demo.uptake", "wrong-password")
+    ghost = sign_in(other, "nobody@demo.uptake", "wrong-password")
+    assert ghost.status_code == 429 and "Too many sign-in attempts" in ghost.get_data(as_text=True)
+    assert sign_in(app.test_client(), "trainer@demo.uptake").status_code == 302  # other accounts unaffected
+    assert actions(db).count("sign_in.throttled") == 2
+
+
+def test_the_limit_is_shared_by_every_client_from_an_address(app, demo, db):
+    """Failures are counted in the database, so separate clients (as separate workers would see them)
+    add up to one limit per address."""
+    app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"] = 6
+    for n in range(6):
+        sign_in(app.test_client(), f"guess{n}@demo.uptake", "wrong-password")
+    assert sign_in(app.test_client(), "trainee@demo.uptake").status_code == 429
+
+
+def test_a_successful_sign_in_resets_the_account_counter(app, demo):
+    client = app.test_client()
+    for _ in range(4):
+        sign_in(client, "trainee@demo.uptake", "wrong-password")
+    assert sign_in(client, "trainee@demo.uptake").status_code == 302
+    post_form(client, "/me/", "/auth/sign-out", {})
+    for _ in range(4):
+        sign_in(client, "trainee@demo.uptake", "wrong-password")
+    assert sign_in(client, "trainee@demo.uptake").status_code == 302
+
+
+def test_audit_trail_records_sign_ins_refusals_and_role_changes(client, demo, db, login_as):
+    login_as("trainee")
+    client.get("/admin/")  # 403
+    post_form(client, "/me/", "/auth/sign-out", {})
+    login_as("admin")
+    trainer = user_by_email("trainer2@demo.uptake")
+    post_form(client, f"/admin/users/{trainer.id}/edit", f"/admin/users/{trainer.id}/edit",
+              {"name": trainer.name, "email": trainer.email, "role": "admin"})
+    logged = actions(db)
+    for action in ("sign_in.success", "authz.forbidden", "sign_out", "user.role_changed"):
+        assert action in logged
+    page = client.get("/admin/audit?action=user").get_data(as_text=True)
+    assert "user.role_changed" in page and "trainer2@demo.uptake" in page and "sign_in.success" not in page
+
+
+def test_audit_log_is_for_admins_only(client, demo, login_as):
+    login_as("trainer")
+    assert client.get("/admin/audit").status_code == 403
+
+
+def test_bandit_finds_nothing():
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "bandit", "-q", "-r", "app", "quizzes", "simulations", "config.py",
+                             "wsgi.py"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
