@@ -32,7 +32,10 @@ def home():
     open_by_quiz = {a.quiz_id: a for a in mine if a.status == IN_PROGRESS and a.kind == "quiz"}
     open_by_scenario = {a.scenario_key: a for a in mine if a.status == IN_PROGRESS and a.kind == "scenario"}
     finished = [a for a in mine if a.status != IN_PROGRESS][:10]
+    from app.services.assignments import assignments_for
+
     return render_template("trainee/home.html", me=current_user, profile=assess(current_user, explain_top=3),
+                           assigned=assignments_for(current_user),
                            quizzes=quizzes, open_by_quiz=open_by_quiz, finished=finished, form=ActionForm(),
                            exercises=simulation.available_scenarios(current_user), open_by_scenario=open_by_scenario,
                            scenario_titles={k: s.title for k, s in simulation.scenarios().items()})

@@ -1,9 +1,10 @@
-from flask import abort, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Attempt, Skill, User
+from app.models import Attempt, JobRole, Quiz, Skill, User
+from app.services.errors import ServiceError
 from app.services import simulation, training
 from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
 from app.services.skill_model import assess
@@ -25,9 +26,13 @@ def home():
 def unit(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
     plan, people = training.unit_plan(unit)
+    from app.services import assignments
+
     skill_names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
     return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit), plan=plan, by_id=people,
-                           skill_names=skill_names)
+                           skill_names=skill_names, overdue=assignments.overdue_in_unit(unit),
+                           sessions=assignments.unit_sessions(unit), assigned=assignments.unit_assignments(unit),
+                           catalogue=training.catalogue())
 
 
 @bp.get("/people/<int:person_id>")
@@ -51,3 +56,57 @@ def exercise(person_id: int, attempt_id: int):
     return render_template("sim/result.html", attempt=attempt, scenario=simulation.get_scenario(attempt.scenario_key),
                            report=simulation.result(attempt), replay=simulation.replay(attempt),
                            brief=simulation.brief(attempt), back=url_for("trainer.person", person_id=person.id))
+
+
+@bp.route("/units/<int:unit_id>/assign", methods=["GET", "POST"])
+def assign(unit_id: int):
+    from datetime import date
+
+    from app.services import assignments
+
+    unit = get_unit_for(current_user, unit_id)
+    errors = {}
+    if request.method == "POST":
+        kind = request.form.get("kind", "")
+        ref = request.form.get(f"ref_{kind}") or None
+        target = request.form.get("target", "")
+        target_type, _, target_id = target.partition(":")
+        try:
+            due = date.fromisoformat(request.form.get("due_date", ""))
+            assignments.create_assignment(current_user, kind, ref, target_type, int(target_id or 0), due,
+                                          request.form.get("note", ""))
+        except ValueError:
+            errors["due_date"] = "Enter the due date as YYYY-MM-DD."
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "kind"] = error.message
+        else:
+            flash("Assigned.", "success")
+            return redirect(url_for("trainer.unit", unit_id=unit.id))
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.active.is_(True)).order_by(Quiz.title)))
+    roles = list(db.session.scalars(select(JobRole).where(JobRole.organisation_id == current_user.organisation_id)
+                                    .order_by(JobRole.name))) if current_user.role == "admin" else []
+    return render_template("trainer/assign.html", unit=unit, people=trainees_in_unit(unit), errors=errors,
+                           modules=list(training.catalogue().values()), quizzes=quizzes, roles=roles,
+                           exercises=sorted(simulation.scenarios().values(), key=lambda s: s.title),
+                           kinds=assignments.KINDS, form=request.form), (422 if errors else 200)
+
+
+@bp.post("/units/<int:unit_id>/accept-plan")
+def accept_plan(unit_id: int):
+    from app.services import assignments
+
+    unit = get_unit_for(current_user, unit_id)
+    counts = assignments.accept_plan(current_user, unit)
+    flash(f"Plan accepted: {counts['sessions']} sessions scheduled and {counts['assignments']} assignments made.",
+          "success")
+    return redirect(url_for("trainer.unit", unit_id=unit.id))
+
+
+@bp.get("/units/<int:unit_id>/sessions.ics")
+def sessions_ics(unit_id: int):
+    from app.services import assignments
+
+    unit = get_unit_for(current_user, unit_id)
+    return Response(assignments.ical(unit, request.host), mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="unit-{unit.id}-sessions.ics"'})

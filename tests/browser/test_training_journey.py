@@ -17,7 +17,10 @@ def test_trainer_reviews_a_unit(page, fitted_demo, live_server):
     expect(page.get_by_role("heading", name="Training-needs plan")).to_be_visible()
     sessions = page.get_by_role("table", name="Recommended sessions")
     expect(sessions).to_contain_text("Workshop: data quality clinic")
-    sessions.get_by_role("link").first.click()
+    page.get_by_role("button", name=re.compile("Accept the plan")).click()
+    expect(page.get_by_text(re.compile(r"Plan accepted: \d+ sessions scheduled"))).to_be_visible()
+    expect(page.get_by_role("link", name="Download the sessions as a calendar (.ics)")).to_be_visible()
+    page.get_by_role("table", name="Recommended sessions").get_by_role("link").first.click()
     expect(page.get_by_role("heading", name=re.compile(r"^Training path \("))).to_be_visible()
     expect(page.get_by_role("heading", name="Skill profile")).to_be_visible()
 

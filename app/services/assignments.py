@@ -1,0 +1,172 @@
+"""Assignments with due dates, accepting a unit's plan, and scheduled sessions as iCalendar."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, or_, select
+
+from app.extensions import db
+from app.models import IN_PROGRESS, Assignment, Attempt, BusinessUnit, JobRole, Quiz, TrainingSession, User
+from app.services import audit, training
+from app.services.access import get_person_for, get_unit_for
+from app.services.errors import ValidationFailed
+from app.services.simulation import scenarios
+
+KINDS = {"module": "Module", "quiz": "Test", "exercise": "Exercise", "path": "Whole training path"}
+PASS_MARK = 0.7
+
+
+@dataclass
+class AssignmentStatus:
+    assignment: Assignment
+    title: str
+    done: bool
+    overdue: bool
+
+
+def _title(kind: str, ref: str | None) -> str:
+    if kind == "module":
+        return training.get_module(ref).title
+    if kind == "quiz":
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == ref))
+        return quiz.title if quiz else ref
+    if kind == "exercise":
+        return scenarios()[ref].title if ref in scenarios() else ref
+    return "Complete your training path"
+
+
+def create_assignment(actor: User, kind: str, ref: str | None, target_type: str, target_id: int, due: date,
+                      note: str = "", today: date | None = None) -> Assignment:
+    if kind not in KINDS:
+        raise ValidationFailed("Choose a module, a test, an exercise or the whole training path.", field="kind")
+    if kind == "module" and ref not in training.catalogue():
+        raise ValidationFailed("Choose a module from the catalogue.", field="ref")
+    if kind == "quiz" and db.session.scalar(select(Quiz.id).where(Quiz.key == ref, Quiz.active.is_(True))) is None:
+        raise ValidationFailed("Choose an existing test.", field="ref")
+    if kind == "exercise" and ref not in scenarios():
+        raise ValidationFailed("Choose an existing exercise.", field="ref")
+    if due < (today or date.today()):
+        raise ValidationFailed("The due date cannot be in the past.", field="due_date")
+    if target_type == "unit":
+        get_unit_for(actor, target_id)  # NotFound outside the actor's units
+    elif target_type == "user":
+        person = get_person_for(actor, target_id)
+        if person.role != "trainee":
+            raise ValidationFailed("Assign training to trainees.", field="target")
+    elif target_type == "job_role":
+        role = db.session.get(JobRole, target_id)
+        if actor.role != "admin" or role is None or role.organisation_id != actor.organisation_id:
+            raise ValidationFailed("Only admins assign to a whole job role.", field="target")
+    else:
+        raise ValidationFailed("Choose who the assignment is for.", field="target")
+    assignment = Assignment(kind=kind, ref=None if kind == "path" else ref, target_type=target_type, target_id=target_id,
+                            due_date=due, note=note.strip()[:2000], created_by=actor.id, active=True)
+    db.session.add(assignment)
+    db.session.commit()
+    audit.record("assignment.created", target=f"{target_type} {target_id}",
+                 detail={"kind": kind, "ref": ref, "due": due.isoformat()}, actor=actor)
+    return assignment
+
+
+def _for(user: User):
+    return select(Assignment).where(Assignment.active.is_(True), or_(
+        and_(Assignment.target_type == "user", Assignment.target_id == user.id),
+        and_(Assignment.target_type == "unit", Assignment.target_id == (user.business_unit_id or -1)),
+        and_(Assignment.target_type == "job_role", Assignment.target_id == (user.job_role_id or -1))))
+
+
+def assignments_for(user: User, today: date | None = None) -> list[AssignmentStatus]:
+    """The person's own, unit and job-role assignments with whether each is done or overdue."""
+    today = today or date.today()
+    rows = list(db.session.scalars(_for(user).order_by(Assignment.due_date)))
+    if not rows:
+        return []
+    progress = training.refresh_progress(user)
+    attempts = db.session.execute(select(Attempt.scenario_key, Quiz.key, Attempt.score, Attempt.submitted_at)
+                                  .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
+                                  .where(Attempt.user_id == user.id, Attempt.status != IN_PROGRESS)).all()
+    path_empty = None
+    result = []
+    for a in rows:
+        if a.kind == "module":
+            row = progress.get(a.ref)
+            done = bool(row and row.status == "completed")
+        elif a.kind in ("quiz", "exercise"):
+            done = any((scenario if a.kind == "exercise" else quiz) == a.ref and (score or 0) >= PASS_MARK
+                       and at >= a.created_at for scenario, quiz, score, at in attempts)
+        else:
+            if path_empty is None:
+                path_empty = not training.person_path(user)[0].steps
+            done = path_empty
+        result.append(AssignmentStatus(a, _title(a.kind, a.ref), done, not done and a.due_date < today))
+    return result
+
+
+def overdue_in_unit(unit: BusinessUnit, today: date | None = None) -> list[tuple[User, AssignmentStatus]]:
+    people = db.session.scalars(select(User).where(User.business_unit_id == unit.id, User.role == "trainee",
+                                                   User.active.is_(True)).order_by(User.name))
+    return [(p, s) for p in people for s in assignments_for(p, today) if s.overdue]
+
+
+def unit_assignments(unit: BusinessUnit) -> list[Assignment]:
+    members = select(User.id).where(User.business_unit_id == unit.id)
+    return list(db.session.scalars(select(Assignment).where(Assignment.active.is_(True), or_(
+        and_(Assignment.target_type == "unit", Assignment.target_id == unit.id),
+        and_(Assignment.target_type == "user", Assignment.target_id.in_(members)))).order_by(Assignment.due_date)))
+
+
+def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None) -> dict[str, int]:
+    """Turn the unit's training-needs plan into sessions and assignments."""
+    get_unit_for(actor, unit.id)
+    today = today or date.today()
+    plan, _ = training.unit_plan(unit, today)
+    sessions = assigned = 0
+    for session in plan.sessions:
+        starts = datetime.combine(session.suggested_date, time(9, 0), tzinfo=timezone.utc)
+        db.session.add(TrainingSession(business_unit_id=unit.id, module_key=session.module.id, starts_at=starts,
+                                       minutes=session.module.minutes, location="To be confirmed",
+                                       capacity=len(session.people) + 2, created_by=actor.id))
+        sessions += 1
+        for person in session.people:
+            db.session.add(Assignment(kind="module", ref=session.module.id, target_type="user", target_id=person,
+                                      due_date=session.suggested_date, created_by=actor.id, active=True,
+                                      note="Instructor-led session from the unit plan"))
+            assigned += 1
+    for person, modules in plan.elearning.items():
+        for module in modules:
+            db.session.add(Assignment(kind="module", ref=module.id, target_type="user", target_id=person,
+                                      due_date=today + timedelta(days=30), created_by=actor.id, active=True,
+                                      note="eLearning from the unit plan"))
+            assigned += 1
+    db.session.commit()
+    audit.record("assignment.plan_accepted", target=unit.name, detail={"sessions": sessions, "assignments": assigned},
+                 actor=actor)
+    return {"sessions": sessions, "assignments": assigned}
+
+
+def unit_sessions(unit: BusinessUnit) -> list[TrainingSession]:
+    return list(db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)
+                                   .order_by(TrainingSession.starts_at)))
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def ical(unit: BusinessUnit, host: str = "uptake") -> str:
+    """The unit's sessions as an RFC 5545 calendar (CRLF line endings, UTC times)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Uptake//Training sessions//EN", "CALSCALE:GREGORIAN",
+             f"X-WR-CALNAME:{_ics_text(unit.name + ' training')}"]
+    catalogue = training.catalogue()
+    for s in unit_sessions(unit):
+        module = catalogue.get(s.module_key)
+        end = s.starts_at + timedelta(minutes=s.minutes)
+        lines += ["BEGIN:VEVENT", f"UID:session-{s.id}@{host}", f"DTSTAMP:{stamp}",
+                  f"DTSTART:{s.starts_at.strftime('%Y%m%dT%H%M%SZ')}", f"DTEND:{end.strftime('%Y%m%dT%H%M%SZ')}",
+                  f"SUMMARY:{_ics_text(module.title if module else s.module_key)}",
+                  f"LOCATION:{_ics_text(s.location)}",
+                  f"DESCRIPTION:{_ics_text('Skills: ' + ', '.join(module.skills) if module else '')}", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,53 @@
+"""Assigning through the trainer pages; what the trainee sees."""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from app.models import Assignment, BusinessUnit
+from tests.conftest import csrf_from, post_form, user_by_email
+
+
+def test_trainer_assigns_a_module_to_a_person_and_the_trainee_sees_it(app, content_loaded, db):
+    from tests.conftest import sign_in
+
+    trainer, trainee = app.test_client(), app.test_client()
+    sign_in(trainer, "trainer@demo.uptake")
+    sign_in(trainee, "trainee@demo.uptake")
+    tara = user_by_email("trainee@demo.uptake")
+    url = f"/trainer/units/{tara.business_unit_id}/assign"
+    due = (date.today() + timedelta(days=10)).isoformat()
+    response = trainer.post(url, data={"csrf_token": csrf_from(trainer.get(url)), "kind": "module",
+                                       "ref_module": "el-pipeline", "target": f"user:{tara.id}", "due_date": due})
+    assert response.status_code == 302
+    home = trainee.get("/me/").get_data(as_text=True)
+    assert "A pipeline that tells the truth" in home and "due" in home
+
+
+def test_bad_due_date_is_explained_and_nothing_is_saved(client, content_loaded, login_as, db):
+    login_as("trainer")
+    tara = user_by_email("trainee@demo.uptake")
+    url = f"/trainer/units/{tara.business_unit_id}/assign"
+    response = post_form(client, url, url, {"kind": "module", "ref_module": "el-pipeline", "target": f"user:{tara.id}",
+                                            "due_date": "someday"})
+    assert response.status_code == 422 and "YYYY-MM-DD" in response.get_data(as_text=True)
+    past = post_form(client, url, url, {"kind": "module", "ref_module": "el-pipeline", "target": f"user:{tara.id}",
+                                        "due_date": "2020-01-01"})
+    assert past.status_code == 422 and "cannot be in the past" in past.get_data(as_text=True)
+    assert db.session.scalars(select(Assignment)).all() == []
+
+
+def test_trainer_cannot_assign_in_another_unit(client, content_loaded, login_as, db):
+    login_as("trainer")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Marketing"))
+    assert client.get(f"/trainer/units/{unit.id}/assign").status_code == 404
+    assert client.get(f"/trainer/units/{unit.id}/sessions.ics").status_code == 404
+
+
+def test_accept_plan_and_download_the_calendar(client, fitted_demo, login_as, db):
+    login_as("trainer")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    page = f"/trainer/units/{unit.id}"
+    done = post_form(client, page, f"{page}/accept-plan", {}, follow_redirects=True).get_data(as_text=True)
+    assert "Plan accepted:" in done and "Download the sessions as a calendar" in done
+    ics = client.get(f"{page}/sessions.ics")
+    assert ics.mimetype == "text/calendar" and b"BEGIN:VEVENT" in ics.data

@@ -1,0 +1,80 @@
+"""Assignments, standing rules, completion, overdue, plan acceptance and iCalendar."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Assignment, BusinessUnit, TrainingSession
+from app.services import assignments as svc
+from app.services import simulation
+from app.services.errors import NotFound, ValidationFailed
+from app.services.people import UserInput, create_user
+from tests.conftest import user_by_email
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def org(content_loaded, db):
+    trainer = user_by_email("trainer@demo.uptake")
+    tara = user_by_email("trainee@demo.uptake")
+    service = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Customer Service"))
+    return trainer, tara, service
+
+
+@pytest.mark.parametrize("kind, ref, target, due_days, field", [
+    ("lesson", None, "user", 5, "kind"), ("module", "el-nope", "user", 5, "ref"), ("quiz", "no-quiz", "user", 5, "ref"),
+    ("exercise", "no-exercise", "user", 5, "ref"), ("module", "el-pipeline", "user", -1, "due_date"),
+    ("module", "el-pipeline", "job_role", 5, "target"), ("module", "el-pipeline", "galaxy", 5, "target"),
+])
+def test_invalid_assignments_are_refused(org, kind, ref, target, due_days, field):
+    trainer, tara, _ = org
+    target_id = tara.id if target == "user" else tara.job_role_id
+    with pytest.raises(ValidationFailed) as excinfo:
+        svc.create_assignment(trainer, kind, ref, target, target_id, TODAY + timedelta(days=due_days))
+    assert excinfo.value.field == field
+
+
+def test_trainer_cannot_assign_outside_their_units(org):
+    trainer, _, service = org
+    with pytest.raises(NotFound):
+        svc.create_assignment(trainer, "module", "el-cases", "unit", service.id, TODAY + timedelta(days=7))
+
+
+def test_unit_assignment_is_standing_and_reaches_new_members(org):
+    trainer, tara, _ = org
+    svc.create_assignment(trainer, "quiz", "crm-basics", "unit", tara.business_unit_id, TODAY + timedelta(days=7))
+    newcomer = create_user(tara.organisation_id, UserInput(
+        email="later@demo.uptake", name="Late Joiner", role="trainee", business_unit_id=tara.business_unit_id,
+        job_role_id=tara.job_role_id, password="late-joiner-pass"))
+    statuses = svc.assignments_for(newcomer)
+    assert [s.title for s in statuses] == ["CRM basics: find it, log it, keep it clean"] and not statuses[0].done
+
+
+def test_exercise_assignment_completes_when_passed_and_overdue_otherwise(org, db):
+    trainer, tara, _ = org
+    a = svc.create_assignment(trainer, "exercise", "close-lost-with-reason", "user", tara.id, TODAY)
+    later = TODAY + timedelta(days=2)
+    assert svc.assignments_for(tara, today=later)[0].overdue
+    attempt = simulation.start_exercise(tara, "close-lost-with-reason")
+    simulation.perform(tara, attempt.id, {"type": "update", "object": "opportunity", "id": attempt.bindings["deal"][1],
+                                          "fields": {"stage": "Closed Lost", "lost_reason": "Price"}})
+    simulation.finish(tara, attempt.id)
+    status = svc.assignments_for(tara, today=later)[0]
+    assert status.assignment.id == a.id and status.done and not status.overdue
+    unit = db.session.get(BusinessUnit, tara.business_unit_id)
+    assert svc.overdue_in_unit(unit, today=later) == []
+
+
+def test_accepting_a_plan_creates_sessions_assignments_and_a_calendar(fitted_demo, db):
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    counts = svc.accept_plan(trainer, unit)
+    assert counts["sessions"] >= 1 and counts["assignments"] >= counts["sessions"]
+    sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).all()
+    assert len(sessions) == counts["sessions"]
+    assert db.session.scalars(select(Assignment)).all()
+    ics = svc.ical(unit, "uptake.test")
+    assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and ics.endswith("END:VCALENDAR\r\n")
+    assert ics.count("BEGIN:VEVENT") == len(sessions) and "DTSTART:" in ics and "@uptake.test" in ics
+    assert "\n" not in ics.replace("\r\n", "")
