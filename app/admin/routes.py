@@ -203,3 +203,27 @@ def audit_log():
     events, total = audit.list_events(action or None, page=page)
     return render_template("admin/audit.html", events=events, total=total, page=page, per_page=50, action=action,
                            filters=AUDIT_FILTERS)
+
+
+# --- CSV user import --------------------------------------------------------------------------------
+@bp.route("/users/import", methods=["GET", "POST"])
+def user_import():
+    from app.services import user_import as importer
+
+    preview, error, text = None, None, ""
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload and upload.filename else request.form.get("content", "").encode()
+        try:
+            if request.form.get("confirm") == "1":
+                links = importer.apply(current_user, data, request.host_url)
+                return render_template("admin/user_import_done.html", links=links)
+            if not data:
+                raise ServiceError("Choose a CSV file to upload.")
+            preview = importer.parse(data, current_user.organisation_id)
+            text = data.decode("utf-8-sig")
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+    status = 422 if error or (preview and not preview.ok) else 200
+    return render_template("admin/user_import.html", preview=preview, error=error, text=text), status

@@ -60,3 +60,25 @@ def sign_out():
     session.clear()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token: str):
+    from app.services import user_import
+    from app.services.errors import ServiceError
+
+    invitation = user_import.invitation_for(token)  # NotFound → 404 for used, expired or unknown links
+    from app.models import User
+
+    person = db.session.get(User, invitation.user_id)
+    error = None
+    if request.method == "POST":
+        try:
+            user_import.activate(token, request.form.get("password", ""))
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            flash("Your account is active. Sign in with your new password.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/activate.html", name=person.name, error=error), (422 if error else 200)

@@ -9,6 +9,7 @@ from app.models.people import (  # noqa: F401
     Skill,
     User,
     trainer_units,
+    Invitation,
 )
 from app.models.skills import MasteryEstimate, ModuleProgress, Objective  # noqa: F401,E402
 from app.models.audit import AuditEvent, SignInFailure  # noqa: F401,E402

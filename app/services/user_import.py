@@ -1,0 +1,163 @@
+"""Bulk user import from CSV: a preview with a problem per row, then all rows or none.
+
+Columns: email, name, role (trainee | trainer | admin), business_unit, job_role, and for trainers
+an optional trainer_units (unit names separated by ';'). Imported people get a one-time activation
+link to set their own password; no password ever travels in a spreadsheet.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ROLES, BusinessUnit, Invitation, JobRole, User
+from app.models.types import utcnow
+from app.services import audit
+from app.services.errors import NotFound, ValidationFailed
+from app.services.people import normalise_email
+
+REQUIRED = ("email", "name", "role")
+MAX_ROWS = 5000
+MAX_BYTES = 2 * 1024 * 1024
+UNUSABLE_PASSWORD = "!"  # no hash matches it: the person must activate first
+INVITATION_DAYS = 14
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    rows: list[Row]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not any(r.problems for r in self.rows)
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(r.problems) for r in self.rows)
+
+
+def parse(data: bytes, organisation_id: int) -> Preview:
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed("The file is larger than 2 MiB.", field="file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("The file is not UTF-8 text. Save it as “CSV UTF-8”.", field="file") from None
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [h for h in REQUIRED if h not in headers]
+    if missing:
+        raise ValidationFailed(f"The first row must name the columns; missing: {', '.join(missing)}.", field="file")
+    units = {u.name.lower(): u for u in db.session.scalars(select(BusinessUnit).where(BusinessUnit.organisation_id == organisation_id))}
+    roles = {r.name.lower(): r for r in db.session.scalars(select(JobRole).where(JobRole.organisation_id == organisation_id))}
+    existing = set(db.session.scalars(select(func.lower(User.email))))
+    rows, seen = [], {}
+    for number, raw in enumerate(reader, start=2):
+        if len(rows) >= MAX_ROWS:
+            raise ValidationFailed(f"At most {MAX_ROWS} people per file.", field="file")
+        values = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        row = Row(number, values)
+        if not any(values.values()):
+            continue
+        try:
+            values["email"] = normalise_email(values.get("email", ""))
+        except ValidationFailed as error:
+            row.problems.append(error.message)
+        email = values.get("email", "").lower()
+        if email in existing:
+            row.problems.append("A user with this email already exists.")
+        if email and email in seen:
+            row.problems.append(f"The same email is on line {seen[email]}.")
+        seen.setdefault(email, number)
+        if not values.get("name"):
+            row.problems.append("Name is missing.")
+        role = values.get("role", "").lower()
+        if role not in ROLES:
+            row.problems.append("Role must be trainee, trainer or admin.")
+        unit, job_role = values.get("business_unit", ""), values.get("job_role", "")
+        if unit and unit.lower() not in units:
+            row.problems.append(f"Unknown business unit “{unit}”.")
+        if job_role and job_role.lower() not in roles:
+            row.problems.append(f"Unknown job role “{job_role}”.")
+        if role == "trainee" and not (unit and job_role):
+            row.problems.append("A trainee needs a business unit and a job role.")
+        for name in filter(None, (n.strip() for n in values.get("trainer_units", "").split(";"))):
+            if name.lower() not in units:
+                row.problems.append(f"Unknown business unit “{name}” in trainer_units.")
+        for cell in values.values():
+            if cell[:1] in ("=", "+", "-", "@") and not cell[1:2].isdigit():
+                row.problems.append("Cells may not start with =, +, - or @ (spreadsheet formulas).")
+                break
+        rows.append(row)
+    return Preview(rows)
+
+
+def apply(actor: User, data: bytes, base_url: str) -> list[tuple[User, str]]:
+    """Create every user in one transaction (or none) and return their activation links."""
+    preview = parse(data, actor.organisation_id)
+    if not preview.ok:
+        raise ValidationFailed("The file still has problems; nothing was imported.")
+    units = {u.name.lower(): u for u in db.session.scalars(select(BusinessUnit).where(BusinessUnit.organisation_id == actor.organisation_id))}
+    roles = {r.name.lower(): r for r in db.session.scalars(select(JobRole).where(JobRole.organisation_id == actor.organisation_id))}
+    links = []
+    try:
+        for row in preview.rows:
+            v = row.values
+            user = User(organisation_id=actor.organisation_id, email=v["email"].lower(), name=v["name"][:120],
+                        role=v["role"].lower(), password_hash=UNUSABLE_PASSWORD, active=True, session_version=1,
+                        business_unit=units.get(v.get("business_unit", "").lower()),
+                        job_role=roles.get(v.get("job_role", "").lower()))
+            if user.role == "trainer":
+                user.trained_units = [units[n.strip().lower()] for n in v.get("trainer_units", "").split(";") if n.strip()]
+            db.session.add(user)
+            db.session.flush()
+            links.append((user, base_url.rstrip("/") + "/auth/activate/" + _invite(user)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    audit.record("user.imported", target=f"{len(links)} users", actor=actor)
+    return links
+
+
+def _invite(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(Invitation(user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                              expires_at=utcnow() + timedelta(days=INVITATION_DAYS)))
+    return token
+
+
+def invitation_for(token: str) -> Invitation:
+    invitation = db.session.scalar(select(Invitation).where(
+        Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()))
+    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+        raise NotFound("This activation link is not valid (it may have been used or have expired).")
+    return invitation
+
+
+def activate(token: str, password: str) -> User:
+    from app.services.auth import end_all_sessions
+    from app.services.passwords import check_new_password, hash_password
+
+    invitation = invitation_for(token)
+    check_new_password(password)
+    user = db.session.get(User, invitation.user_id)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    invitation.used_at = utcnow()
+    db.session.commit()
+    audit.record("user.activated_account", target=user.email, actor=user)
+    return user
