@@ -25,7 +25,7 @@ from app.services.people import normalise_email
 REQUIRED = ("email", "name", "role")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
-UNUSABLE_PASSWORD = "!"  # no hash matches it: the person must activate first
+UNUSABLE_PASSWORD = "!"  # a marker no hash can match: the person must activate first  # nosec B105
 INVITATION_DAYS = 14
 
 
