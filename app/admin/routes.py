@@ -227,3 +227,33 @@ def user_import():
             error = exc.message
     status = 422 if error or (preview and not preview.ok) else 200
     return render_template("admin/user_import.html", preview=preview, error=error, text=text), status
+
+
+# --- objectives -----------------------------------------------------------------------------------
+@bp.route("/objectives", methods=["GET", "POST"])
+def objectives():
+    from app.services import objectives as svc
+
+    org_id = current_user.organisation_id
+    roles = catalogue.list_org_records(JobRole, org_id)
+    units = catalogue.list_org_records(BusinessUnit, org_id)
+    if not roles:
+        flash("Add a job role first.", "info")
+        return redirect(url_for("admin.records", kind="job-roles"))
+    role = svc.get_role(org_id, request.values.get("role", roles[0].id, type=int))
+    unit_id = request.values.get("unit", type=int)
+    unit = catalogue.get_org_record(BusinessUnit, org_id, unit_id) if unit_id else None
+    error = None
+    if request.method == "POST":
+        values = {int(k[7:]): (request.form.get(k, ""), request.form.get(f"weight-{k[7:]}", ""))
+                  for k in request.form if k.startswith("target-")}
+        try:
+            svc.save(current_user, role, unit, values)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            flash(f"Objectives saved for {role.name}{' in ' + unit.name if unit else ''}; estimates updated.", "success")
+            return redirect(url_for("admin.objectives", role=role.id, unit=unit.id if unit else None))
+    return render_template("admin/objectives.html", roles=roles, units=units, role=role, unit=unit,
+                           rows=svc.table(role, unit), error=error), (422 if error else 200)

@@ -1,0 +1,67 @@
+"""Admins set objectives: per job role (optionally overridden for one unit), each skill's target
+confidence and weight. Verdicts depend on targets, so affected people are re-assessed."""
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import BusinessUnit, JobRole, Objective, Skill, User
+from app.services import audit
+from app.services.errors import NotFound, ValidationFailed
+
+
+def table(role: JobRole, unit: BusinessUnit | None) -> list[dict]:
+    """Every active skill with the role's objective (and the unit override, if any)."""
+    rows = {(o.skill_id, o.business_unit_id): o for o in db.session.scalars(
+        select(Objective).where(Objective.job_role_id == role.id))}
+    result = []
+    for skill in db.session.scalars(select(Skill).where(Skill.active.is_(True)).order_by(Skill.name)):
+        base = rows.get((skill.id, None))
+        override = rows.get((skill.id, unit.id)) if unit else None
+        current = override or base
+        result.append({"skill": skill, "target": current.target if current else 0.8,
+                       "weight": current.weight if current else 0.0, "overridden": override is not None,
+                       "base": base})
+    return result
+
+
+def save(actor: User, role: JobRole, unit: BusinessUnit | None, values: dict[int, tuple[str, str]]) -> int:
+    """values: skill id → (target %, weight %) as typed. All rows are validated before any is saved."""
+    parsed = {}
+    for skill_id, (target_text, weight_text) in values.items():
+        try:
+            target, weight = float(target_text) / 100, float(weight_text) / 100
+        except ValueError:
+            raise ValidationFailed("Targets and weights must be numbers.", field=str(skill_id)) from None
+        if not 0.5 <= target <= 0.99:
+            raise ValidationFailed("Targets must be between 50% and 99%.", field=str(skill_id))
+        if not 0 <= weight <= 1:
+            raise ValidationFailed("Weights must be between 0% and 100%.", field=str(skill_id))
+        parsed[skill_id] = (target, weight)
+    unit_id = unit.id if unit else None
+    db.session.execute(delete(Objective).where(Objective.job_role_id == role.id,
+                                               Objective.business_unit_id.is_(None) if unit is None
+                                               else Objective.business_unit_id == unit_id))
+    for skill_id, (target, weight) in parsed.items():
+        if unit is None and weight == 0:
+            continue  # no objective: the role does not need the skill
+        db.session.add(Objective(job_role_id=role.id, business_unit_id=unit_id, skill_id=skill_id,
+                                 target=target, weight=weight))
+    db.session.commit()
+    audit.record("objectives.saved", target=role.name + (f" / {unit.name}" if unit else ""),
+                 detail={"skills": len(parsed)}, actor=actor)
+    from app.services.skill_model import refresh_person
+
+    people = select(User).where(User.job_role_id == role.id, User.role == "trainee", User.active.is_(True))
+    if unit is not None:
+        people = people.where(User.business_unit_id == unit.id)
+    for person in db.session.scalars(people):
+        refresh_person(person)
+    return len(parsed)
+
+
+def get_role(organisation_id: int, role_id: int) -> JobRole:
+    role = db.session.get(JobRole, role_id)
+    if role is None or role.organisation_id != organisation_id:
+        raise NotFound("No such job role.")
+    return role
