@@ -257,3 +257,18 @@ def objectives():
             return redirect(url_for("admin.objectives", role=role.id, unit=unit.id if unit else None))
     return render_template("admin/objectives.html", roles=roles, units=units, role=role, unit=unit,
                            rows=svc.table(role, unit), error=error), (422 if error else 200)
+
+
+@bp.get("/<any(users, audit):which>.csv")
+def export_csv(which: str):
+    from app.services import audit
+    from app.services.exports import csv_response
+
+    if which == "users":
+        found, _ = people.list_users(current_user.organisation_id, per_page=100_000)
+        return csv_response("users.csv", ["name", "email", "role", "business_unit", "job_role", "active"],
+                            ([u.name, u.email, u.role, u.business_unit.name if u.business_unit else "",
+                              u.job_role.name if u.job_role else "", u.active] for u in found))
+    events, _ = audit.list_events(per_page=100_000)
+    return csv_response("audit-log.csv", ["at", "actor", "action", "target", "detail", "ip"],
+                        ([e.at.isoformat(), email or "", e.action, e.target, e.detail, e.ip] for e, email in events))

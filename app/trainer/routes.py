@@ -110,3 +110,47 @@ def sessions_ics(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
     return Response(assignments.ical(unit, request.host), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="unit-{unit.id}-sessions.ics"'})
+
+
+@bp.get("/analytics")
+def analytics():
+    from app.services import analytics as stats
+
+    return render_template("trainer/analytics.html", items=stats.item_stats(), checks=stats.check_stats())
+
+
+@bp.get("/analytics/<any(items, checks):which>.csv")
+def analytics_csv(which: str):
+    from app.services import analytics as stats
+    from app.services.exports import csv_response
+
+    if which == "items":
+        return csv_response("item-analytics.csv", ["item", "type", "answers", "share_correct", "discrimination", "question"],
+                            ([r["key"], r["type"], r["answers"], r["correct"], r["discrimination"], r["stem"]]
+                             for r in stats.item_stats()))
+    return csv_response("check-analytics.csv", ["check", "results", "mean_score", "failed", "fail_rate"],
+                        ([r["check"], r["results"], r["mean"], r["failed"], r["fail_rate"]] for r in stats.check_stats()))
+
+
+@bp.get("/heatmap.csv")
+def heatmap_csv():
+    from app.services.exports import csv_response
+
+    units = visible_units(current_user)
+    heat = training.heatmap(units)
+    rows = ([u.name, name, c["people"], c["weak"], c["unknown"], c["share"]]
+            for u in units for slug, name in heat["skills"] if (c := heat["cells"].get((u.id, slug))))
+    return csv_response("skill-gaps.csv", ["business_unit", "skill", "people_needing_it", "weak", "unmeasured",
+                                           "share_weak"], rows)
+
+
+@bp.get("/units/<int:unit_id>/plan.csv")
+def unit_plan_csv(unit_id: int):
+    from app.services.exports import csv_response
+
+    unit = get_unit_for(current_user, unit_id)
+    plan, people = training.unit_plan(unit)
+    rows = [[people[p].name, people[p].email, "instructor-led", s.module.title, s.suggested_date.isoformat()]
+            for s in plan.sessions for p in s.people]
+    rows += [[people[p].name, people[p].email, "eLearning", m.title, ""] for p, mods in plan.elearning.items() for m in mods]
+    return csv_response(f"training-needs-{unit.id}.csv", ["person", "email", "delivery", "module", "suggested_date"], rows)

@@ -1,0 +1,37 @@
+"""Item and check analytics, so trainers can fix bad items and see which checks people fail."""
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+
+from app.extensions import db
+from app.models import Evidence, Item
+from app.services.skill_model import current_bundle
+
+
+def item_stats() -> list[dict]:
+    """Per item: answers, share correct (difficulty), and the model's discrimination index — how
+    much likelier someone with all the item's skills is to get it right than someone with none."""
+    rows = db.session.execute(select(Item.key, Item.stem, Item.type, func.count(Evidence.id), func.avg(Evidence.score))
+                              .join(Evidence, Evidence.item_id == Item.id).group_by(Item.key, Item.stem, Item.type)).all()
+    bundle, _ = current_bundle()
+    index = {k: i for i, k in enumerate(bundle["keys"])} if bundle else {}
+    result = []
+    for key, stem, kind, n, mean in rows:
+        discrimination = None
+        if key in index:
+            model, j = bundle["model"], index[key]
+            size = 2 ** int(model.sizes_[j])
+            discrimination = float(model.params_[j, size - 1] - model.params_[j, 0])
+        result.append({"key": key, "stem": stem, "type": kind, "answers": int(n), "correct": float(mean or 0),
+                       "discrimination": discrimination,
+                       "flag": discrimination is not None and discrimination < 0.2})
+    return sorted(result, key=lambda r: r["correct"])
+
+
+def check_stats() -> list[dict]:
+    rows = db.session.execute(select(Evidence.check_key, func.count(Evidence.id), func.avg(Evidence.score),
+                                     func.sum(case((Evidence.score < 0.999, 1), else_=0)))
+                              .where(Evidence.check_key.is_not(None)).group_by(Evidence.check_key)).all()
+    result = [{"check": key, "results": int(n), "mean": float(mean or 0), "failed": int(failed or 0),
+               "fail_rate": (failed or 0) / n if n else 0.0} for key, n, mean, failed in rows]
+    return sorted(result, key=lambda r: -r["fail_rate"])
