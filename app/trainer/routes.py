@@ -154,3 +154,21 @@ def unit_plan_csv(unit_id: int):
             for s in plan.sessions for p in s.people]
     rows += [[people[p].name, people[p].email, "eLearning", m.title, ""] for p, mods in plan.elearning.items() for m in mods]
     return csv_response(f"training-needs-{unit.id}.csv", ["person", "email", "delivery", "module", "suggested_date"], rows)
+
+
+@bp.get("/adoption")
+def adoption():
+    from app.charts import bar_chart, line_chart
+    from app.services.adoption import dashboard
+
+    units = visible_units(current_user)
+    data = dashboard(units)
+    names = {u.id: u.name for u in units}
+    charts = {
+        "participation": bar_chart("Share of trainees active in the last 30 days, by unit",
+                                   [(names[u], v or 0.0) for u, v in data["participation"].items()], 1.0, True),
+        "trend": line_chart("Average score on tests and exercises by month, per unit", data["months"],
+                            {names[u]: v for u, v in data["trend"].items()}),
+        "weak": bar_chart("Capabilities most often weak (people)", data["most_weak"]),
+    }
+    return render_template("trainer/adoption.html", data=data, charts=charts, names=names)

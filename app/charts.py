@@ -1,0 +1,49 @@
+"""Small server-rendered SVG charts (no JavaScript, no CDN, CSP-safe): each has a title and a
+description for screen readers, and every figure is also shown as text beside it."""
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+PALETTE = ["#1f5fbf", "#d9822b", "#1e7a3c", "#8e44ad", "#b3261e", "#0f6e6e"]
+
+
+def bar_chart(title: str, rows: list[tuple[str, float]], maximum: float | None = None, percent: bool = False) -> Markup:
+    width, bar_h, gap, label_w = 560, 22, 8, 200
+    top = maximum or max((v for _, v in rows), default=1) or 1
+    height = len(rows) * (bar_h + gap) + 10
+    parts = [f'<svg role="img" aria-labelledby="t-{id(rows)}" viewBox="0 0 {width} {height}" class="chart" '
+             f'xmlns="http://www.w3.org/2000/svg"><title id="t-{id(rows)}">{escape(title)}</title>']
+    for n, (label, value) in enumerate(rows):
+        y = n * (bar_h + gap) + 5
+        w = (width - label_w - 60) * (value / top if top else 0)
+        text = f"{value * 100:.0f}%" if percent else f"{value:g}"
+        parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>'
+                     f'<rect x="{label_w}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" fill="{PALETTE[0]}"/>'
+                     f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" font-size="13">{text}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(title: str, labels: list[str], series: dict[str, list[float | None]]) -> Markup:
+    width, height, left, bottom = 560, 220, 40, 30
+    plot_w, plot_h = width - left - 120, height - bottom - 10
+    parts = [f'<svg role="img" aria-labelledby="l-{id(series)}" viewBox="0 0 {width} {height}" class="chart" '
+             f'xmlns="http://www.w3.org/2000/svg"><title id="l-{id(series)}">{escape(title)}</title>']
+    for tick in (0, 0.5, 1):
+        y = 10 + plot_h * (1 - tick)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5dae4"/>'
+                     f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{tick * 100:.0f}%</text>')
+    step = plot_w / max(len(labels) - 1, 1)
+    for n, label in enumerate(labels):
+        parts.append(f'<text x="{left + n * step:.1f}" y="{height - 8}" text-anchor="middle" font-size="11">{escape(label)}</text>')
+    for k, (name, values) in enumerate(series.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        points = [(left + n * step, 10 + plot_h * (1 - v)) for n, v in enumerate(values) if v is not None]
+        if points:
+            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="'
+                         + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + '"/>')
+            parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points]
+        parts.append(f'<rect x="{left + plot_w + 12}" y="{14 + k * 18}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{left + plot_w + 26}" y="{23 + k * 18}" font-size="11">{escape(name)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
