@@ -170,3 +170,25 @@ def ical(unit: BusinessUnit, host: str = "uptake") -> str:
                   f"DESCRIPTION:{_ics_text('Skills: ' + ', '.join(module.skills) if module else '')}", "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "\r\n".join(lines) + "\r\n"
+
+
+def update_session(actor: User, session_id: int, starts_at: datetime, minutes: int, location: str,
+                   capacity: int) -> TrainingSession:
+    session = db.session.get(TrainingSession, session_id)
+    if session is None:
+        from app.services.errors import NotFound
+
+        raise NotFound("No such session.")
+    get_unit_for(actor, session.business_unit_id)
+    if not 15 <= minutes <= 8 * 60:
+        raise ValidationFailed("A session lasts between 15 minutes and 8 hours.", field="minutes")
+    if not 1 <= capacity <= 500:
+        raise ValidationFailed("Capacity must be between 1 and 500.", field="capacity")
+    if not location.strip():
+        raise ValidationFailed("Give a place or a meeting link.", field="location")
+    session.starts_at, session.minutes = starts_at, minutes
+    session.location, session.capacity = location.strip()[:255], capacity
+    db.session.commit()
+    audit.record("session.updated", target=f"session {session.id}", actor=actor,
+                 detail={"starts_at": starts_at.isoformat(), "location": session.location})
+    return session

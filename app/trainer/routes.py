@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attempt, JobRole, Quiz, Skill, User
-from app.services.errors import ServiceError
+from app.services.errors import NotFound, ServiceError
 from app.services import simulation, training
 from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
 from app.services.skill_model import assess
@@ -172,3 +172,27 @@ def adoption():
         "weak": bar_chart("Capabilities most often weak (people)", data["most_weak"]),
     }
     return render_template("trainer/adoption.html", data=data, charts=charts, names=names)
+
+
+@bp.post("/sessions/<int:session_id>")
+def session_update(session_id: int):
+    from datetime import datetime, timezone
+
+    from app.services import assignments
+
+    try:
+        starts = datetime.fromisoformat(request.form.get("starts_at", "")).replace(tzinfo=timezone.utc)
+        session = assignments.update_session(current_user, session_id, starts, int(request.form.get("minutes", 0)),
+                                             request.form.get("location", ""), int(request.form.get("capacity", 0)))
+    except ValueError:
+        flash("Enter the start as a date and time, and whole numbers for minutes and capacity.", "error")
+    except ServiceError as error:
+        db.session.rollback()
+        if isinstance(error, NotFound):
+            abort(404)
+        flash(error.message, "error")
+    else:
+        flash("Session updated.", "success")
+        return redirect(url_for("trainer.unit", unit_id=session.business_unit_id) + "#sessions-h")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("trainer.home"))

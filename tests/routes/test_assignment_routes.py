@@ -51,3 +51,28 @@ def test_accept_plan_and_download_the_calendar(client, fitted_demo, login_as, db
     assert "Plan accepted:" in done and "Download the sessions as a calendar" in done
     ics = client.get(f"{page}/sessions.ics")
     assert ics.mimetype == "text/calendar" and b"BEGIN:VEVENT" in ics.data
+
+
+def test_trainer_edits_a_session_and_the_calendar_follows(app, client, fitted_demo, login_as, db):
+    from app.models import TrainingSession
+
+    login_as("trainer")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    page = f"/trainer/units/{unit.id}"
+    post_form(client, page, f"{page}/accept-plan", {})
+    session = db.session.scalars(select(TrainingSession)).first()
+    bad = post_form(client, page, f"/trainer/sessions/{session.id}", {"starts_at": "2027-01-12T10:30", "minutes": "60",
+                                                                       "location": "", "capacity": "10"},
+                    follow_redirects=True)
+    assert "Give a place or a meeting link." in bad.get_data(as_text=True)
+    post_form(client, page, f"/trainer/sessions/{session.id}", {"starts_at": "2027-01-12T10:30", "minutes": "60",
+                                                                 "location": "Room 4, Berlin office; or https://meet.example/x",
+                                                                 "capacity": "10"})
+    ics = client.get(f"{page}/sessions.ics").get_data(as_text=True)
+    assert "DTSTART:20270112T103000Z" in ics and "LOCATION:Room 4\\, Berlin office\\; or https://meet.example/x" in ics
+    from tests.conftest import sign_in
+
+    other = app.test_client()
+    sign_in(other, "trainer2@demo.uptake")
+    assert post_form(other, "/trainer/", f"/trainer/sessions/{session.id}", {"starts_at": "2027-01-12T10:30",
+                     "minutes": "60", "location": "x", "capacity": "5"}).status_code == 404
