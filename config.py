@@ -56,7 +56,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
-    PASSWORD_HASH_METHOD = STRONG_PASSWORD_HASH
+    # Only benchmarks override this (hundreds of sign-ins); production keeps the strong default.
+    PASSWORD_HASH_METHOD = os.environ.get("UPTAKE_PASSWORD_HASH_METHOD", STRONG_PASSWORD_HASH)
 
     # Cookies: HttpOnly + Lax always; Secure when served over HTTPS (UPTAKE_SECURE_COOKIES=1).
     SESSION_COOKIE_HTTPONLY = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from app.extensions import db
 from app.models import (Attempt, BusinessUnit, Evidence, MasteryEstimate, ModuleProgress, Objective,
@@ -32,11 +32,12 @@ def dashboard(units: list[BusinessUnit], months: int = 6) -> dict:
     completion = {u.id: (done[u.id] / total[u.id] if total[u.id] else None, total[u.id]) for u in units}
 
     start = (now.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    rows = db.session.execute(select(User.business_unit_id, func.substr(func.cast(Evidence.occurred_at, db.String), 1, 7),
-                                     func.avg(Evidence.score))
+    # "YYYY-MM" of each answer; literal constants so SELECT and GROUP BY render identically on PostgreSQL
+    month = func.substr(func.cast(Evidence.occurred_at, db.String), literal_column("1"), literal_column("7"))
+    rows = db.session.execute(select(User.business_unit_id, month, func.avg(Evidence.score))
                               .join(User, User.id == Evidence.user_id)
                               .where(User.business_unit_id.in_(ids), Evidence.occurred_at >= start)
-                              .group_by(User.business_unit_id, func.substr(func.cast(Evidence.occurred_at, db.String), 1, 7))).all()
+                              .group_by(User.business_unit_id, month)).all()
     labels = sorted({month for _, month, _ in rows})
     trend = {u.id: [next((float(avg) for unit, m, avg in rows if unit == u.id and m == month), None) for month in labels]
              for u in units}

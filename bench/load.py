@@ -1,0 +1,316 @@
+"""Load test against a real gunicorn server on loopback.
+
+    python -m bench.load [--users 200] [--items 20] [--database-url URL]
+
+Starts gunicorn (2 workers × 4 threads) on 127.0.0.1 with a fresh database (SQLite in WAL mode by
+default, or the PostgreSQL database named by --database-url, which is emptied), creates the users
+and a 20-question quiz, then every simulated trainee signs in, starts the quiz and for each
+question fetches it (next-item) and saves an answer (answer-save) after a random think time, 5% of
+saves being sent twice, then submits. Afterwards the database must match the client-side log
+exactly: 0 lost answers, 0 duplicated rows, 0 server errors. A saturation phase then measures
+back-to-back answer saves against the trivial /healthz endpoint on the same server, as a ratio.
+Everything stays on 127.0.0.1, and every loop is bounded in count and time.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-password-1"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(env: dict, users: int, items: int) -> None:
+    """Schema, content, people and a bench quiz, via the app's own services (in a subprocess)."""
+    script = f"""
+from app import create_app
+from config import Config
+from app.extensions import db
+from app.services.content import load_content, save_quiz
+from app.services.demo import load_demo
+from app.services.passwords import hash_password
+from app.models import User, JobRole, BusinessUnit
+from quizzes.assembly import QuizDef
+from sqlalchemy import select
+app = create_app(Config)
+with app.app_context():
+    from flask_migrate import upgrade
+    db.drop_all()
+    with db.engine.begin() as c: c.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade()
+    load_demo(); load_content()
+    org = db.session.scalar(select(User.organisation_id))
+    unit = db.session.scalar(select(BusinessUnit)); role = db.session.scalar(select(JobRole))
+    h = hash_password({PASSWORD!r})
+    db.session.add_all([User(organisation_id=org, email=f"load{{i}}@bench.uptake", name=f"Load {{i}}", role="trainee",
+                             password_hash=h, business_unit=unit, job_role=role, active=True, session_version=1)
+                        for i in range({users})])
+    from app.models import Item
+    keys = [k for k in db.session.scalars(select(Item.key).where(Item.type == "single_choice").order_by(Item.key))][:{items}]
+    save_quiz(QuizDef(id="bench-quiz", title="Bench quiz", description="", item_ids=tuple(keys), layout="one_per_page",
+                      shuffle_items=False), source="bench")
+    db.session.commit()
+"""
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
+
+
+class Client:
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.token = ""
+
+    def request(self, method: str, path: str, data: bytes | None = None, headers: dict | None = None):
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        start = time.perf_counter()
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                body = response.read()
+                status = response.status
+                url = response.geturl()
+        except urllib.error.HTTPError as error:
+            body, status, url = error.read(), error.code, path
+        return status, body, time.perf_counter() - start, url
+
+    def form(self, path: str, fields: dict):
+        page = self.request("GET", path)[1].decode()
+        self.token = CSRF.search(page).group(1)
+        data = urllib.parse.urlencode({**fields, "csrf_token": self.token}).encode()
+        return self.request("POST", path, data, {"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def trainee(base: str, n: int, items: int, think: tuple[float, float], log: dict, timings: dict, errors: list,
+            deadline: float) -> None:
+    rng = random.Random(n)
+    c = Client(base)
+    status, _, _, _ = c.form("/auth/sign-in", {"email": f"load{n}@bench.uptake", "password": PASSWORD})
+    page = c.request("GET", "/me/quizzes/bench-quiz")[1].decode()
+    c.token = CSRF.search(page).group(1)
+    status, _, _, url = c.request("POST", "/me/quizzes/bench-quiz/start",
+                                  urllib.parse.urlencode({"csrf_token": c.token}).encode(),
+                                  {"Content-Type": "application/x-www-form-urlencoded"})
+    match = re.search(r"/attempts/(\d+)", url)
+    if not match:
+        errors.append(f"user {n}: could not start ({status})")
+        return
+    attempt = int(match.group(1))
+    page = c.request("GET", f"/me/attempts/{attempt}")[1].decode()
+    c.token = CSRF.search(page).group(1)
+    headers = {"Content-Type": "application/json", "X-CSRFToken": c.token, "Accept": "application/json"}
+    answers = {}
+    for position in range(1, items + 1):
+        if time.time() > deadline:
+            break
+        time.sleep(rng.uniform(*think))
+        status, body, seconds, _ = c.request("GET", f"/api/v1/attempts/{attempt}/items/{position}", headers=headers)
+        timings["next"].append(seconds)
+        if status != 200:
+            errors.append(f"next-item {status}")
+            continue
+        item = json.loads(body)
+        choice = rng.choice(item["options"])["id"]
+        seq = time.time_ns() // 1000
+        payload = json.dumps({"answer": choice, "seq": seq, "time_spent_ms": 1000}).encode()
+        for _ in range(2 if rng.random() < 0.05 else 1):
+            status, _, seconds, _ = c.request("PUT", f"/api/v1/attempts/{attempt}/responses/{item['key']}", payload, headers)
+            timings["save"].append(seconds)
+            if status >= 500 or status not in (200,):
+                errors.append(f"save {status}")
+        answers[item["key"]] = choice
+    status, _, _, _ = c.request("POST", f"/api/v1/attempts/{attempt}/submit", b"", headers)
+    if status != 200:
+        errors.append(f"submit {status}")
+    log[attempt] = answers
+
+
+def verify(env: dict, log: dict) -> dict:
+    script = f"""
+import json
+from app import create_app
+from config import Config
+from app.extensions import db
+from app.models import Response, Item, Attempt
+from sqlalchemy import select, func
+app = create_app(Config)
+with app.app_context():
+    rows = db.session.execute(select(Response.attempt_id, Item.key, Response.answer).join(Item)
+                              .where(Response.attempt_id.in_({list(log)!r}))).all()
+    graded = db.session.scalar(select(func.count(Attempt.id)).where(Attempt.id.in_({list(log)!r}),
+                                                                    Attempt.status == "submitted"))
+    print(json.dumps({{"rows": [[a, k, v] for a, k, v in rows], "submitted": graded}}))
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    stored: dict = {}
+    duplicated = 0
+    for attempt, key, answer in data["rows"]:
+        if key in stored.setdefault(attempt, {}):
+            duplicated += 1
+        stored[attempt][key] = answer
+    expected = sum(len(a) for a in log.values())
+    lost = sum(1 for attempt, answers in log.items() for key, value in answers.items()
+               if stored.get(attempt, {}).get(key) != value)
+    return {"expected_answers": expected, "stored_rows": len(data["rows"]), "lost": lost, "duplicated": duplicated,
+            "submitted": data["submitted"], "attempts": len(log)}
+
+
+def saturate(base: str, path_fn, threads: int, seconds: float, method: str = "GET", body_fn=None, headers=None) -> dict:
+    counts, latencies, stop = [], [], time.time() + seconds
+
+    def worker(n):
+        c = Client(base)
+        done = 0
+        while time.time() < stop and done < 100_000:
+            status, _, t, _ = c.request(method, path_fn(n, done), body_fn(n, done) if body_fn else None, headers)
+            latencies.append(t)
+            done += 1
+        counts.append(done)
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return {"requests_per_second": sum(counts) / seconds, **percentiles(latencies)}
+
+
+def _saver(base: str, n: int) -> tuple[Client, int, str, dict, str]:
+    """A signed-in trainee with a fresh attempt, ready to save answers back to back."""
+    c = Client(base)
+    c.form("/auth/sign-in", {"email": f"load{n}@bench.uptake", "password": PASSWORD})
+    page = c.request("GET", "/me/quizzes/bench-quiz")[1].decode()
+    token = CSRF.search(page).group(1)
+    _, _, _, url = c.request("POST", "/me/quizzes/bench-quiz/start", urllib.parse.urlencode({"csrf_token": token}).encode(),
+                             {"Content-Type": "application/x-www-form-urlencoded"})
+    attempt = int(re.search(r"/attempts/(\d+)", url).group(1))
+    token = CSRF.search(c.request("GET", f"/me/attempts/{attempt}")[1].decode()).group(1)
+    item = json.loads(c.request("GET", f"/api/v1/attempts/{attempt}/items/1",
+                                headers={"Accept": "application/json"})[1])
+    headers = {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"}
+    return c, attempt, item["key"], headers, item["options"][0]["id"]
+
+
+def _saturate_saves(savers: list, seconds: float) -> dict:
+    counts, latencies, failures, stop = [], [], [], time.time() + seconds
+
+    def worker(saver):
+        c, attempt, key, headers, option = saver
+        done = 0
+        while time.time() < stop and done < 100_000:
+            body = json.dumps({"answer": option, "seq": time.time_ns() // 1000, "time_spent_ms": 0}).encode()
+            status, _, t, _ = c.request("PUT", f"/api/v1/attempts/{attempt}/responses/{key}", body, headers)
+            latencies.append(t)
+            if status != 200:
+                failures.append(status)
+            done += 1
+        counts.append(done)
+
+    pool = [threading.Thread(target=worker, args=(s,)) for s in savers]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return {"requests_per_second": sum(counts) / seconds, "failed": len(failures), **percentiles(latencies)}
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+    return {"p50_ms": pick(0.5), "p95_ms": pick(0.95), "p99_ms": pick(0.99), "max_ms": ordered[-1] * 1000,
+            "count": len(values)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--think", type=float, nargs=2, default=(1.5, 4.5))
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="uptake-load-"))
+    env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(workdir), "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+           "SECRET_KEY": "bench-secret", "PYTHONPATH": str(ROOT)}
+    env["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    prepare(env, args.users, args.items)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
+                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        log, timings, errors = {}, {"next": [], "save": []}, []
+        started = time.time()
+        pool = [threading.Thread(target=trainee, args=(base, n, args.items, tuple(args.think), log, timings, errors,
+                                                        started + 300)) for n in range(args.users)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        duration = time.time() - started
+        check = verify(env, log)
+        # Saturation: back-to-back saves by 16 signed-in trainees vs the trivial endpoint, same server.
+        savers = [_saver(base, n) for n in range(16)]
+        saves = _saturate_saves(savers, 8)
+        trivial = saturate(base, lambda n, i: "/healthz", 16, 8)
+        result = {"users": args.users, "items": args.items, "database": "postgresql" if args.database_url else "sqlite",
+                  "duration_s": duration, "server_errors": len([e for e in errors if " 5" in e or e.endswith("500")]),
+                  "errors": errors[:10], "verification": check,
+                  "next_item": {"throughput_rps": len(timings["next"]) / duration, **percentiles(timings["next"])},
+                  "answer_save": {"throughput_rps": len(timings["save"]) / duration, **percentiles(timings["save"])},
+                  "answer_save_saturated": saves, "trivial_saturated": trivial,
+                  "save_to_trivial_throughput": saves["requests_per_second"] / trivial["requests_per_second"]}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        v = result["verification"]
+        print(f"{result['users']} trainees × {result['items']} questions on {result['database']}, "
+              f"{result['duration_s']:.0f} s: {v['expected_answers']} answers, lost {v['lost']}, "
+              f"duplicated {v['duplicated']}, server errors {result['server_errors']}, submitted {v['submitted']}/{v['attempts']}")
+        for name in ("answer_save", "next_item"):
+            r = result[name]
+            print(f"  {name:<12} {r['throughput_rps']:7.1f} req/s (think-time bound)  p50 {r['p50_ms']:.1f} ms  "
+                  f"p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms")
+        t, sv = result["trivial_saturated"], result["answer_save_saturated"]
+        print(f"  saturated by 16 clients: answer-save {sv['requests_per_second']:.0f} req/s (p50 {sv['p50_ms']:.1f} ms, "
+              f"p99 {sv['p99_ms']:.1f} ms) vs trivial /healthz {t['requests_per_second']:.0f} req/s "
+              f"(p50 {t['p50_ms']:.1f} ms): ratio {result['save_to_trivial_throughput']:.2f}")
+    ok = (result["verification"]["lost"] == 0 and result["verification"]["duplicated"] == 0
+          and not result["server_errors"])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
