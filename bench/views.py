@@ -67,16 +67,20 @@ def main(argv: list[str] | None = None) -> int:
         quiz = db.session.scalar(select(Quiz.id))
         items = list(db.session.execute(select(Item.id, Item.key)))
         now = utcnow()
+        per_person = args.responses // len(people)
+        rounds = -(-per_person // len(items))  # one attempt per pass through the bank: (attempt, item) stays unique
         db.session.execute(insert(Attempt), [dict(user_id=p, quiz_id=quiz, status=SUBMITTED, item_keys=[],
                                                   option_orders={}, started_at=now, kind="quiz", hints_used=0)
-                                             for p in people])
-        attempts = dict(db.session.execute(select(Attempt.user_id, Attempt.id).where(Attempt.user_id.in_(people))).all())
-        per_person = args.responses // len(people)
+                                             for p in people for _ in range(rounds)])
+        attempts: dict[int, list[int]] = {}
+        for user_id, attempt_id in db.session.execute(select(Attempt.user_id, Attempt.id)
+                                                      .where(Attempt.user_id.in_(people)).order_by(Attempt.id)):
+            attempts.setdefault(user_id, []).append(attempt_id)
         batch = []
         for p in people:
             for j in range(per_person):
                 item_id, key = items[(p + j) % len(items)]
-                batch.append(dict(user_id=p, source="quiz", attempt_id=attempts[p], item_id=item_id,
+                batch.append(dict(user_id=p, source="quiz", attempt_id=attempts[p][j // len(items)], item_id=item_id,
                                   skills=["case-management"], score=float(rng.random() < 0.6), time_spent_ms=0,
                                   occurred_at=now - timedelta(days=j % 150)))
             if len(batch) >= 50_000:

@@ -119,11 +119,17 @@ def heatmap(units: list[BusinessUnit]) -> dict:
     return {"cells": cells, "skills": skills}
 
 
-def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, dict[int, User]]:
-    people = {u.id: u for u in db.session.scalars(select(User).where(
-        User.business_unit_id == unit.id, User.role == "trainee", User.active.is_(True)))}
-    estimates = db.session.execute(select(MasteryEstimate, Skill.slug, Skill.name).join(Skill)
-                                   .where(MasteryEstimate.user_id.in_(list(people)))).all()
+def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, dict]:
+    """The unit's plan and its people (id → row with name, email, job_role_id). Three queries of
+    plain rows whatever the unit's size; only weak estimates are read, since only gaps shape a plan."""
+    members = (User.business_unit_id == unit.id, User.role == "trainee", User.active.is_(True))
+    people = {row.id: row for row in db.session.execute(
+        select(User.id, User.name, User.email, User.job_role_id).where(*members))}
+    estimates = db.session.execute(
+        select(MasteryEstimate.user_id, Skill.slug, Skill.name, MasteryEstimate.probability, MasteryEstimate.evidence,
+               MasteryEstimate.verdict, MasteryEstimate.fades_in_days)
+        .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
+        .where(*members, MasteryEstimate.verdict == "weak")).all()  # only gaps shape the plan
     objectives = db.session.execute(select(Objective.job_role_id, Objective.business_unit_id, Skill.slug,
                                            Objective.target, Objective.weight).join(Skill)).all()
     targets: dict[tuple[int, str], tuple[float, float]] = {}
@@ -131,8 +137,7 @@ def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, 
         if unit_id in (None, unit.id):
             targets[(role, slug)] = (target, weight)
     statuses: dict[int, list[SkillStatus]] = {pid: [] for pid in people}
-    for estimate, slug, name in estimates:
-        target, weight = targets.get((people[estimate.user_id].job_role_id, slug), (DEFAULT_TARGET, 0.0))
-        statuses[estimate.user_id].append(SkillStatus(slug, name, estimate.probability, estimate.evidence,
-                                                      estimate.verdict, target, weight, estimate.fades_in_days))
+    for user_id, slug, name, probability, evidence, verdict, fades in estimates:
+        target, weight = targets.get((people[user_id].job_role_id, slug), (DEFAULT_TARGET, 0.0))
+        statuses[user_id].append(SkillStatus(slug, name, probability, evidence, verdict, target, weight, fades))
     return plan_unit(statuses, list(catalogue().values()), today or date.today()), people

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
+from sklearn.cluster import KMeans  # imported once at start-up: the first import costs about a second
+from sklearn.metrics import silhouette_score
 
 from app.skills.curriculum import Module
 
@@ -132,9 +134,6 @@ class UnitPlan:
 
 
 def _clusters(matrix: np.ndarray, ids: list[int]) -> list[list[int]]:
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-
     distinct = len(np.unique(matrix, axis=0))
     if len(ids) < 4 or distinct < 2:
         return [ids]
@@ -157,8 +156,12 @@ def plan_unit(people: dict[int, list[SkillStatus]], modules: list[Module], today
     ids = sorted(people)
     skills = sorted({s.slug for statuses in people.values() for s in statuses if s.weight > 0})
     names = {s.slug: s.name for statuses in people.values() for s in statuses}
-    matrix = np.array([[next((s.priority for s in people[i] if s.slug == k and s.verdict == "weak"), 0.0)
-                        for k in skills] for i in ids]).reshape(len(ids), len(skills))
+    column = {k: n for n, k in enumerate(skills)}
+    matrix = np.zeros((len(ids), len(skills)))
+    for row, i in enumerate(ids):
+        for s in people[i]:
+            if s.verdict == "weak" and s.slug in column:
+                matrix[row, column[s.slug]] = s.priority
     needs = {k: [i for i, row in zip(ids, matrix) if row[n] > 0] for n, k in enumerate(skills)}
     groups = []
     position = {pid: n for n, pid in enumerate(ids)}
