@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev migrate demo bench security clean
+.PHONY: run test install install-dev migrate demo bench bench-load bench-views security clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -47,6 +47,14 @@ DATA ?= ../shared/data/ecpe
 bench: install-dev
 	@if [ -d "$(DATA)" ]; then $(BIN)/python -m bench.evaluate $(DATA); else echo "no data set at $(DATA) (set DATA=...)"; fi
 	$(BIN)/python -m bench.synthetic
+
+# 200 trainees against gunicorn on 127.0.0.1 (about 2 minutes); DATABASE_URL=postgresql://… to use PostgreSQL.
+bench-load: install-dev
+	$(BIN)/python -m bench.load $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)
+
+# Trainer heatmap and unit plan for 5,000 trainees with 1,000,000 responses (about 40 s).
+bench-views: install-dev
+	$(BIN)/python -m bench.views
 
 clean:
 	rm -rf $(VENV) .pytest_cache
