@@ -22,6 +22,17 @@ def _open(attempt_id: int):
     return attempt, None
 
 
+def _open_object(attempt_id: int, obj: str):
+    if obj not in OBJECTS:
+        abort(404)
+    return _open(attempt_id)
+
+
+def _text_matches(record: dict, query: str) -> bool:
+    """Search as a CRM does: the words appear in any text field of the record."""
+    return not query or query.lower() in " ".join(str(v) for v in record.values() if isinstance(v, str)).lower()
+
+
 def _act(attempt_id: int, action: dict):
     try:
         return svc.perform(current_user, attempt_id, action)
@@ -55,19 +66,16 @@ def home(attempt_id: int):
 
 @bp.get("/sim/<int:attempt_id>/list/<obj>")
 def list_view(attempt_id: int, obj: str):
-    attempt, done = _open(attempt_id)
+    attempt, done = _open_object(attempt_id, obj)
     if done:
         return done
-    if obj not in OBJECTS:
-        abort(404)
     query = (request.args.get("q") or "").strip()[:100]
     filters = list_filters(obj, request.args)
     if query or filters:
         _act(attempt_id, {"type": "search", "query": query, "object": obj, "filters": filters})
     run = svc.load_run(attempt)
     rows = [(rid, r) for rid, r in run.state["records"].get(obj, {}).items()
-            if matches(r, filters, run.state) and (not query or query.lower() in " ".join(
-                str(v) for v in r.values() if isinstance(v, str)).lower())]
+            if matches(r, filters, run.state) and _text_matches(r, query)]
     sort = request.args.get("sort") if request.args.get("sort") in {f.name for f in fields(obj)} else None
     rows.sort(key=lambda item: (str(item[1].get(sort) or "") if sort else title_of(obj, item[1]).lower()))
     return _page("sim/list.html", attempt, run, obj=obj, rows=rows, query=query, filters=filters, sort=sort)
@@ -82,8 +90,7 @@ def search(attempt_id: int):
     if query:
         _act(attempt_id, {"type": "search", "query": query})
     run = svc.load_run(attempt)
-    hits = {obj: [(rid, r) for rid, r in run.state["records"].get(obj, {}).items()
-                  if query and query.lower() in " ".join(str(v) for v in r.values() if isinstance(v, str)).lower()]
+    hits = {obj: [(rid, r) for rid, r in run.state["records"].get(obj, {}).items() if query and _text_matches(r, query)]
             for obj in TABS}
     return _page("sim/search.html", attempt, run, query=query, hits=hits)
 
@@ -116,11 +123,9 @@ def record(attempt_id: int, obj: str, rid: str):
 
 @bp.route("/sim/<int:attempt_id>/new/<obj>", methods=["GET", "POST"])
 def create(attempt_id: int, obj: str):
-    attempt, done = _open(attempt_id)
+    attempt, done = _open_object(attempt_id, obj)
     if done:
         return done
-    if obj not in OBJECTS:
-        abort(404)
     errors, submitted = {}, {k[2:]: v for k, v in request.args.items() if k.startswith("f_")}  # prefilled links
     if request.method == "POST":
         submitted = values_from(obj, request.form)
