@@ -1,8 +1,9 @@
 """Central error handlers: HTML for browsers, JSON for API clients; roll back on 500."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -51,6 +52,21 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return error_response(400, "Your form expired or was sent from another page. "
                                    "Reload the page and try again; nothing you saved was lost.")
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        from flask import g
+
+        from app.extensions import login_manager
+
+        db.session.rollback()
+        g._login_user = login_manager.anonymous_user()  # the page must not ask the database who is signed in
+        app.logger.warning("database unavailable: %s", error.orig if hasattr(error, "orig") else error)
+        response = make_response(*error_response(503, "The database is briefly unavailable. Nothing you saved before "
+                                                      "was lost; please try again in a moment (answers are retried "
+                                                      "automatically)."))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound):

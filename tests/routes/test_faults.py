@@ -1,0 +1,98 @@
+"""Faults: the database unreachable, and the server killed in the middle of an attempt."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_unreachable_database_gives_a_clear_retryable_error(config_class, tmp_path):
+    from tests.conftest import csrf_from
+
+    class Broken(config_class):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'gone' / 'db.sqlite3'}"
+
+    client = create_app(Broken).test_client()
+    page = client.get("/auth/sign-in")
+    assert page.status_code == 200  # pages that need no data still work
+    response = client.post("/auth/sign-in", data={"email": "a@b.co", "password": "x", "csrf_token": csrf_from(page)})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "database is briefly unavailable" in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:1"  # a signed-in trainee: loading them needs the database
+    api = client.put("/api/v1/attempts/1/responses/nav-001", json={"answer": "a", "seq": 1},
+                     headers={"X-CSRFToken": csrf_from(page)})
+    assert api.status_code == 503 and "answers are retried" in api.get_json()["error"]["message"]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server database")
+def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path):
+    """A real gunicorn server is killed with SIGKILL after some answers were saved; after a restart
+    the attempt resumes with every saved answer and takes the rest."""
+    from bench.load import CSRF, PASSWORD, Client, prepare
+
+    env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}",
+           "SECRET_KEY": "fault-test", "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "PYTHONPATH": str(ROOT)}
+    prepare(env, users=1, items=6)
+    port = _port()
+    base = f"http://127.0.0.1:{port}"
+
+    def serve():
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                                 "--log-level", "error", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                return proc
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    server = serve()
+    try:
+        c = Client(base)
+        c.form("/auth/sign-in", {"email": "load0@bench.uptake", "password": PASSWORD})
+        token = CSRF.search(c.request("GET", "/me/quizzes/bench-quiz")[1].decode()).group(1)
+        url = c.request("POST", "/me/quizzes/bench-quiz/start", f"csrf_token={token}".encode(),
+                        {"Content-Type": "application/x-www-form-urlencoded"})[3]
+        attempt = int(url.rstrip("/").split("/")[-1])
+        token = CSRF.search(c.request("GET", f"/me/attempts/{attempt}")[1].decode()).group(1)
+        headers = {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"}
+        saved = {}
+        for position in (1, 2, 3):
+            item = json.loads(c.request("GET", f"/api/v1/attempts/{attempt}/items/{position}", headers=headers)[1])
+            choice = item["options"][-1]["id"]
+            status = c.request("PUT", f"/api/v1/attempts/{attempt}/responses/{item['key']}",
+                               json.dumps({"answer": choice, "seq": position}).encode(), headers)[0]
+            assert status == 200
+            saved[item["key"]] = choice
+        os.killpg(server.pid, signal.SIGKILL)  # no graceful shutdown
+        server.wait(timeout=10)
+        server = serve()
+        state = json.loads(c.request("GET", f"/api/v1/attempts/{attempt}", headers=headers)[1])
+        assert state["status"] == "in_progress"
+        assert {i["key"]: i["saved_answer"] for i in state["items"] if i["saved_answer"]} == saved
+        status = c.request("POST", f"/api/v1/attempts/{attempt}/submit", b"", headers)[0]
+        assert status == 200
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        server.wait(timeout=10)
