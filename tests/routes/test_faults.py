@@ -35,6 +35,49 @@ def test_unreachable_database_gives_a_clear_retryable_error(config_class, tmp_pa
     assert api.status_code == 503 and "answers are retried" in api.get_json()["error"]["message"]
 
 
+def _serve(env: dict, port: int, workers: int = 2):
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                             f"127.0.0.1:{port}", "--log-level", "error", "wsgi:app"], cwd=ROOT, env=env,
+                            start_new_session=True)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def _stop(proc) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=10)
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server database")
+def test_sign_in_limit_holds_across_gunicorn_workers(tmp_path):
+    """Four worker processes, a fresh connection per attempt: the sixth try is refused wherever it lands."""
+    from bench.load import PASSWORD, Client, prepare
+
+    env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 't.sqlite3'}",
+           "SECRET_KEY": "throttle-test", "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "PYTHONPATH": str(ROOT)}
+    prepare(env, users=1, items=3)
+    port = _port()
+    server = _serve(env, port, workers=4)
+    try:
+        statuses = [Client(f"http://127.0.0.1:{port}").form("/auth/sign-in", {"email": "load0@bench.uptake",
+                                                                             "password": "wrong-password"})[0]
+                    for _ in range(8)]
+        right = Client(f"http://127.0.0.1:{port}").form("/auth/sign-in", {"email": "load0@bench.uptake",
+                                                                          "password": PASSWORD})[0]
+    finally:
+        _stop(server)
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 3
+    assert right == 429  # locked for the window, even with the right password
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,19 +95,7 @@ def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path):
     prepare(env, users=1, items=6)
     port = _port()
     base = f"http://127.0.0.1:{port}"
-
-    def serve():
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                 "--log-level", "error", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                return proc
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    server = serve()
+    server = _serve(env, port)
     try:
         c = Client(base)
         c.form("/auth/sign-in", {"email": "load0@bench.uptake", "password": PASSWORD})
@@ -84,15 +115,11 @@ def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path):
             saved[item["key"]] = choice
         os.killpg(server.pid, signal.SIGKILL)  # no graceful shutdown
         server.wait(timeout=10)
-        server = serve()
+        server = _serve(env, port)
         state = json.loads(c.request("GET", f"/api/v1/attempts/{attempt}", headers=headers)[1])
         assert state["status"] == "in_progress"
         assert {i["key"]: i["saved_answer"] for i in state["items"] if i["saved_answer"]} == saved
         status = c.request("POST", f"/api/v1/attempts/{attempt}/submit", b"", headers)[0]
         assert status == 200
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        server.wait(timeout=10)
+        _stop(server)
