@@ -50,6 +50,10 @@ def _audit_denied(action: str) -> None:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        from flask_login import current_user
+
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            return error_response(401)  # an API caller without a session is unauthenticated, not forged
         return error_response(400, "Your form expired or was sent from another page. "
                                    "Reload the page and try again; nothing you saved was lost.")
 
@@ -79,7 +83,11 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         if error.code == 403:
             _audit_denied("authz.forbidden")
-        return error_response(error.code or 500, MESSAGES.get(error.code or 500, error.description))
+        response = make_response(*error_response(error.code or 500, MESSAGES.get(error.code or 500, error.description)))
+        for name, value in error.get_headers():
+            if name == "Allow":  # a 405 must say which methods are allowed
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):

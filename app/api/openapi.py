@@ -61,8 +61,8 @@ SPEC = {
                                         "schema": {"type": "string", "maxLength": 64}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["answer", "seq"], "properties": {
-                    "answer": ANSWER, "seq": {"type": "integer", "minimum": 1},
-                    "time_spent_ms": {"type": "integer", "minimum": 0}}}}}},
+                    "answer": ANSWER, "seq": {"type": "integer", "minimum": 1, "maximum": 2 ** 62 - 1},
+                    "time_spent_ms": {"type": "integer", "minimum": 0, "maximum": 2 ** 62}}}}}},
             "responses": {"200": {"description": "Saved", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["item_key", "seq", "applied", "saved_at"], "properties": {
                     "item_key": {"type": "string"}, "seq": {"type": "integer"}, "applied": {"type": "boolean"},

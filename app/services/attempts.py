@@ -200,11 +200,23 @@ def _upsert(attempt_id: int, item_id: int, answer: Any, seq: int, time_ms: int, 
     return db.session.execute(stmt).first() is not None
 
 
+def _whole(value: Any) -> int | None:
+    """JSON Schema integers: 5 and 5.0 are both the integer 5; true, "5" and 5.5 are not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
+        return int(value)
+    return None
+
+
 def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: int,
                   time_spent_ms: int = 0) -> SaveResult:
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < MAX_SEQ:
+    seq, time_spent_ms = _whole(seq), _whole(time_spent_ms)
+    if seq is None or not 0 < seq < MAX_SEQ:
         raise ValidationFailed("seq must be a positive whole number.", field="seq")
-    if isinstance(time_spent_ms, bool) or not isinstance(time_spent_ms, int) or time_spent_ms < 0:
+    if time_spent_ms is None or time_spent_ms < 0:
         raise ValidationFailed("time_spent_ms must be a whole number of 0 or more.", field="time_spent_ms")
     now = utcnow()
     attempt = _lock_open_attempt(user.id, attempt_id, now)

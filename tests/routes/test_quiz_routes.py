@@ -168,3 +168,19 @@ def test_next_item_endpoint(trainee_client, db):
     item = trainee_client.get(f"/api/v1/attempts/{attempt_id}/items/2").get_json()
     assert item["position"] == 2 and item["key"] == db.session.get(Attempt, attempt_id).item_keys[1]
     assert trainee_client.get(f"/api/v1/attempts/{attempt_id}/items/11").status_code == 404
+
+
+def test_api_follows_http_and_json_schema_conventions(client, trainee_client):
+    """Findings from a schemathesis run against /api/v1/openapi.json."""
+    attempt_id = start(trainee_client, "crm-basics")
+    headers = api_headers(trainee_client, attempt_id)
+    whole = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001",
+                               json={"answer": "a", "seq": 7.0, "time_spent_ms": 0.0}, headers=headers)
+    assert whole.status_code == 200  # 7.0 is the integer 7 in JSON Schema
+    half = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001",
+                              json={"answer": "a", "seq": 7.5}, headers=headers)
+    assert half.status_code == 422
+    trace = trainee_client.open(f"/api/v1/attempts/{attempt_id}", method="TRACE")
+    assert trace.status_code == 405 and "GET" in trace.headers["Allow"]
+    anonymous = client.application.test_client().post(f"/api/v1/attempts/{attempt_id}/submit")
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"]["status"] == 401
