@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev migrate demo bench bench-load bench-views security clean
+.PHONY: run test install install-dev migrate demo bench bench-load bench-views security api-fuzz clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -41,6 +41,10 @@ test: install-dev
 
 security: install-dev
 	$(BIN)/bandit -q -r app quizzes simulations config.py wsgi.py
+
+# schemathesis against /api/v1/openapi.json on a live gunicorn server on 127.0.0.1 (any finding fails)
+api-fuzz: install-dev
+	$(BIN)/python scripts/api_fuzz.py
 
 # DATA=path/to/dataset evaluates any responses.csv + qmatrix.csv folder (default: the shared ECPE data).
 DATA ?= ../shared/data/ecpe

@@ -79,7 +79,8 @@ with app.app_context():
 class Client:
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.token = ""
 
     def request(self, method: str, path: str, data: bytes | None = None, headers: dict | None = None):

@@ -1,0 +1,80 @@
+"""Run schemathesis against /api/v1/openapi.json on a live gunicorn server (127.0.0.1 only).
+
+    python scripts/api_fuzz.py [--max-examples 50]
+
+Prepares a fresh SQLite database with one trainee and a quiz, starts gunicorn, signs the trainee in
+and starts an attempt (so generated requests can reach real data), then runs every schemathesis
+check with the session cookie declared as the OpenAPI `session` security scheme and the CSRF header.
+Exits with schemathesis's status: any finding fails CI.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load import CSRF, PASSWORD, Client, free_port, prepare  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-examples", type=int, default=50)
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="uptake-api-fuzz-"))
+    env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(work), "DATABASE_URL": f"sqlite:///{work / 'fuzz.sqlite3'}",
+           "SECRET_KEY": "api-fuzz", "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "PYTHONPATH": str(ROOT)}
+    prepare(env, users=1, items=5)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                               "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        client = Client(base)
+        client.form("/auth/sign-in", {"email": "load0@bench.uptake", "password": PASSWORD})
+        token = CSRF.search(client.request("GET", "/me/quizzes/bench-quiz")[1].decode()).group(1)
+        url = client.request("POST", "/me/quizzes/bench-quiz/start", f"csrf_token={token}".encode(),
+                             {"Content-Type": "application/x-www-form-urlencoded"})[3]
+        attempt = re.search(r"/attempts/(\d+)", url).group(1)
+        token = CSRF.search(client.request("GET", f"/me/attempts/{attempt}")[1].decode()).group(1)
+        cookie = next(c.value for c in client.jar if c.name == "session")
+        first = json.loads(client.request("GET", f"/api/v1/attempts/{attempt}/items/1",
+                                          headers={"Accept": "application/json"})[1])["key"]
+        config = work / "schemathesis.toml"
+        config.write_text(
+            'headers = { X-CSRFToken = "${UPTAKE_FUZZ_CSRF}" }\n'
+            "[auth.openapi.session]\n"
+            'api_key = "${UPTAKE_FUZZ_SESSION}"\n'
+            "[[operations]]\n"
+            'include-name = "GET /api/v1/attempts/{attempt_id}/items/{position}"\n'
+            f"parameters = {{ attempt_id = {attempt}, position = 1 }}\n"
+            "[[operations]]\n"
+            'include-name = "PUT /api/v1/attempts/{attempt_id}/responses/{item_key}"\n'
+            f'parameters = {{ attempt_id = {attempt}, item_key = "{first}" }}\n')
+        result = subprocess.run([sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
+                                 f"{base}/api/v1/openapi.json", "--checks", "all",
+                                 "--max-examples", str(args.max_examples), "--seed", "2026"],
+                                env={**env, "UPTAKE_FUZZ_CSRF": token, "UPTAKE_FUZZ_SESSION": cookie}, cwd=work)
+        return result.returncode
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
