@@ -130,3 +130,41 @@ def test_every_route_refuses_anonymous_visitors(app, demo):
                 assert "/auth/sign-in" in response.headers["Location"], (method, url)
             checked += 1
     assert checked > 60
+
+
+AUDIENCE = {"trainee": "trainee", "sim": "trainee", "trainer": ("trainer", "admin"), "admin": "admin"}
+
+
+def _placeholder_url(app, rule):
+    values = {arg: ("x" if arg in ("key", "obj", "rid", "module_id", "item_key", "token", "op", "action", "which")
+                    else 1) for arg in rule.arguments}
+    values.update({k: v for k, v in (("kind", "units"), ("state", "on"), ("op", "delete"), ("which", "users"))
+                   if k in rule.arguments})
+    with app.test_request_context():
+        return app.url_for(rule.endpoint, **values)
+
+
+@pytest.mark.parametrize("viewer", ["trainee", "trainer", "admin"])
+def test_every_route_of_another_audience_is_forbidden(app, demo, viewer):
+    """Role × route over the whole URL map: each blueprint serves its audience only."""
+    from tests.conftest import csrf_from
+
+    client = app.test_client()
+    sign_in(client, DEMO_EMAILS[viewer])
+    token = csrf_from(client.get({"trainee": "/me/", "trainer": "/trainer/", "admin": "/admin/"}[viewer]))
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.split(".")[0]
+        audience = AUDIENCE.get(blueprint)
+        if audience is None or viewer in (audience if isinstance(audience, tuple) else (audience,)):
+            continue
+        try:
+            url = _placeholder_url(app, rule)
+        except Exception:  # a converter that refuses the placeholder values
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {"csrf_token": token} if method != "GET" else None
+            response = client.open(url, method=method, data=data)
+            assert response.status_code == 403, (viewer, method, url, response.status_code)
+            checked += 1
+    assert checked > 20
