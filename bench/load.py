@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -40,6 +41,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_server(env: dict, port: int, workers: int = 2, threads: int = 1) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:port in its own process group, returned once /healthz answers."""
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+                               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+                              cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    server.wait(timeout=20)
 
 
 def prepare(env: dict, users: int, items: int) -> None:
@@ -259,16 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     env["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     prepare(env, args.users, args.items)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    server = start_server(env, port, workers=2, threads=4)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         log, timings, errors = {}, {"next": [], "save": []}, []
         started = time.time()
         pool = [threading.Thread(target=trainee, args=(base, n, args.items, tuple(args.think), log, timings, errors,
@@ -279,8 +296,8 @@ def main(argv: list[str] | None = None) -> int:
             t.join()
         duration = time.time() - started
         check = verify(env, log)
-        # Saturation: back-to-back saves by 16 signed-in trainees vs the trivial endpoint, same server.
-        savers = [_saver(base, n) for n in range(16)]
+        # Saturation: back-to-back saves by (up to) 16 signed-in trainees vs the trivial endpoint, same server.
+        savers = [_saver(base, n) for n in range(min(16, args.users))]
         saves = _saturate_saves(savers, 8)
         trivial = saturate(base, lambda n, i: "/healthz", 16, 8)
         result = {"users": args.users, "items": args.items, "database": "postgresql" if args.database_url else "sqlite",
@@ -291,8 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                   "answer_save_saturated": saves, "trivial_saturated": trivial,
                   "save_to_trivial_throughput": saves["requests_per_second"] / trivial["requests_per_second"]}
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
     if args.json:
         print(json.dumps(result))
     else:
@@ -305,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<12} {r['throughput_rps']:7.1f} req/s (think-time bound)  p50 {r['p50_ms']:.1f} ms  "
                   f"p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms")
         t, sv = result["trivial_saturated"], result["answer_save_saturated"]
-        print(f"  saturated by 16 clients: answer-save {sv['requests_per_second']:.0f} req/s (p50 {sv['p50_ms']:.1f} ms, "
+        print(f"  saturated by {min(16, result['users'])} clients: answer-save {sv['requests_per_second']:.0f} req/s (p50 {sv['p50_ms']:.1f} ms, "
               f"p99 {sv['p99_ms']:.1f} ms) vs trivial /healthz {t['requests_per_second']:.0f} req/s "
               f"(p50 {t['p50_ms']:.1f} ms): ratio {result['save_to_trivial_throughput']:.2f}")
     ok = (result["verification"]["lost"] == 0 and result["verification"]["duplicated"] == 0

@@ -16,14 +16,12 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import CSRF, PASSWORD, Client, free_port, prepare  # noqa: E402
+from bench.load import CSRF, PASSWORD, Client, free_port, prepare, start_server, stop_server  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,15 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     prepare(env, users=1, items=5)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    server = start_server(env, port)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         client = Client(base)
         client.form("/auth/sign-in", {"email": "load0@bench.uptake", "password": PASSWORD})
         token = CSRF.search(client.request("GET", "/me/quizzes/bench-quiz")[1].decode()).group(1)
@@ -72,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                                 env={**env, "UPTAKE_FUZZ_CSRF": token, "UPTAKE_FUZZ_SESSION": cookie}, cwd=work)
         return result.returncode
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -36,24 +32,15 @@ def test_unreachable_database_gives_a_clear_retryable_error(config_class, tmp_pa
 
 
 def _serve(env: dict, port: int, workers: int = 2):
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-                             f"127.0.0.1:{port}", "--log-level", "error", "wsgi:app"], cwd=ROOT, env=env,
-                            start_new_session=True)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
+    from bench.load import start_server
+
+    return start_server(env, port, workers=workers)
 
 
 def _stop(proc) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=10)
+    from bench.load import stop_server
+
+    stop_server(proc)
 
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server database")
