@@ -25,8 +25,8 @@ def dashboard(units: list[BusinessUnit], months: int = 6) -> dict:
     participation = {u.id: _share([p for p in people if unit_of[p] == u.id], recent) for u in units}
 
     done, total = defaultdict(int), defaultdict(int)
-    for pid, person in people.items():
-        for status in assignments.assignments_for(person):
+    for pid, statuses in assignments.statuses_for_people(list(people.values())).items():
+        for status in statuses:
             total[unit_of[pid]] += 1
             done[unit_of[pid]] += status.done
     completion = {u.id: (done[u.id] / total[u.id] if total[u.id] else None, total[u.id]) for u in units}

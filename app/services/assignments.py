@@ -7,14 +7,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import and_, or_, select
 
 from app.extensions import db
-from app.models import IN_PROGRESS, Assignment, Attempt, BusinessUnit, JobRole, Quiz, TrainingSession, User
+from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Objective, Quiz,
+                        TrainingSession, User)
 from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import ValidationFailed
 from app.services.simulation import scenarios
 
 KINDS = {"module": "Module", "quiz": "Test", "exercise": "Exercise", "path": "Whole training path"}
-PASS_MARK = 0.7
 
 
 @dataclass
@@ -69,44 +69,71 @@ def create_assignment(actor: User, kind: str, ref: str | None, target_type: str,
     return assignment
 
 
-def _for(user: User):
-    return select(Assignment).where(Assignment.active.is_(True), or_(
-        and_(Assignment.target_type == "user", Assignment.target_id == user.id),
-        and_(Assignment.target_type == "unit", Assignment.target_id == (user.business_unit_id or -1)),
-        and_(Assignment.target_type == "job_role", Assignment.target_id == (user.job_role_id or -1))))
-
-
-def assignments_for(user: User, today: date | None = None) -> list[AssignmentStatus]:
-    """The person's own, unit and job-role assignments with whether each is done or overdue."""
+def statuses_for_people(people: list[User], today: date | None = None) -> dict[int, list[AssignmentStatus]]:
+    """Every person's own, unit and job-role assignments, each marked done or overdue — a fixed number
+    of queries whatever the number of people (unit pages and the adoption dashboard use it)."""
     today = today or date.today()
-    rows = list(db.session.scalars(_for(user).order_by(Assignment.due_date)))
+    ids = [p.id for p in people]
+    if not ids:
+        return {}
+    units = {p.business_unit_id for p in people if p.business_unit_id}
+    roles = {p.job_role_id for p in people if p.job_role_id}
+    rows = list(db.session.scalars(select(Assignment).where(Assignment.active.is_(True), or_(
+        and_(Assignment.target_type == "user", Assignment.target_id.in_(ids)),
+        and_(Assignment.target_type == "unit", Assignment.target_id.in_(units)),
+        and_(Assignment.target_type == "job_role", Assignment.target_id.in_(roles)))).order_by(Assignment.due_date)))
     if not rows:
-        return []
-    progress = training.refresh_progress(user)
-    attempts = db.session.execute(select(Attempt.scenario_key, Quiz.key, Attempt.score, Attempt.submitted_at)
-                                  .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
-                                  .where(Attempt.user_id == user.id, Attempt.status != IN_PROGRESS)).all()
-    path_empty = None
-    result = []
-    for a in rows:
-        if a.kind == "module":
-            row = progress.get(a.ref)
-            done = bool(row and row.status == "completed")
-        elif a.kind in ("quiz", "exercise"):
-            done = any((scenario if a.kind == "exercise" else quiz) == a.ref and (score or 0) >= PASS_MARK
-                       and at >= a.created_at for scenario, quiz, score, at in attempts)
-        else:
-            if path_empty is None:
-                path_empty = not training.person_path(user)[0].steps
-            done = path_empty
-        result.append(AssignmentStatus(a, _title(a.kind, a.ref), done, not done and a.due_date < today))
+        return {pid: [] for pid in ids}
+    progress = {(p.user_id, p.module_key): p for p in db.session.scalars(
+        select(ModuleProgress).where(ModuleProgress.user_id.in_(ids)))}
+    finished = training.finished_attempts(ids)
+    measured, open_gaps = _path_state(ids) if any(a.kind == "path" for a in rows) else (set(), set())
+    catalogue, titles = training.catalogue(), {}
+    result = {}
+    for person in people:
+        mine = []
+        for a in rows:
+            if not ((a.target_type == "user" and a.target_id == person.id)
+                    or (a.target_type == "unit" and a.target_id == person.business_unit_id)
+                    or (a.target_type == "job_role" and a.target_id == person.job_role_id)):
+                continue
+            if a.kind == "module":
+                row = progress.get((person.id, a.ref))
+                done = bool(row and (row.status == "completed"
+                                     or training.check_passed(catalogue.get(a.ref), row, finished[person.id])))
+            elif a.kind in ("quiz", "exercise"):
+                done = training.passed_since(finished[person.id], a.ref, a.created_at)
+            else:  # the whole path: every required skill measured and at target
+                done = person.id in measured and person.id not in open_gaps
+            if (a.kind, a.ref) not in titles:
+                titles[(a.kind, a.ref)] = _title(a.kind, a.ref)
+            mine.append(AssignmentStatus(a, titles[(a.kind, a.ref)], done, not done and a.due_date < today))
+        result[person.id] = mine
     return result
 
 
+def _path_state(ids: list[int]) -> tuple[set[int], set[int]]:
+    """People with any estimate, and people with a required skill still weak or unmeasured."""
+    measured = set(db.session.scalars(select(MasteryEstimate.user_id).where(MasteryEstimate.user_id.in_(ids)).distinct()))
+    open_gaps = set(db.session.scalars(
+        select(MasteryEstimate.user_id).join(User, User.id == MasteryEstimate.user_id)
+        .join(Objective, and_(Objective.job_role_id == User.job_role_id, Objective.skill_id == MasteryEstimate.skill_id,
+                              Objective.business_unit_id.is_(None), Objective.weight > 0))
+        .where(MasteryEstimate.user_id.in_(ids), MasteryEstimate.verdict.in_(("weak", "not_enough_evidence")))
+        .distinct()))
+    return measured, open_gaps
+
+
+def assignments_for(user: User, today: date | None = None) -> list[AssignmentStatus]:
+    """One person's assignments with whether each is done or overdue."""
+    return statuses_for_people([user], today)[user.id]
+
+
 def overdue_in_unit(unit: BusinessUnit, today: date | None = None) -> list[tuple[User, AssignmentStatus]]:
-    people = db.session.scalars(select(User).where(User.business_unit_id == unit.id, User.role == "trainee",
-                                                   User.active.is_(True)).order_by(User.name))
-    return [(p, s) for p in people for s in assignments_for(p, today) if s.overdue]
+    people = list(db.session.scalars(select(User).where(User.business_unit_id == unit.id, User.role == "trainee",
+                                                        User.active.is_(True)).order_by(User.name)))
+    statuses = statuses_for_people(people, today)
+    return [(p, s) for p in people for s in statuses[p.id] if s.overdue]
 
 
 def unit_assignments(unit: BusinessUnit) -> list[Assignment]:

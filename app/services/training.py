@@ -52,20 +52,37 @@ def statuses_for(user: User) -> list[SkillStatus]:
                         r["fades_in_days"]) for r in assess(user)]
 
 
+def finished_attempts(user_ids: list[int]) -> dict[int, list[tuple[str, float, object]]]:
+    """Per person, every finished quiz or exercise as (quiz or exercise key, score, submitted_at): one query."""
+    rows = db.session.execute(
+        select(Attempt.user_id, Attempt.scenario_key, Quiz.key, Attempt.score, Attempt.submitted_at)
+        .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.user_id.in_(user_ids), Attempt.status != IN_PROGRESS)).all()
+    result: dict[int, list] = {uid: [] for uid in user_ids}
+    for user_id, scenario, quiz, score, at in rows:
+        result[user_id].append((scenario or quiz, score or 0.0, at))
+    return result
+
+
+def passed_since(finished: list[tuple[str, float, object]], key: str | None, since) -> bool:
+    """The quiz or exercise `key` was passed (70% or more) at or after `since`."""
+    return any(k == key and score >= PASS_MARK and at >= since for k, score, at in finished)
+
+
+def check_passed(module: Module | None, progress: ModuleProgress | None, finished) -> bool:
+    """A started module whose closing check was passed after it was opened."""
+    if module is None or progress is None or not module.check:
+        return False
+    return passed_since(finished, module.check.get("quiz") or module.check.get("exercise"), progress.started_at)
+
+
 def refresh_progress(user: User) -> dict[str, ModuleProgress]:
     """Complete started modules whose check the trainee has passed since opening them."""
     progress = {p.module_key: p for p in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user.id))}
-    attempts = db.session.execute(
-        select(Attempt.scenario_key, Quiz.key, Attempt.score, Attempt.submitted_at).outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.user_id == user.id, Attempt.status != IN_PROGRESS)).all()
+    finished = finished_attempts([user.id])[user.id]
     changed = False
     for key, row in progress.items():
-        module = catalogue().get(key)
-        if row.status == "completed" or module is None or not module.check:
-            continue
-        wanted = module.check.get("quiz") or module.check.get("exercise")
-        if any((scenario == wanted or quiz == wanted) and (score or 0) >= PASS_MARK and at >= row.started_at
-               for scenario, quiz, score, at in attempts):
+        if row.status != "completed" and check_passed(catalogue().get(key), row, finished):
             row.status, row.completed_at, changed = "completed", utcnow(), True
     if changed:
         db.session.commit()

@@ -78,3 +78,48 @@ def test_accepting_a_plan_creates_sessions_assignments_and_a_calendar(fitted_dem
     assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and ics.endswith("END:VCALENDAR\r\n")
     assert ics.count("BEGIN:VEVENT") == len(sessions) and "DTSTART:" in ics and "@uptake.test" in ics
     assert "\n" not in ics.replace("\r\n", "")
+
+
+def _statements(db, fn):
+    from sqlalchemy import event
+
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_overdue_list_costs_the_same_queries_for_any_number_of_people(org, db):
+    trainer, tara, _ = org
+    unit = db.session.get(BusinessUnit, tara.business_unit_id)
+    svc.create_assignment(trainer, "quiz", "crm-basics", "unit", unit.id, TODAY)
+    svc.create_assignment(trainer, "module", "el-pipeline", "user", tara.id, TODAY)
+    later = TODAY + timedelta(days=1)
+    db.session.expire_all()
+    small = _statements(db, lambda: svc.overdue_in_unit(unit, today=later))
+    for n in range(25):
+        create_user(tara.organisation_id, UserInput(email=f"extra{n}@demo.uptake", name=f"Extra {n}", role="trainee",
+                                                    business_unit_id=unit.id, job_role_id=tara.job_role_id,
+                                                    password="extra-person-pass"))
+    db.session.expire_all()
+    overdue = []
+    large = _statements(db, lambda: overdue.extend(svc.overdue_in_unit(unit, today=later)))
+    assert large == small
+    assert len(overdue) == 12 + 25 + 1  # everyone's unit quiz, and Tara's module
+
+
+def test_path_assignment_is_done_when_every_required_skill_is_at_target(fitted_demo, db):
+    from app.models import MasteryEstimate
+
+    trainer = user_by_email("trainer@demo.uptake")
+    tara = user_by_email("trainee@demo.uptake")
+    svc.create_assignment(trainer, "path", None, "user", tara.id, TODAY + timedelta(days=30))
+    assert not svc.assignments_for(tara)[0].done  # the demo gives her weak skills
+    for estimate in db.session.scalars(select(MasteryEstimate).where(MasteryEstimate.user_id == tara.id)):
+        estimate.verdict = "proficient"
+    db.session.commit()
+    assert svc.assignments_for(tara)[0].done
