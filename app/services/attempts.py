@@ -123,7 +123,7 @@ def extend_adaptive(user: User, attempt_id: int) -> bool:
     """Add the next adaptive question to the attempt; False when the test has what it needs."""
     from app.services.skill_model import next_adaptive_item
 
-    attempt = _lock_open_attempt(user.id, attempt_id, utcnow())
+    attempt = lock_open_attempt(user.id, attempt_id, utcnow())
     definition = quiz_def(attempt.quiz)
     if definition.mode != "adaptive" or len(attempt.item_keys) >= definition.max_items:
         db.session.rollback()
@@ -167,7 +167,9 @@ def remaining_seconds(attempt: Attempt, now: datetime | None = None) -> int | No
 
 
 # --- saving -------------------------------------------------------------------------------------------
-def _lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
+def lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
+    """Take the per-attempt lock (quiz saves and exercise actions alike): the attempt must be the
+    user's and still open, else NotFound or AttemptClosed; an expired one is closed and graded."""
     locked = db.session.execute(
         update(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS)
         .values(last_saved_at=now).execution_options(synchronize_session=False)
@@ -219,7 +221,7 @@ def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: 
     if time_spent_ms is None or time_spent_ms < 0:
         raise ValidationFailed("time_spent_ms must be a whole number of 0 or more.", field="time_spent_ms")
     now = utcnow()
-    attempt = _lock_open_attempt(user.id, attempt_id, now)
+    attempt = lock_open_attempt(user.id, attempt_id, now)
     if item_key not in attempt.item_keys:
         db.session.rollback()
         raise NotFound("That question is not part of this attempt.")
@@ -264,11 +266,11 @@ def submit_attempt(attempt_id: int, closed_by: str = "trainee", user: User | Non
         _grade(attempt, include_unanswered=closed_by == "trainee", now=now)
     db.session.commit()
     if won:
-        _refresh_estimates(attempt)
+        refresh_estimates(attempt)
     return attempt
 
 
-def _refresh_estimates(attempt: Attempt) -> None:
+def refresh_estimates(attempt: Attempt) -> None:
     """Update the trainee's mastery right after grading, with the calibrated model (no refit)."""
     from app.services.skill_model import refresh_person
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, ScenarioAction, User
 from app.models.types import utcnow
-from app.services.attempts import AttemptClosed, _lock_open_attempt
+from app.services.attempts import AttemptClosed, lock_open_attempt
 from app.services.errors import NotFound, ValidationFailed
 from app.skills.taxonomy import SKILL_SLUGS
 from simulations.actions import InvalidAction, Outcome, apply
@@ -121,7 +121,7 @@ def _record(attempt: Attempt, action: dict, outcome: Outcome | None, errors: dic
 def perform(user: User, attempt_id: int, action: dict) -> Outcome:
     """Apply one action in the trainee's sandbox and record it (refused saves are recorded too:
     validation errors hit are part of the process grade)."""
-    attempt = _lock_open_attempt(user.id, attempt_id, utcnow())
+    attempt = lock_open_attempt(user.id, attempt_id, utcnow())
     if attempt.kind != "scenario":
         db.session.rollback()
         raise NotFound("No such exercise attempt.")
@@ -192,9 +192,9 @@ def finish(user: User, attempt_id: int) -> CheckReport:
                                     time_spent_ms=elapsed_ms, occurred_at=now))
     db.session.commit()
     if won:
-        from app.services.attempts import _refresh_estimates
+        from app.services.attempts import refresh_estimates
 
-        _refresh_estimates(attempt)
+        refresh_estimates(attempt)
     return report
 
 
