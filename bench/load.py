@@ -119,6 +119,19 @@ class Client:
             body, status, url = error.read(), error.code, path
         return status, body, time.perf_counter() - start, url
 
+    def start_quiz(self, key: str) -> tuple[int | None, dict]:
+        """Start (or resume) a quiz as the signed-in trainee: the attempt id and the headers the JSON
+        API needs (X-CSRFToken from the attempt page)."""
+        token = CSRF.search(self.request("GET", f"/me/quizzes/{key}")[1].decode()).group(1)
+        url = self.request("POST", f"/me/quizzes/{key}/start", urllib.parse.urlencode({"csrf_token": token}).encode(),
+                           {"Content-Type": "application/x-www-form-urlencoded"})[3]
+        match = re.search(r"/attempts/(\d+)", url)
+        if not match:
+            return None, {}
+        attempt = int(match.group(1))
+        token = CSRF.search(self.request("GET", f"/me/attempts/{attempt}")[1].decode()).group(1)
+        return attempt, {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"}
+
     def form(self, path: str, fields: dict):
         page = self.request("GET", path)[1].decode()
         self.token = CSRF.search(page).group(1)
@@ -130,20 +143,11 @@ def trainee(base: str, n: int, items: int, think: tuple[float, float], log: dict
             deadline: float) -> None:
     rng = random.Random(n)
     c = Client(base)
-    status, _, _, _ = c.form("/auth/sign-in", {"email": f"load{n}@bench.uptake", "password": PASSWORD})
-    page = c.request("GET", "/me/quizzes/bench-quiz")[1].decode()
-    c.token = CSRF.search(page).group(1)
-    status, _, _, url = c.request("POST", "/me/quizzes/bench-quiz/start",
-                                  urllib.parse.urlencode({"csrf_token": c.token}).encode(),
-                                  {"Content-Type": "application/x-www-form-urlencoded"})
-    match = re.search(r"/attempts/(\d+)", url)
-    if not match:
-        errors.append(f"user {n}: could not start ({status})")
+    c.form("/auth/sign-in", {"email": f"load{n}@bench.uptake", "password": PASSWORD})
+    attempt, headers = c.start_quiz("bench-quiz")
+    if attempt is None:
+        errors.append(f"user {n}: could not start the quiz")
         return
-    attempt = int(match.group(1))
-    page = c.request("GET", f"/me/attempts/{attempt}")[1].decode()
-    c.token = CSRF.search(page).group(1)
-    headers = {"Content-Type": "application/json", "X-CSRFToken": c.token, "Accept": "application/json"}
     answers = {}
     for position in range(1, items + 1):
         if time.time() > deadline:
@@ -225,15 +229,8 @@ def _saver(base: str, n: int) -> tuple[Client, int, str, dict, str]:
     """A signed-in trainee with a fresh attempt, ready to save answers back to back."""
     c = Client(base)
     c.form("/auth/sign-in", {"email": f"load{n}@bench.uptake", "password": PASSWORD})
-    page = c.request("GET", "/me/quizzes/bench-quiz")[1].decode()
-    token = CSRF.search(page).group(1)
-    _, _, _, url = c.request("POST", "/me/quizzes/bench-quiz/start", urllib.parse.urlencode({"csrf_token": token}).encode(),
-                             {"Content-Type": "application/x-www-form-urlencoded"})
-    attempt = int(re.search(r"/attempts/(\d+)", url).group(1))
-    token = CSRF.search(c.request("GET", f"/me/attempts/{attempt}")[1].decode()).group(1)
-    item = json.loads(c.request("GET", f"/api/v1/attempts/{attempt}/items/1",
-                                headers={"Accept": "application/json"})[1])
-    headers = {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"}
+    attempt, headers = c.start_quiz("bench-quiz")
+    item = json.loads(c.request("GET", f"/api/v1/attempts/{attempt}/items/1", headers=headers)[1])
     return c, attempt, item["key"], headers, item["options"][0]["id"]
 
 

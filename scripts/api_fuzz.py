@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import CSRF, PASSWORD, Client, free_port, prepare, start_server, stop_server  # noqa: E402
+from bench.load import PASSWORD, Client, free_port, prepare, start_server, stop_server  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,11 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         client = Client(base)
         client.form("/auth/sign-in", {"email": "load0@bench.uptake", "password": PASSWORD})
-        token = CSRF.search(client.request("GET", "/me/quizzes/bench-quiz")[1].decode()).group(1)
-        url = client.request("POST", "/me/quizzes/bench-quiz/start", f"csrf_token={token}".encode(),
-                             {"Content-Type": "application/x-www-form-urlencoded"})[3]
-        attempt = re.search(r"/attempts/(\d+)", url).group(1)
-        token = CSRF.search(client.request("GET", f"/me/attempts/{attempt}")[1].decode()).group(1)
+        attempt, headers = client.start_quiz("bench-quiz")
+        token = headers["X-CSRFToken"]
         cookie = next(c.value for c in client.jar if c.name == "session")
         first = json.loads(client.request("GET", f"/api/v1/attempts/{attempt}/items/1",
                                           headers={"Accept": "application/json"})[1])["key"]

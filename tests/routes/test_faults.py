@@ -75,7 +75,7 @@ def _port() -> int:
 def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path):
     """A real gunicorn server is killed with SIGKILL after some answers were saved; after a restart
     the attempt resumes with every saved answer and takes the rest."""
-    from bench.load import CSRF, PASSWORD, Client, prepare
+    from bench.load import PASSWORD, Client, prepare
 
     env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}",
            "SECRET_KEY": "fault-test", "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "PYTHONPATH": str(ROOT)}
@@ -86,12 +86,7 @@ def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path):
     try:
         c = Client(base)
         c.form("/auth/sign-in", {"email": "load0@bench.uptake", "password": PASSWORD})
-        token = CSRF.search(c.request("GET", "/me/quizzes/bench-quiz")[1].decode()).group(1)
-        url = c.request("POST", "/me/quizzes/bench-quiz/start", f"csrf_token={token}".encode(),
-                        {"Content-Type": "application/x-www-form-urlencoded"})[3]
-        attempt = int(url.rstrip("/").split("/")[-1])
-        token = CSRF.search(c.request("GET", f"/me/attempts/{attempt}")[1].decode()).group(1)
-        headers = {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"}
+        attempt, headers = c.start_quiz("bench-quiz")
         saved = {}
         for position in (1, 2, 3):
             item = json.loads(c.request("GET", f"/api/v1/attempts/{attempt}/items/{position}", headers=headers)[1])
