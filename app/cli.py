@@ -82,6 +82,30 @@ def skills_fit() -> None:
                                                       f"{validation['logloss']:.3f}." if validation else ""))
 
 
+@skills_cli.command("refresh")
+def skills_refresh() -> None:
+    """Re-estimate everyone now (skills fade without new evidence): logs changed verdicts and assigns
+    refreshers ahead of predicted fades. Run it daily, e.g. from cron."""
+    from app.services.skill_model import current_bundle, refresh_all
+
+    if current_bundle()[0] is None:
+        raise click.ClickException("No skill model yet: run `flask skills fit` first.")
+    click.echo(f"Refreshed the estimates of {refresh_all()} trainee(s).")
+
+
+@skills_cli.command("history")
+@click.option("--rebuild", is_flag=True, help="Rebuild everyone's history, not only where it is missing.")
+def skills_history(rebuild: bool) -> None:
+    """Replay evidence that predates the verdict history (day by day, current model and objectives)."""
+    from app.services.skill_model import current_bundle, people_without_history, rebuild_history
+
+    if current_bundle()[0] is None:
+        raise click.ClickException("No skill model yet: run `flask skills fit` first.")
+    people = people_without_history(everyone=rebuild)
+    rows = sum(rebuild_history(person) for person in people)
+    click.echo(f"Verdict history rebuilt for {len(people)} trainee(s): {rows} change(s) recorded.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(skills_cli)
     app.cli.add_command(demo_cli)

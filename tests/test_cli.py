@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from app.models import User
@@ -40,3 +41,23 @@ def test_quizzes_sweep_closes_expired_attempts(runner, content_loaded, db):
     assert "Closed 1 expired attempt(s)." in result.output
     db.session.expire_all()
     assert db.session.get(Attempt, attempt.id).closed_by == "deadline"
+
+
+@pytest.mark.parametrize("command", [["skills", "refresh"], ["skills", "history"]])
+def test_skill_commands_need_a_fitted_model(runner, content_loaded, command):
+    result = runner.invoke(args=command)
+    assert result.exit_code != 0 and "run `flask skills fit` first" in result.output
+
+
+def test_history_replays_once_and_refresh_re_estimates_everyone(runner, fitted_demo, db):
+    from app.models import MasteryHistory
+
+    first = runner.invoke(args=["skills", "history"])
+    assert first.exit_code == 0 and "rebuilt for 44 trainee(s)" in first.output, first.output
+    rows = db.session.scalar(select(func.count(MasteryHistory.id)))
+    again = runner.invoke(args=["skills", "history"])
+    assert "rebuilt for 0 trainee(s): 0 change(s)" in again.output
+    assert db.session.scalar(select(func.count(MasteryHistory.id))) == rows
+    refreshed = runner.invoke(args=["skills", "refresh"])
+    assert refreshed.exit_code == 0 and "Refreshed the estimates of 44 trainee(s)." in refreshed.output
+    assert db.session.scalar(select(func.count(MasteryHistory.id))) == rows  # nothing changed meanwhile

@@ -50,6 +50,22 @@ class MasteryEstimate(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class MasteryHistory(db.Model):
+    """One row each time a person's verdict on a skill changes (and the first verdict ever), with the
+    model's confidence at that moment: proficiency over time and time to proficiency read it."""
+
+    __tablename__ = "mastery_history"
+    __table_args__ = (Index("ix_mastery_history_user_skill", "user_id", "skill_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"))
+    probability: Mapped[float] = mapped_column(Float)
+    target: Mapped[float] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(24))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ModuleProgress(db.Model):
     """A trainee's progress through one catalogue module: started when opened, completed when its
     check is passed (or, for a job aid, when marked as read)."""

@@ -13,11 +13,13 @@ from app.models.types import UTCDateTime, utcnow
 class Assignment(db.Model):
     """Something to complete by a due date, for a person, a whole business unit or a job role.
 
-    Unit and job-role assignments are standing: whoever is a member — now or later — has them."""
+    Unit and job-role assignments are standing: whoever is a member — now or later — has them.
+    `origin` says where it came from: a person (manual), an accepted unit plan, or the refresher rule."""
 
     __tablename__ = "assignment"
     __table_args__ = (CheckConstraint("target_type IN ('user', 'unit', 'job_role')", name="target_valid"),
-                      CheckConstraint("kind IN ('module', 'quiz', 'exercise', 'path')", name="kind_valid"))
+                      CheckConstraint("kind IN ('module', 'quiz', 'exercise', 'path')", name="kind_valid"),
+                      CheckConstraint("origin IN ('manual', 'plan', 'refresher')", name="origin_valid"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -26,9 +28,11 @@ class Assignment(db.Model):
     target_id: Mapped[int] = mapped_column(Integer, index=True)
     due_date: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
-    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # None when Uptake made it itself (a refresher ahead of a predicted fade)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
+    origin: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
 
 
 class TrainingSession(db.Model):

@@ -13,6 +13,7 @@ from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import ValidationFailed
 from app.services.simulation import scenarios
+from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap
 
 KINDS = {"module": "Module", "quiz": "Test", "exercise": "Exercise", "path": "Whole training path"}
 
@@ -143,8 +144,14 @@ def unit_assignments(unit: BusinessUnit) -> list[Assignment]:
         and_(Assignment.target_type == "user", Assignment.target_id.in_(members)))).order_by(Assignment.due_date)))
 
 
+def _plan_note(delivery: str, skills, gaps: dict) -> str:
+    reasons = [describe_gap(gaps[k]) for k in skills if k in gaps]
+    return (f"{delivery} from the unit plan. " + " ".join(f"{r}." for r in reasons))[:2000]
+
+
 def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None) -> dict[str, int]:
-    """Turn the unit's training-needs plan into sessions and assignments."""
+    """Turn the unit's training-needs plan into sessions and assignments, each noting the gap it
+    closes and the evidence behind that gap."""
     get_unit_for(actor, unit.id)
     today = today or date.today()
     plan, _ = training.unit_plan(unit, today)
@@ -157,19 +164,53 @@ def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None) -> d
         sessions += 1
         for person in session.people:
             db.session.add(Assignment(kind="module", ref=session.module.id, target_type="user", target_id=person,
-                                      due_date=session.suggested_date, created_by=actor.id, active=True,
-                                      note="Instructor-led session from the unit plan"))
+                                      due_date=session.suggested_date, created_by=actor.id, active=True, origin="plan",
+                                      note=_plan_note("Instructor-led session", session.skills,
+                                                      plan.gaps.get(person, {}))))
             assigned += 1
     for person, modules in plan.elearning.items():
         for module in modules:
             db.session.add(Assignment(kind="module", ref=module.id, target_type="user", target_id=person,
-                                      due_date=today + timedelta(days=30), created_by=actor.id, active=True,
-                                      note="eLearning from the unit plan"))
+                                      due_date=today + timedelta(days=30), created_by=actor.id, active=True, origin="plan",
+                                      note=_plan_note("eLearning", module.skills, plan.gaps.get(person, {}))))
             assigned += 1
     db.session.commit()
     audit.record("assignment.plan_accepted", target=unit.name, detail={"sessions": sessions, "assignments": assigned},
                  actor=actor)
     return {"sessions": sessions, "assignments": assigned}
+
+
+def schedule_refresher(user: User, rows: list[dict], today: date | None = None) -> Assignment | None:
+    """Assign the refresher check ahead of required skills the model predicts will fall below target
+    within REFRESH_HORIZON_DAYS (`rows` as from `skill_model.assess`). One open refresher at a time:
+    a new one only once the last was passed. Due the day before the earliest predicted fade."""
+    if user.role != "trainee" or not user.active:
+        return None
+    fading = sorted((r for r in rows if r["weight"] > 0 and r["verdict"] == "proficient"
+                     and r["fades_in_days"] is not None and r["fades_in_days"] <= REFRESH_HORIZON_DAYS),
+                    key=lambda r: r["fades_in_days"])
+    module = next((m for m in training.catalogue().values() if m.kind == "refresher_quiz" and m.check.get("quiz")), None)
+    if not fading or module is None:
+        return None
+    quiz = module.check["quiz"]
+    if db.session.scalar(select(Quiz.id).where(Quiz.key == quiz, Quiz.active.is_(True))) is None:
+        return None
+    earlier = db.session.scalars(select(Assignment).where(
+        Assignment.active.is_(True), Assignment.origin == "refresher", Assignment.target_type == "user",
+        Assignment.target_id == user.id)).all()
+    finished = training.finished_attempts([user.id])[user.id]
+    if any(not training.passed_since(finished, a.ref, a.created_at) for a in earlier):
+        return None
+    today = today or date.today()
+    reasons = "; ".join(f"{r['name']} is likely to fall below your role's target ({r['target'] * 100:.0f}%) in about "
+                        f"{r['fades_in_days']:.0f} days — the model is {r['probability'] * 100:.0f}% sure now, from "
+                        f"{r['evidence']:.1f} recent answers" for r in fading)
+    assignment = Assignment(kind="quiz", ref=quiz, target_type="user", target_id=user.id, origin="refresher",
+                            due_date=today + timedelta(days=max(1, int(fading[0]["fades_in_days"]) - 1)),
+                            note=f"Refresher, assigned automatically. {reasons}."[:2000], created_by=None, active=True)
+    db.session.add(assignment)
+    db.session.commit()
+    return assignment
 
 
 def unit_sessions(unit: BusinessUnit) -> list[TrainingSession]:

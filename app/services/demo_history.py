@@ -1,8 +1,10 @@
 """A believable past for the demo trainees: objectives per job role, and quiz attempts over the
 last five months answered according to a true mastery drawn by the synthetic-population generator
 (`app.skills.synthetic`, correlated skills; each unit has its own weak spots),
-graded by the real engine. Only trainees without any attempt get a history, so loading twice adds
-nothing.
+graded by the real engine. About a third of the people took the eLearning for one of their weak
+skills after the second round and answer as masters of it from then on, so the dashboards have
+gains and closed gaps to show. Only trainees without any attempt get a history, so loading twice
+adds nothing.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import numpy as np
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import SUBMITTED, Attempt, Evidence, Item, JobRole, Objective, Quiz, Response, Skill, User
+from app.models import (SUBMITTED, Attempt, Evidence, Item, JobRole, ModuleProgress, Objective, Quiz, Response, Skill,
+                        User)
 from app.models.types import utcnow
 from app.services.content import engine_item
 from app.skills import synthetic
@@ -83,12 +86,26 @@ def load_history(seed: int = 2026) -> int:
         truth = dict(zip(skills, synthetic.mastery(1, len(skills), draws, base_rates=rates)[0].astype(bool)))
         pool = [i for i in items if suits(i, person.job_role.name)]
         quiz = quizzes.get(f"placement-{person.job_role.name.replace(' ', '-')}", quizzes["crm-basics"])
+        learns = rng.random() < 1 / 3 and sorted(k for k in weak if not truth.get(k, True))
         for round_no in range(rng.choice((5, 6))):
             chosen = rng.sample(pool, min(12, len(pool)))
             when = now - timedelta(days=150 - 25 * round_no + rng.uniform(-5, 5))
+            if learns and round_no == 2:
+                _took_elearning(person, rng.choice(learns), truth, when - timedelta(days=6))
             _past_attempt(person, quiz, chosen, truth, when, ids, rng)
     db.session.commit()
     return len(people)
+
+
+def _took_elearning(person, skill: str, truth: dict, when) -> None:
+    """The person studied the eLearning module for `skill` and has mastered it since."""
+    from app.services.training import catalogue
+
+    module = next((m for m in catalogue().values() if m.kind == "elearning" and skill in m.skills), None)
+    if module is not None:
+        db.session.add(ModuleProgress(user_id=person.id, module_key=module.id, status="completed", started_at=when,
+                                      completed_at=when + timedelta(minutes=module.minutes + 5)))
+        truth[skill] = True
 
 
 def _past_attempt(person, quiz, chosen, truth, when, ids, rng) -> None:

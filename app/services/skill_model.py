@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import Evidence, Item, MasteryEstimate, Objective, Skill, User
+from app.models import Evidence, Item, MasteryEstimate, MasteryHistory, Objective, Skill, User
 from app.models.types import utcnow
 from app.services.errors import ValidationFailed
 from app.services.sql import upsert
@@ -155,17 +155,19 @@ def objectives_for(user: User) -> dict[str, tuple[float, float]]:
     return result
 
 
-def _person_evidence(user_id: int, index: dict[str, int]):
-    rows = db.session.execute(
-        select(Evidence.id, Item.key, Evidence.check_key, Evidence.score, Evidence.occurred_at, Item.stem)
-        .outerjoin(Item, Item.id == Evidence.item_id).where(Evidence.user_id == user_id)
-        .order_by(Evidence.occurred_at)).all()
+def _person_evidence(user_id: int, index: dict[str, int], until: datetime | None = None):
+    query = (select(Evidence.id, Item.key, Evidence.check_key, Evidence.score, Evidence.occurred_at, Item.stem)
+             .outerjoin(Item, Item.id == Evidence.item_id).where(Evidence.user_id == user_id))
+    if until is not None:
+        query = query.where(Evidence.occurred_at <= until)
+    rows = db.session.execute(query.order_by(Evidence.occurred_at)).all()
     known = [r for r in rows if evidence_key(r[1], r[2]) in index]
     return known, len(rows) - len(known)
 
 
-def assess(user: User, now: datetime | None = None, explain_top: int = 0) -> list[dict]:
-    """Mastery, verdict, gap and (optionally) the evidence behind it, for every skill."""
+def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of: bool = False) -> list[dict]:
+    """Mastery, verdict, gap and (optionally) the evidence behind it, for every skill. With `as_of`,
+    only evidence up to `now` counts: what the model would have said on that day."""
     bundle, _ = current_bundle()
     now = now or utcnow()
     objectives = objectives_for(user)
@@ -176,7 +178,7 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0) -> lis
                  "gap": None, "fades_in_days": None, "explanation": [], "pending": 0}
                 for s, n in sorted(names.items())]
     model, index = bundle["model"], _cache["index"]
-    known, pending = _person_evidence(user.id, index)
+    known, pending = _person_evidence(user.id, index, now if as_of else None)
     origin = known[0][4] if known else now
     items = [index[evidence_key(r[1], r[2])] for r in known]
     scores = [r[3] for r in known]
@@ -204,16 +206,67 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0) -> lis
 
 
 def refresh_person(user: User) -> list[dict]:
+    """Store the person's current estimates, log changed verdicts, and assign a refresher ahead of a
+    required skill that is about to fade (`assignments.schedule_refresher`)."""
+    from app.services.assignments import schedule_refresher
+
     rows = assess(user)
     ids = dict(db.session.execute(select(Skill.slug, Skill.id)).all())
     now = utcnow()
+    before = dict(db.session.execute(select(MasteryEstimate.skill_id, MasteryEstimate.verdict)
+                                     .where(MasteryEstimate.user_id == user.id)).all())
+    _log_changes(user.id, {ids[r["slug"]]: r for r in rows if r["probability"] is not None and r["slug"] in ids},
+                 before, now)
     upsert(MasteryEstimate, [{"user_id": user.id, "skill_id": ids[r["slug"]], "probability": r["probability"],
                               "evidence": r["evidence"], "target": r["target"], "verdict": r["verdict"],
                               "fades_in_days": r["fades_in_days"], "updated_at": now}
                              for r in rows if r["probability"] is not None and r["slug"] in ids],
            keys=["user_id", "skill_id"])
     db.session.commit()
+    schedule_refresher(user, rows)
     return rows
+
+
+def _log_changes(user_id: int, rows: dict[int, dict], before: dict[int, str], when: datetime) -> int:
+    """Add a history row for each skill whose verdict differs from `before` (skill id → verdict)."""
+    changed = [MasteryHistory(user_id=user_id, skill_id=skill_id, probability=r["probability"], target=r["target"],
+                              verdict=r["verdict"], recorded_at=when)
+               for skill_id, r in rows.items() if before.get(skill_id) != r["verdict"]]
+    db.session.add_all(changed)
+    return len(changed)
+
+
+def people_without_history(everyone: bool = False) -> list[User]:
+    """Trainees whose verdict history starts after the day of their first answer (their evidence
+    predates it), or every trainee with evidence."""
+    first_answer = dict(db.session.execute(select(Evidence.user_id, func.min(Evidence.occurred_at))
+                                           .group_by(Evidence.user_id)).all())
+    first_verdict = dict(db.session.execute(select(MasteryHistory.user_id, func.min(MasteryHistory.recorded_at))
+                                            .group_by(MasteryHistory.user_id)).all())
+    people = db.session.scalars(select(User).where(User.role == "trainee", User.id.in_(list(first_answer)))
+                                .order_by(User.id))
+    return [p for p in people if everyone or p.id not in first_verdict
+            or first_verdict[p.id].date() > first_answer[p.id].date()]
+
+
+def rebuild_history(user: User, now: datetime | None = None) -> int:
+    """Replay the person's evidence day by day with the current model and objectives, replacing
+    their verdict history (for data that predates the history, or after a refit). Returns the rows."""
+    now = now or utcnow()
+    days = sorted({d for d in db.session.scalars(select(Evidence.occurred_at).where(Evidence.user_id == user.id))})
+    ids = dict(db.session.execute(select(Skill.slug, Skill.id)).all())
+    db.session.execute(delete(MasteryHistory).where(MasteryHistory.user_id == user.id))
+    # one snapshot after the last answer of each day with answers, and one now (skills fade meanwhile)
+    ends = [d for n, d in enumerate(days) if n + 1 == len(days) or days[n + 1].date() != d.date()] + [now]
+    verdicts: dict[int, str] = {}
+    written = 0
+    for end in ends:
+        rows = {ids[r["slug"]]: r for r in assess(user, now=end, as_of=True)
+                if r["probability"] is not None and r["slug"] in ids}
+        written += _log_changes(user.id, rows, verdicts, end)
+        verdicts.update({k: r["verdict"] for k, r in rows.items()})
+    db.session.commit()
+    return written
 
 
 def refresh_all() -> int:

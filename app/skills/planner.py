@@ -40,7 +40,7 @@ class PathStep:
     module: Module
     reason: str
     skills: tuple[str, ...]
-    purpose: str  # placement | training | prerequisite | refresher
+    purpose: str  # placement | training | prerequisite | review | refresher
 
 
 @dataclass
@@ -52,7 +52,8 @@ class Path:
         return sum(s.module.minutes for s in self.steps)
 
 
-def _describe(status: SkillStatus) -> str:
+def describe_gap(status: SkillStatus) -> str:
+    """The gap and the evidence behind it in one sentence, addressed to the trainee."""
     sure = f"{(status.probability or 0) * 100:.0f}%"
     return (f"{status.name}: the model is only {sure} sure you have mastered it (your role's target is "
             f"{status.target * 100:.0f}%), from {status.evidence:.1f} recent answers")
@@ -83,9 +84,14 @@ def plan_path(statuses: list[SkillStatus], modules: list[Module], completed: set
 
     weak = sorted((s for s in relevant if s.verdict == "weak"), key=lambda s: -s.priority)
     for status in weak:
-        teaching = [m for m in modules if status.slug in m.skills and m.kind in ("elearning", "exercise")]
-        for module in sorted(teaching, key=lambda m: (m.kind != "elearning", m.minutes)):
-            add(module, _describe(status), (status.slug,), "training")
+        teaching = sorted((m for m in modules if status.slug in m.skills and m.kind in ("elearning", "exercise")),
+                          key=lambda m: (m.kind != "elearning", m.minutes))
+        for module in teaching:
+            add(module, describe_gap(status), (status.slug,), "training")
+        if teaching and all(m.id in completed for m in teaching) and teaching[0].id not in chosen:
+            # everything that teaches it is done, yet the answers since still show the gap
+            chosen[teaching[0].id] = PathStep(teaching[0], f"You completed it, but your answers since still show "
+                                                           f"a gap. {describe_gap(status)}", (status.slug,), "review")
     for status in sorted(relevant, key=lambda s: s.fades_in_days or 1e9):
         if status.slug in proficient and status.fades_in_days is not None and status.fades_in_days <= REFRESH_HORIZON_DAYS:
             refresher = next((m for m in modules if m.kind == "refresher_quiz"), None)
@@ -131,6 +137,7 @@ class UnitPlan:
     elearning: dict[int, list[Module]]  # person → modules
     needs: dict[str, list[int]]  # skill → people who need it
     hours: float
+    gaps: dict[int, dict[str, SkillStatus]] = field(default_factory=dict)  # person → skill → the weak verdict
 
 
 def _clusters(matrix: np.ndarray, ids: list[int]) -> list[list[int]]:
@@ -188,4 +195,5 @@ def plan_unit(people: dict[int, list[SkillStatus]], modules: list[Module], today
                 elearning[i].append(course)
     hours = (sum(s.module.minutes * len(s.people) for s in sessions)
              + sum(m.minutes for mods in elearning.values() for m in mods)) / 60
-    return UnitPlan(len(ids), groups, sessions, {i: m for i, m in elearning.items() if m}, needs, round(hours, 1))
+    gaps = {i: {s.slug: s for s in people[i] if s.verdict == "weak" and s.weight > 0} for i in ids}
+    return UnitPlan(len(ids), groups, sessions, {i: m for i, m in elearning.items() if m}, needs, round(hours, 1), gaps)

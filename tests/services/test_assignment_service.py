@@ -73,7 +73,11 @@ def test_accepting_a_plan_creates_sessions_assignments_and_a_calendar(fitted_dem
     assert counts["sessions"] >= 1 and counts["assignments"] >= counts["sessions"]
     sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).all()
     assert len(sessions) == counts["sessions"]
-    assert db.session.scalars(select(Assignment)).all()
+    made = db.session.scalars(select(Assignment).where(Assignment.origin == "plan")).all()
+    assert len(made) == counts["assignments"] and all(a.created_by == trainer.id for a in made)
+    # each says which gap caused it and the evidence behind that gap
+    assert all(a.note.startswith(("Instructor-led session from the unit plan.", "eLearning from the unit plan."))
+               and "sure you have mastered it" in a.note and "recent answers" in a.note for a in made)
     ics = svc.ical(unit, "uptake.test")
     assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and ics.endswith("END:VCALENDAR\r\n")
     assert ics.count("BEGIN:VEVENT") == len(sessions) and "DTSTART:" in ics and "@uptake.test" in ics

@@ -13,7 +13,7 @@ def test_path_targets_the_trainees_weak_required_skills(fitted_demo):
     tara = user_by_email("trainee@demo.uptake")
     path, _ = training.person_path(tara)
     statuses = {s.slug: s for s in training.statuses_for(tara)}
-    taught = {k for step in path.steps if step.purpose == "training" for k in step.skills}
+    taught = {k for step in path.steps if step.purpose in ("training", "review") for k in step.skills}
     assert taught == {k for k, s in statuses.items() if s.verdict == "weak" and s.weight > 0}
     assert all(statuses[k].verdict != "proficient" for k in taught)
     assert path.minutes == sum(step.module.minutes for step in path.steps)

@@ -58,6 +58,13 @@ def test_refresher_ahead_of_fading_skill_and_completed_modules_are_left_out():
     assert "fade" in path.steps[1].reason
 
 
+def test_a_gap_that_outlived_its_completed_modules_is_reviewed():
+    path = plan_path([s("opportunity-pipeline", 0.2, "weak")], MODULES, completed={"el-pipe", "ex-pipe"})
+    assert ids(path) == ["el-pipe"] and path.steps[0].purpose == "review"
+    assert "still show a gap" in path.steps[0].reason and "only 20% sure" in path.steps[0].reason
+    assert plan_path([s("opportunity-pipeline", 0.9, "proficient")], MODULES, completed={"el-pipe"}).steps == []
+
+
 def test_unit_plan_chooses_a_session_for_a_shared_gap_and_elearning_for_a_rare_one():
     people = {i: [s("case-management", 0.1, "weak"), s("navigation-search", 0.9, "proficient")] for i in range(1, 6)}
     people[6] = [s("case-management", 0.9, "proficient"), s("navigation-search", 0.2, "weak")]
