@@ -259,16 +259,37 @@ def objectives():
                            rows=svc.table(role, unit), error=error), (422 if error else 200)
 
 
-@bp.get("/<any(users, audit):which>.csv")
+@bp.get("/<any(users, audit, units, 'job-roles', skills, objectives, quizzes):which>.csv")
 def export_csv(which: str):
+    """Every admin table as CSV (formula-safe), the whole list rather than one page of it."""
+    from app.models import Objective, Quiz
     from app.services import audit
     from app.services.exports import csv_response
 
+    org_id = current_user.organisation_id
     if which == "users":
-        found, _ = people.list_users(current_user.organisation_id, per_page=100_000)
+        found, _ = people.list_users(org_id, per_page=100_000)
         return csv_response("users.csv", ["name", "email", "role", "business_unit", "job_role", "active"],
                             ([u.name, u.email, u.role, u.business_unit.name if u.business_unit else "",
                               u.job_role.name if u.job_role else "", u.active] for u in found))
+    if which in ("units", "job-roles"):
+        return csv_response(f"{which}.csv", ["name", "description", "active"],
+                            ([r.name, r.description, r.active]
+                             for r in catalogue.list_org_records(_kind_model(which), org_id)))
+    if which == "skills":
+        return csv_response("skills.csv", ["name", "key", "description", "active"],
+                            ([k.name, k.slug, k.description, k.active] for k in catalogue.list_skills()))
+    if which == "objectives":
+        rows = db.session.scalars(select(Objective).join(JobRole, JobRole.id == Objective.job_role_id)
+                                  .where(JobRole.organisation_id == org_id).order_by(JobRole.name, Objective.id))
+        return csv_response("objectives.csv", ["job_role", "business_unit", "skill", "target", "weight"],
+                            ([o.job_role.name, o.business_unit.name if o.business_unit else "(role default)",
+                              o.skill.name, o.target, o.weight] for o in rows))
+    if which == "quizzes":
+        return csv_response("quizzes.csv", ["key", "title", "job_role", "time_limit_minutes", "layout", "active"],
+                            ([q.key, q.title, q.role or "everyone", q.definition.get("time_limit_minutes"),
+                              q.definition.get("layout"), q.active]
+                             for q in db.session.scalars(select(Quiz).order_by(Quiz.title))))
     events, _ = audit.list_events(per_page=100_000)
     return csv_response("audit-log.csv", ["at", "actor", "action", "target", "detail", "ip"],
                         ([e.at.isoformat(), email or "", e.action, e.target, e.detail, e.ip] for e, email in events))

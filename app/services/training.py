@@ -136,6 +136,20 @@ def heatmap(units: list[BusinessUnit]) -> dict:
     return {"cells": cells, "skills": skills}
 
 
+def required_verdicts(people: list[User]) -> dict[int, dict[str, str]]:
+    """Person → {skill name: stored verdict} for the skills each person's job role needs: one query."""
+    rows = db.session.execute(
+        select(MasteryEstimate.user_id, Skill.name, MasteryEstimate.verdict)
+        .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
+        .join(Objective, and_(Objective.job_role_id == User.job_role_id, Objective.skill_id == MasteryEstimate.skill_id,
+                              Objective.business_unit_id.is_(None), Objective.weight > 0))
+        .where(MasteryEstimate.user_id.in_([p.id for p in people]))).all()
+    result: dict[int, dict[str, str]] = {}
+    for user_id, name, verdict in rows:
+        result.setdefault(user_id, {})[name] = verdict
+    return result
+
+
 def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, dict]:
     """The unit's plan and its people (id → row with name, email, job_role_id). Three queries of
     plain rows whatever the unit's size; only weak estimates are read, since only gaps shape a plan."""

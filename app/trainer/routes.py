@@ -11,15 +11,18 @@ from app.services.skill_model import assess
 from app.trainer import bp
 
 
+def _active_trainees(units) -> dict[int, int]:
+    return dict(db.session.execute(
+        select(User.business_unit_id, func.count(User.id))
+        .where(User.role == "trainee", User.active.is_(True), User.business_unit_id.in_([u.id for u in units]))
+        .group_by(User.business_unit_id)).all())
+
+
 @bp.get("/")
 def home():
     units = visible_units(current_user)
-    counts = dict(db.session.execute(
-        select(User.business_unit_id, func.count(User.id))
-        .where(User.role == "trainee", User.active.is_(True), User.business_unit_id.in_([u.id for u in units]))
-        .group_by(User.business_unit_id)
-    ).all())
-    return render_template("trainer/home.html", units=units, counts=counts, heat=training.heatmap(units))
+    return render_template("trainer/home.html", units=units, counts=_active_trainees(units),
+                           heat=training.heatmap(units))
 
 
 @bp.get("/units/<int:unit_id>")
@@ -156,6 +159,52 @@ def unit_plan_csv(unit_id: int):
     return csv_response(f"training-needs-{unit.id}.csv", ["person", "email", "delivery", "module", "suggested_date"], rows)
 
 
+@bp.get("/units.csv")
+def units_csv():
+    from app.services.exports import csv_response
+
+    units = visible_units(current_user)
+    counts = _active_trainees(units)
+    return csv_response("business-units.csv", ["business_unit", "active_trainees", "status"],
+                        ([u.name, counts.get(u.id, 0), "active" if u.active else "inactive"] for u in units))
+
+
+@bp.get("/units/<int:unit_id>/<any(people, assignments):which>.csv")
+def unit_csv(unit_id: int, which: str):
+    """The unit's people with their verdicts on required skills, or every assignment with its status."""
+    from app.services import assignments
+    from app.services.exports import csv_response
+
+    unit = get_unit_for(current_user, unit_id)
+    people = trainees_in_unit(unit)
+    if which == "assignments":
+        statuses = assignments.statuses_for_people(people)
+        return csv_response(f"assignments-{unit.id}.csv", [
+            "person", "email", "assignment", "kind", "for", "origin", "due_date", "done", "overdue", "note"],
+            ([p.name, p.email, st.title, st.assignment.kind, st.assignment.target_type, st.assignment.origin,
+              st.assignment.due_date.isoformat(), st.done, st.overdue, st.assignment.note]
+             for p in people for st in statuses[p.id]))
+    verdicts = training.required_verdicts(people)
+    return csv_response(f"people-{unit.id}.csv", ["name", "email", "job_role", "active", "required_skills",
+                                                  "proficient", "weak", "unmeasured", "weak_skills"],
+                        ([p.name, p.email, p.job_role.name if p.job_role else "", p.active, len(v),
+                          sum(x == "proficient" for x in v.values()), sum(x == "weak" for x in v.values()),
+                          sum(x == "not_enough_evidence" for x in v.values()),
+                          "; ".join(sorted(k for k, x in v.items() if x == "weak"))]
+                         for p in people for v in [verdicts.get(p.id, {})]))
+
+
+@bp.get("/people/<int:person_id>/profile.csv")
+def person_csv(person_id: int):
+    from app.services.exports import csv_response
+
+    person = get_person_for(current_user, person_id)
+    return csv_response(f"skill-profile-{person.id}.csv", [
+        "skill", "mastery_probability", "target", "weight", "recent_answers", "verdict", "fades_below_target_in_days"],
+        ([r["name"], r["probability"], r["target"], r["weight"], r["evidence"], r["verdict"], r["fades_in_days"]]
+         for r in sorted(assess(person), key=lambda r: (-r["weight"], r["name"]))))
+
+
 @bp.get("/adoption")
 def adoption():
     from app.charts import bar_chart, line_chart
@@ -170,8 +219,38 @@ def adoption():
         "trend": line_chart("Average score on tests and exercises by month, per unit", data["months"],
                             {names[u]: v for u, v in data["trend"].items()}),
         "weak": bar_chart("Capabilities most often weak (people)", data["most_weak"]),
+        "proficiency": line_chart("Share of the skills each role needs that are at target, by unit (month end)",
+                                  data["proficiency"]["months"],
+                                  {names[u]: v for u, v in data["proficiency"]["series"].items()}),
     }
     return render_template("trainer/adoption.html", data=data, charts=charts, names=names)
+
+
+@bp.get("/adoption/<any(units, proficiency, scores, weak, gains):which>.csv")
+def adoption_csv(which: str):
+    """Every table of the adoption dashboard as CSV, with the same figures as the page."""
+    from app.services.adoption import dashboard
+    from app.services.exports import csv_response
+
+    units = visible_units(current_user)
+    data, names = dashboard(units), {u.id: u.name for u in units}
+    if which == "units":
+        ttp = data["proficiency"]["time_to_proficiency"]
+        return csv_response("adoption-by-unit.csv", [
+            "business_unit", "active_last_30_days", "assignments", "assignments_done", "median_days_to_proficiency",
+            "gaps_closed", "gaps_open"], ([names[u], data["participation"][u], data["completion"][u][1],
+                                          data["completion"][u][0], ttp[u]["median_days"], ttp[u]["closed"],
+                                          ttp[u]["open"]] for u in names))
+    if which in ("proficiency", "scores"):
+        months, series = ((data["proficiency"]["months"], data["proficiency"]["series"]) if which == "proficiency"
+                          else (data["months"], data["trend"]))
+        return csv_response(f"adoption-{which}-by-month.csv",
+                            ["business_unit", "month", "share_at_target" if which == "proficiency" else "average_score"],
+                            ([names[u], m, v] for u, values in series.items() for m, v in zip(months, values)))
+    if which == "weak":
+        return csv_response("adoption-most-weak.csv", ["skill", "people_weak"], data["most_weak"])
+    return csv_response("adoption-gains.csv", ["module", "people", "score_before", "score_after"],
+                        ([g["module"], g["people"], g["before"], g["after"]] for g in data["gains"]))
 
 
 @bp.post("/sessions/<int:session_id>")

@@ -20,6 +20,6 @@ def test_dashboard_page_renders_svg_charts_without_scripts(client, fitted_demo, 
     login_as("trainer")
     response = client.get("/trainer/adoption")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and page.count("<svg") == 3 and "<script" not in page.split("<main")[1]
+    assert response.status_code == 200 and page.count("<svg") == 4 and "<script" not in page.split("<main")[1]
     assert "Sales EMEA" in page and "Customer Service" not in page
     assert "<title" in page  # charts are labelled for screen readers
