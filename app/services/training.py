@@ -8,8 +8,8 @@ import nh3
 from sqlalchemy import and_, case, func, select
 
 from app.extensions import db
-from app.models import (IN_PROGRESS, Attempt, BusinessUnit, MasteryEstimate, ModuleProgress, Objective, Quiz, Skill,
-                        User)
+from app.models import (IN_PROGRESS, Attempt, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Objective, Quiz,
+                        Skill, User)
 from app.models.types import utcnow
 from app.services.errors import NotFound, ValidationFailed
 from app.services.skill_model import DEFAULT_TARGET, assess
@@ -117,23 +117,54 @@ def mark_read(user: User, module_id: str) -> ModuleProgress:
 
 
 # --- business units ----------------------------------------------------------------------------------
-def heatmap(units: list[BusinessUnit]) -> dict:
-    """For each unit × skill the people whose role needs the skill, how many are weak and how many
-    have too little evidence — one aggregate query, whatever the number of people."""
+def heatmap(units: list[BusinessUnit], by: str = "unit") -> dict:
+    """For each unit (or job role, `by="job_role"`, over the given units' people) × skill: the people
+    whose role needs the skill, how many are weak and how many have too little evidence — one
+    aggregate query, whatever the number of people. `rows` are the (id, name) groups in order."""
     unit_ids = [u.id for u in units]
+    group = User.job_role_id if by == "job_role" else User.business_unit_id
     rows = db.session.execute(
-        select(User.business_unit_id, Skill.slug, func.count(MasteryEstimate.id),
+        select(group, Skill.slug, func.count(MasteryEstimate.id),
                func.sum(case((MasteryEstimate.verdict == "weak", 1), else_=0)),
                func.sum(case((MasteryEstimate.verdict == "not_enough_evidence", 1), else_=0)))
         .join(User, User.id == MasteryEstimate.user_id).join(Skill, Skill.id == MasteryEstimate.skill_id)
         .join(Objective, and_(Objective.job_role_id == User.job_role_id, Objective.skill_id == MasteryEstimate.skill_id,
                               Objective.business_unit_id.is_(None), Objective.weight > 0))
         .where(User.business_unit_id.in_(unit_ids), User.active.is_(True), User.role == "trainee")
-        .group_by(User.business_unit_id, Skill.slug)).all()
-    cells = {(unit, slug): {"people": n, "weak": int(weak or 0), "unknown": int(unknown or 0),
-                            "share": (weak or 0) / n if n else 0.0} for unit, slug, n, weak, unknown in rows}
+        .group_by(group, Skill.slug)).all()
+    cells = {(key, slug): {"people": n, "weak": int(weak or 0), "unknown": int(unknown or 0),
+                           "share": (weak or 0) / n if n else 0.0} for key, slug, n, weak, unknown in rows}
     skills = list(db.session.execute(select(Skill.slug, Skill.name).where(Skill.active.is_(True)).order_by(Skill.name)))
-    return {"cells": cells, "skills": skills}
+    if by == "job_role":
+        groups = list(db.session.execute(select(JobRole.id, JobRole.name).where(JobRole.id.in_(
+            select(User.job_role_id).where(User.business_unit_id.in_(unit_ids), User.role == "trainee"))
+        ).order_by(JobRole.name)))
+    else:
+        groups = [(u.id, u.name) for u in units]
+    return {"cells": cells, "skills": skills, "rows": groups, "by": by}
+
+
+def people_needing(units: list[BusinessUnit], slug: str, unit_id: int | None = None,
+                   role_id: int | None = None) -> tuple[Skill, list]:
+    """Everyone in `units` (optionally one unit or one job role) whose role needs the skill, with the
+    stored estimate: weakest first, people without an estimate yet last. The heatmap's click-through."""
+    skill = db.session.scalar(select(Skill).where(Skill.slug == slug))
+    allowed = {u.id for u in units}
+    if skill is None or (unit_id is not None and unit_id not in allowed):
+        raise NotFound("No such skill or business unit.")
+    query = (select(User, BusinessUnit.name, JobRole.name, MasteryEstimate)
+             .join(BusinessUnit, BusinessUnit.id == User.business_unit_id).join(JobRole, JobRole.id == User.job_role_id)
+             .join(Objective, and_(Objective.job_role_id == User.job_role_id, Objective.skill_id == skill.id,
+                                   Objective.business_unit_id.is_(None), Objective.weight > 0))
+             .outerjoin(MasteryEstimate, and_(MasteryEstimate.user_id == User.id, MasteryEstimate.skill_id == skill.id))
+             .where(User.business_unit_id.in_([unit_id] if unit_id is not None else allowed),
+                    User.role == "trainee", User.active.is_(True)))
+    if role_id is not None:
+        query = query.where(User.job_role_id == role_id)
+    order = {"weak": 0, "not_enough_evidence": 1, "proficient": 2}
+    rows = sorted(db.session.execute(query).all(),
+                  key=lambda r: (order.get(r[3].verdict, 3) if r[3] else 3, r[3].probability if r[3] else 1, r[0].name))
+    return skill, rows
 
 
 def required_verdicts(people: list[User]) -> dict[int, dict[str, str]]:

@@ -18,11 +18,39 @@ def _active_trainees(units) -> dict[int, int]:
         .group_by(User.business_unit_id)).all())
 
 
+def _heat_by() -> str:
+    return "job_role" if request.args.get("by") == "job_role" else "unit"
+
+
 @bp.get("/")
 def home():
     units = visible_units(current_user)
     return render_template("trainer/home.html", units=units, counts=_active_trainees(units),
-                           heat=training.heatmap(units))
+                           heat=training.heatmap(units, _heat_by()))
+
+
+def _gap_people():
+    return training.people_needing(visible_units(current_user), request.args.get("skill", ""),
+                                   request.args.get("unit", type=int), request.args.get("role", type=int))
+
+
+@bp.get("/gaps")
+def gaps():
+    """The heatmap's click-through: who needs one skill (in a unit or a job role) and how they stand."""
+    skill, rows = _gap_people()  # NotFound (404) for a unit outside the trainer's or an unknown skill
+    return render_template("trainer/gaps.html", skill=skill, rows=rows, args=request.args)
+
+
+@bp.get("/gaps.csv")
+def gaps_csv():
+    from app.services.exports import csv_response
+
+    skill, rows = _gap_people()
+    return csv_response(f"{skill.slug}-people.csv", ["name", "email", "business_unit", "job_role", "mastery_probability",
+                                                    "target", "recent_answers", "verdict"],
+                        ([p.name, p.email, unit, role, e.probability if e else None, e.target if e else None,
+                          e.evidence if e else None, e.verdict if e else "not yet assessed"]
+                         for p, unit, role, e in rows))
 
 
 @bp.get("/units/<int:unit_id>")
@@ -139,12 +167,12 @@ def analytics_csv(which: str):
 def heatmap_csv():
     from app.services.exports import csv_response
 
-    units = visible_units(current_user)
-    heat = training.heatmap(units)
-    rows = ([u.name, name, c["people"], c["weak"], c["unknown"], c["share"]]
-            for u in units for slug, name in heat["skills"] if (c := heat["cells"].get((u.id, slug))))
-    return csv_response("skill-gaps.csv", ["business_unit", "skill", "people_needing_it", "weak", "unmeasured",
-                                           "share_weak"], rows)
+    heat = training.heatmap(visible_units(current_user), _heat_by())
+    rows = ([group, name, c["people"], c["weak"], c["unknown"], c["share"]]
+            for key, group in heat["rows"] for slug, name in heat["skills"] if (c := heat["cells"].get((key, slug))))
+    return csv_response(f"skill-gaps-by-{heat['by'].replace('_', '-')}.csv",
+                        ["business_unit" if heat["by"] == "unit" else "job_role", "skill", "people_needing_it", "weak",
+                         "unmeasured", "share_weak"], rows)
 
 
 @bp.get("/units/<int:unit_id>/plan.csv")

@@ -36,3 +36,22 @@ def test_trainee_follows_the_path_into_a_module_and_its_check(page, fitted_demo,
     expect(page.get_by_text("in progress")).to_be_visible()
     page.get_by_role("button", name=re.compile("check")).click()
     expect(page).to_have_url(re.compile(r"/me/(sim|attempts)/\d+"))
+
+
+def test_trainer_drills_from_a_heatmap_cell_to_a_person_and_reads_the_dashboard(page, fitted_demo, live_server):
+    sign_in_through_form(page, live_server, "trainer@demo.uptake")
+    page.get_by_role("link", name="job role").click()
+    heatmap = page.get_by_role("table", name="Skill gaps: share of people below target")
+    expect(heatmap.get_by_role("columnheader", name="Job role")).to_be_visible()
+    heatmap.get_by_role("row", name=re.compile("^account executive")).get_by_role(
+        "link", name=re.compile("weak in Data quality")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Data quality: who needs it")
+    people = page.get_by_role("table", name="People who need Data quality")
+    first = people.get_by_role("link").first
+    name = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.get_by_role("heading", name="Skill profile")).to_be_visible()
+    page.get_by_role("link", name="Adoption").click()
+    expect(page.get_by_role("heading", name="Proficiency over time")).to_be_visible()
+    expect(page.get_by_role("table", name="Time to proficiency")).to_contain_text("Sales EMEA")

@@ -124,3 +124,29 @@ def test_admin_table_exports_neutralise_formulas(client, demo, login_as, db):
     post_form(client, "/admin/", "/auth/sign-out", {})
     login_as("trainer")
     assert client.get("/admin/units.csv").status_code == 403
+
+
+def test_heatmap_by_job_role_and_its_click_through_to_the_people(client, fitted_demo, login_as, db):
+    from app.models import JobRole
+
+    login_as("trainer")
+    page = client.get("/trainer/?by=job_role").get_data(as_text=True)
+    assert "<strong>job role</strong>" in page and "account executive" in page and "service agent" not in page
+    executive = db.session.scalar(select(JobRole.id).where(JobRole.name == "account executive"))
+    by_role = table(client, "/trainer/heatmap.csv?by=job_role")
+    assert by_role[0][0] == "job_role" and {r[0] for r in by_role[1:]} <= {"account executive", "sales manager"}
+    cell = next(r for r in by_role[1:] if r[0] == "account executive" and r[1] == "Data quality")
+
+    people = client.get(f"/trainer/gaps?skill=data-quality&role={executive}")
+    assert people.status_code == 200 and "Data quality: who needs it" in people.get_data(as_text=True)
+    rows = table(client, f"/trainer/gaps.csv?skill=data-quality&role={executive}")
+    assert len(rows) - 1 == int(cell[2]) and sum(r[7] == "weak" for r in rows[1:]) == int(cell[3])
+    verdicts = [r[7] for r in rows[1:]]
+    assert verdicts == sorted(verdicts, key=["weak", "not_enough_evidence", "proficient"].index)  # weakest first
+    assert {r[2] for r in rows[1:]} <= {"Sales North America", "Sales EMEA"}
+
+    north = unit_id(db, "Sales North America")
+    in_unit = table(client, f"/trainer/gaps.csv?skill=data-quality&unit={north}")
+    assert in_unit[1:] and {r[2] for r in in_unit[1:]} == {"Sales North America"}
+    for url in (f"/trainer/gaps?skill=data-quality&unit={unit_id(db, 'Marketing')}", "/trainer/gaps?skill=nope"):
+        assert client.get(url).status_code == 404
