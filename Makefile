@@ -57,7 +57,7 @@ bench: install-dev
 bench-load: install-dev
 	$(BIN)/python -m bench.load $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)
 
-# Trainer heatmap and unit plan for 5,000 trainees with 1,000,000 responses (about 40 s).
+# Trainer heatmap, unit plan and adoption dashboard for 5,000 trainees with 1,000,000 responses (about a minute).
 bench-views: install-dev
 	$(BIN)/python -m bench.views
 

@@ -1,6 +1,7 @@
-"""Trainer views at scale: the skill-gap heatmap and one unit's training-needs plan for a unit of
-5,000 trainees with 1,000,000 responses, timed in-process (server time, no network) with the
-number of SQL statements each issues.
+"""Trainer views at scale: the skill-gap heatmap, one unit's training-needs plan and the adoption
+dashboard for a unit of 5,000 trainees with 1,000,000 responses and three verdict changes per
+person × skill, timed in-process (server time, no network) with the number of SQL statements each
+issues.
 
     python -m bench.views [--people 5000] [--responses 1000000] [--database-url URL]
 """
@@ -32,9 +33,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from app import create_app
     from app.extensions import db
-    from app.models import (SUBMITTED, Attempt, BusinessUnit, Evidence, Item, MasteryEstimate, Quiz, Skill, User)
+    from app.models import (SUBMITTED, Attempt, BusinessUnit, Evidence, Item, MasteryEstimate, MasteryHistory, Quiz, Skill,
+                            User)
     from app.models.types import utcnow
-    from app.services import training
+    from app.services import adoption, training
     from app.services.content import load_content
     from app.services.demo import load_demo
     from app.services.demo_history import load_objectives
@@ -64,14 +66,25 @@ def main(argv: list[str] | None = None) -> int:
         db.session.execute(insert(MasteryEstimate), [
             dict(user_id=p, skill_id=s, probability=rng.random(), evidence=rng.uniform(0, 8), target=0.8,
                  verdict=rng.choices(verdicts, (5, 3, 1))[0], updated_at=utcnow()) for p in people for s in skills])
+        for chunk in range(0, len(people), 1000):  # unmeasured → weak → (mostly) proficient over five months
+            rows = []
+            for p in people[chunk:chunk + 1000]:
+                for s in skills:
+                    times = [utcnow() - timedelta(days=d + rng.uniform(0, 20)) for d in (150, 120, 40)]
+                    for n, verdict in enumerate(("not_enough_evidence", "weak", rng.choice(verdicts[:2]))):
+                        rows.append(dict(user_id=p, skill_id=s, probability=rng.random(), target=0.8, verdict=verdict,
+                                         recorded_at=times[n], superseded_at=times[n + 1] if n < 2 else None))
+            db.session.execute(insert(MasteryHistory), rows)
         quiz = db.session.scalar(select(Quiz.id))
         items = list(db.session.execute(select(Item.id, Item.key)))
         now = utcnow()
         per_person = args.responses // len(people)
-        rounds = -(-per_person // len(items))  # one attempt per pass through the bank: (attempt, item) stays unique
-        db.session.execute(insert(Attempt), [dict(user_id=p, quiz_id=quiz, status=SUBMITTED, item_keys=[],
-                                                  option_orders={}, started_at=now, kind="quiz", hints_used=0)
-                                             for p in people for _ in range(rounds)])
+        size = 12  # questions per attempt, as in the shipped quizzes; (attempt, item) stays unique
+        rounds = -(-per_person // size)
+        db.session.execute(insert(Attempt), [
+            dict(user_id=p, quiz_id=quiz, status=SUBMITTED, item_keys=[], option_orders={}, kind="quiz", hints_used=0,
+                 started_at=now - timedelta(days=r % 150), submitted_at=now - timedelta(days=r % 150),
+                 score=rng.random()) for p in people for r in range(rounds)])
         attempts: dict[int, list[int]] = {}
         for user_id, attempt_id in db.session.execute(select(Attempt.user_id, Attempt.id)
                                                       .where(Attempt.user_id.in_(people)).order_by(Attempt.id)):
@@ -80,9 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         for p in people:
             for j in range(per_person):
                 item_id, key = items[(p + j) % len(items)]
-                batch.append(dict(user_id=p, source="quiz", attempt_id=attempts[p][j // len(items)], item_id=item_id,
+                batch.append(dict(user_id=p, source="quiz", attempt_id=attempts[p][j // size], item_id=item_id,
                                   skills=["case-management"], score=float(rng.random() < 0.6), time_spent_ms=0,
-                                  occurred_at=now - timedelta(days=j % 150)))
+                                  occurred_at=now - timedelta(days=(j // size) % 150)))
             if len(batch) >= 50_000:
                 db.session.execute(insert(Evidence), batch)
                 batch.clear()
@@ -109,15 +122,17 @@ def main(argv: list[str] | None = None) -> int:
         result = {"people": len(people), "responses": per_person * len(people), "setup_s": setup,
                   "database": "postgresql" if args.database_url else "sqlite",
                   "heatmap": measure(lambda: training.heatmap(units)),
-                  "unit_plan": measure(lambda: training.unit_plan(unit), repeats=3)}
+                  "unit_plan": measure(lambda: training.unit_plan(unit), repeats=3),
+                  "proficiency": measure(lambda: adoption.proficiency_history(units), repeats=3),
+                  "dashboard": measure(lambda: adoption.dashboard(units), repeats=3)}
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{result['people']:,} trainees in one unit, {result['responses']:,} responses on {result['database']} "
               f"(setup {result['setup_s']:.0f} s); target ≤ 300 ms server time:")
-        for name in ("heatmap", "unit_plan"):
+        for name in ("heatmap", "unit_plan", "proficiency", "dashboard"):
             r = result[name]
-            print(f"  {name:<10} median {r['median_ms']:.0f} ms, max {r['max_ms']:.0f} ms, {r['queries']} SQL statements")
+            print(f"  {name:<11} median {r['median_ms']:.0f} ms, max {r['max_ms']:.0f} ms, {r['queries']} SQL statements")
     return 0
 
 

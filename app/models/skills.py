@@ -52,7 +52,8 @@ class MasteryEstimate(db.Model):
 
 class MasteryHistory(db.Model):
     """One row each time a person's verdict on a skill changes (and the first verdict ever), with the
-    model's confidence at that moment: proficiency over time and time to proficiency read it."""
+    model's confidence at that moment, held until `superseded_at` (None: still current). Proficiency
+    over time and time to proficiency read it."""
 
     __tablename__ = "mastery_history"
     __table_args__ = (Index("ix_mastery_history_user_skill", "user_id", "skill_id", "recorded_at"),)
@@ -64,6 +65,7 @@ class MasteryHistory(db.Model):
     target: Mapped[float] = mapped_column(Float)
     verdict: Mapped[str] = mapped_column(String(24))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ModuleProgress(db.Model):

@@ -6,24 +6,29 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from statistics import median
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import case, func, literal_column, select
 
 from app.extensions import db
-from app.models import (Attempt, BusinessUnit, Evidence, MasteryEstimate, MasteryHistory, ModuleProgress,
+from app.models import (IN_PROGRESS, Attempt, BusinessUnit, Evidence, MasteryEstimate, MasteryHistory, ModuleProgress,
                         Objective, Skill, User)
 from app.models.types import utcnow
 from app.services import assignments, training
+from app.services.sql import days_between
 
 
-def dashboard(units: list[BusinessUnit], months: int = 6) -> dict:
+def dashboard(units: list[BusinessUnit], months: int = 6, now: datetime | None = None) -> dict:
     ids = [u.id for u in units]
-    now = utcnow()
-    people = {u.id: u for u in db.session.scalars(select(User).where(
+    now = now or utcnow()
+    # plain rows (id, unit, job role) are all the figures need: no ORM objects for thousands of people
+    people = {p.id: p for p in db.session.execute(select(User.id, User.business_unit_id, User.job_role_id).where(
         User.business_unit_id.in_(ids), User.role == "trainee", User.active.is_(True)))}
     unit_of = {pid: p.business_unit_id for pid, p in people.items()}
     recent = set(db.session.scalars(select(Attempt.user_id).where(
         Attempt.user_id.in_(list(people)), Attempt.started_at >= now - timedelta(days=30)).distinct()))
-    participation = {u.id: _share([p for p in people if unit_of[p] == u.id], recent) for u in units}
+    members = defaultdict(list)
+    for pid, unit in unit_of.items():
+        members[unit].append(pid)
+    participation = {u.id: _share(members[u.id], recent) for u in units}
 
     done, total = defaultdict(int), defaultdict(int)
     for pid, statuses in assignments.statuses_for_people(list(people.values())).items():
@@ -32,16 +37,18 @@ def dashboard(units: list[BusinessUnit], months: int = 6) -> dict:
             done[unit_of[pid]] += status.done
     completion = {u.id: (done[u.id] / total[u.id] if total[u.id] else None, total[u.id]) for u in units}
 
-    start = (now.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    # "YYYY-MM" of each answer; literal constants so SELECT and GROUP BY render identically on PostgreSQL
-    month = func.substr(func.cast(Evidence.occurred_at, db.String), literal_column("1"), literal_column("7"))
-    rows = db.session.execute(select(User.business_unit_id, month, func.avg(Evidence.score))
-                              .join(User, User.id == Evidence.user_id)
-                              .where(User.business_unit_id.in_(ids), Evidence.occurred_at >= start)
-                              .group_by(User.business_unit_id, month)).all()
-    labels = sorted({month for _, month, _ in rows})
-    trend = {u.id: [next((float(avg) for unit, m, avg in rows if unit == u.id and m == month), None) for month in labels]
-             for u in units}
+    ends = month_ends(now, months)
+    labels, since = [label for label, _ in ends], (ends[0][1] - timedelta(days=1)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0)
+    # "YYYY-MM" of each finished test or exercise; literal constants so SELECT and GROUP BY render
+    # identically on PostgreSQL
+    month = func.substr(func.cast(Attempt.submitted_at, db.String), literal_column("1"), literal_column("7"))
+    scores = {(unit, m): float(avg) for unit, m, avg in db.session.execute(
+        select(User.business_unit_id, month, func.avg(Attempt.score)).join(User, User.id == Attempt.user_id)
+        .where(User.business_unit_id.in_(ids), Attempt.status != IN_PROGRESS, Attempt.score.is_not(None),
+               Attempt.submitted_at >= since)
+        .group_by(User.business_unit_id, month))}
+    trend = {u.id: [scores.get((u.id, m)) for m in labels] for u in units}
 
     weak = db.session.execute(select(Skill.name, func.count(MasteryEstimate.id))
                               .join(Skill, Skill.id == MasteryEstimate.skill_id)
@@ -52,6 +59,7 @@ def dashboard(units: list[BusinessUnit], months: int = 6) -> dict:
                               .where(User.business_unit_id.in_(ids), MasteryEstimate.verdict == "weak")
                               .group_by(Skill.name).order_by(func.count(MasteryEstimate.id).desc()).limit(8)).all()
     return {"participation": participation, "completion": completion, "trend": trend, "months": labels,
+            "scored": bool(scores),
             "most_weak": [(name, int(n)) for name, n in weak], "gains": gains(list(people)),
             "proficiency": proficiency_history(units, months, now)}
 
@@ -68,49 +76,52 @@ def month_ends(now: datetime, months: int) -> list[tuple[str, datetime]]:
 def proficiency_history(units: list[BusinessUnit], months: int = 6, now: datetime | None = None) -> dict:
     """From the verdict history, per unit: the share of required skills (each person × each skill
     their job role needs) at target at the end of each month, and time to proficiency — the days from
-    a skill's first weak verdict to its next proficient one (median over closed gaps), with how many
-    gaps closed and how many are open now. One query of verdict changes, replayed in time order."""
+    a skill's first weak verdict to the first proficient one after it (median over the gaps closed),
+    with how many gaps closed and how many are open now. Two aggregate queries, whatever the size."""
     now = now or utcnow()
     ends = month_ends(now, months)
     unit_ids = [u.id for u in units]
-    rows = db.session.execute(
-        select(User.business_unit_id, MasteryHistory.user_id, MasteryHistory.skill_id, MasteryHistory.verdict,
-               MasteryHistory.recorded_at)
-        .join(User, User.id == MasteryHistory.user_id)
-        .join(Objective, (Objective.job_role_id == User.job_role_id) & (Objective.skill_id == MasteryHistory.skill_id)
-              & Objective.business_unit_id.is_(None) & (Objective.weight > 0))
-        .where(User.business_unit_id.in_(unit_ids), User.role == "trainee", User.active.is_(True),
-               MasteryHistory.recorded_at <= now)
-        .order_by(MasteryHistory.recorded_at, MasteryHistory.id)).all()
-    verdict: dict[tuple[int, int], str] = {}
-    pairs, at_target = defaultdict(int), defaultdict(int)
-    weak_since: dict[tuple[int, int], datetime] = {}
+    def required(history):
+        return ((User.id == history.user_id) & (Objective.job_role_id == User.job_role_id)
+                & (Objective.skill_id == history.skill_id) & Objective.business_unit_id.is_(None)
+                & (Objective.weight > 0) & User.business_unit_id.in_(unit_ids) & (User.role == "trainee")
+                & User.active.is_(True))
+
+    def held(at):  # the verdict in force at `at`
+        return ((MasteryHistory.recorded_at <= at)
+                & (MasteryHistory.superseded_at.is_(None) | (MasteryHistory.superseded_at > at)))
+
+    columns = []
+    for _, end in ends:
+        columns += [func.sum(case((held(end), 1), else_=0)),
+                    func.sum(case((held(end) & (MasteryHistory.verdict == "proficient"), 1), else_=0))]
+    columns.append(func.sum(case((held(now) & (MasteryHistory.verdict == "weak"), 1), else_=0)))
+    counts = {row[0]: row[1:] for row in db.session.execute(
+        select(User.business_unit_id, *columns).select_from(MasteryHistory).join(User, User.id == MasteryHistory.user_id)
+        .join(Objective, required(MasteryHistory)).where(MasteryHistory.recorded_at <= now)
+        .group_by(User.business_unit_id))}
+    series = {u: [(counts[u][2 * n + 1] / counts[u][2 * n] if u in counts and counts[u][2 * n] else None)
+                  for n in range(len(ends))] for u in unit_ids}
+
+    weak = (select(User.business_unit_id.label("unit"), MasteryHistory.user_id, MasteryHistory.skill_id,
+                   func.min(MasteryHistory.recorded_at).label("since"))
+            .select_from(MasteryHistory).join(User, User.id == MasteryHistory.user_id)
+            .join(Objective, required(MasteryHistory)).where(MasteryHistory.verdict == "weak",
+                                                             MasteryHistory.recorded_at <= now)
+            .group_by(User.business_unit_id, MasteryHistory.user_id, MasteryHistory.skill_id).subquery())
+    later = MasteryHistory.__table__.alias("later")
     closed: dict[int, list[float]] = defaultdict(list)
-    series: dict[int, list[float | None]] = {u: [] for u in unit_ids}
-    unit_of: dict[int, int] = {}
-    position = 0
-    for n, (_, end) in enumerate(ends):
-        last = n + 1 == len(ends)
-        while position < len(rows) and (rows[position][4] < end or last):
-            unit, user, skill, new, when = rows[position]
-            position += 1
-            unit_of[user] = unit
-            old = verdict.get((user, skill))
-            pairs[unit] += old is None
-            at_target[unit] += (new == "proficient") - (old == "proficient")
-            verdict[(user, skill)] = new
-            if new == "weak":
-                weak_since.setdefault((user, skill), when)
-            elif new == "proficient" and (user, skill) in weak_since:
-                closed[unit].append((when - weak_since.pop((user, skill))).total_seconds() / 86400)
-        for unit in unit_ids:
-            series[unit].append(at_target[unit] / pairs[unit] if pairs[unit] else None)
-    open_gaps = defaultdict(int)
-    for (user, _), v in verdict.items():
-        open_gaps[unit_of[user]] += v == "weak"
-    return {"months": [label for label, _ in ends], "series": series, "recorded": bool(rows),
+    for unit, days in db.session.execute(
+            select(weak.c.unit, days_between(func.min(later.c.recorded_at), weak.c.since))
+            .join(later, (later.c.user_id == weak.c.user_id) & (later.c.skill_id == weak.c.skill_id)
+                  & (later.c.verdict == "proficient") & (later.c.recorded_at > weak.c.since)
+                  & (later.c.recorded_at <= now))
+            .group_by(weak.c.unit, weak.c.user_id, weak.c.skill_id, weak.c.since)):
+        closed[unit].append(float(days))
+    return {"months": [label for label, _ in ends], "series": series, "recorded": bool(counts),
             "time_to_proficiency": {u: {"median_days": median(closed[u]) if closed[u] else None,
-                                        "closed": len(closed[u]), "open": open_gaps[u]} for u in unit_ids}}
+                                        "closed": len(closed[u]), "open": int(counts[u][-1]) if u in counts else 0}
+                                    for u in unit_ids}}
 
 
 def _share(members: list[int], active: set[int]) -> float | None:
@@ -123,14 +134,16 @@ def gains(person_ids: list[int]) -> list[dict]:
     completed = db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id.in_(person_ids),
                                                                 ModuleProgress.status == "completed")).all()
     by_module: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    evidence = db.session.execute(select(Evidence.user_id, Evidence.skills, Evidence.score, Evidence.occurred_at)
-                                  .where(Evidence.user_id.in_({p.user_id for p in completed}))).all()
+    evidence: dict[int, list] = defaultdict(list)
+    for user_id, skills, score, at in db.session.execute(
+            select(Evidence.user_id, Evidence.skills, Evidence.score, Evidence.occurred_at)
+            .where(Evidence.user_id.in_({p.user_id for p in completed}))):
+        evidence[user_id].append((set(skills), score, at))
     for progress in completed:
         module = catalogue.get(progress.module_key)
         if module is None:
             continue
-        mine = [(s, at) for uid, skills, s, at in evidence
-                if uid == progress.user_id and set(skills) & set(module.skills)]
+        mine = [(s, at) for skills, s, at in evidence[progress.user_id] if skills & set(module.skills)]
         before = [s for s, at in mine if at < progress.started_at]
         after = [s for s, at in mine if progress.completed_at and at >= progress.started_at]
         if before and after:

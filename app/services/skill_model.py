@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
 from app.models import Evidence, Item, MasteryEstimate, MasteryHistory, Objective, Skill, User
@@ -215,7 +215,7 @@ def refresh_person(user: User) -> list[dict]:
     now = utcnow()
     before = dict(db.session.execute(select(MasteryEstimate.skill_id, MasteryEstimate.verdict)
                                      .where(MasteryEstimate.user_id == user.id)).all())
-    _log_changes(user.id, {ids[r["slug"]]: r for r in rows if r["probability"] is not None and r["slug"] in ids},
+    log_verdicts(user.id, {ids[r["slug"]]: r for r in rows if r["probability"] is not None and r["slug"] in ids},
                  before, now)
     upsert(MasteryEstimate, [{"user_id": user.id, "skill_id": ids[r["slug"]], "probability": r["probability"],
                               "evidence": r["evidence"], "target": r["target"], "verdict": r["verdict"],
@@ -227,12 +227,17 @@ def refresh_person(user: User) -> list[dict]:
     return rows
 
 
-def _log_changes(user_id: int, rows: dict[int, dict], before: dict[int, str], when: datetime) -> int:
-    """Add a history row for each skill whose verdict differs from `before` (skill id → verdict)."""
+def log_verdicts(user_id: int, rows: dict[int, dict], before: dict[int, str], when: datetime) -> int:
+    """Add a history row for each skill whose verdict differs from `before` (skill id → verdict),
+    closing the row it replaces."""
     changed = [MasteryHistory(user_id=user_id, skill_id=skill_id, probability=r["probability"], target=r["target"],
                               verdict=r["verdict"], recorded_at=when)
                for skill_id, r in rows.items() if before.get(skill_id) != r["verdict"]]
-    db.session.add_all(changed)
+    if changed:
+        db.session.execute(update(MasteryHistory).where(
+            MasteryHistory.user_id == user_id, MasteryHistory.skill_id.in_([c.skill_id for c in changed]),
+            MasteryHistory.superseded_at.is_(None)).values(superseded_at=when))
+        db.session.add_all(changed)
     return len(changed)
 
 
@@ -263,7 +268,8 @@ def rebuild_history(user: User, now: datetime | None = None) -> int:
     for end in ends:
         rows = {ids[r["slug"]]: r for r in assess(user, now=end, as_of=True)
                 if r["probability"] is not None and r["slug"] in ids}
-        written += _log_changes(user.id, rows, verdicts, end)
+        written += log_verdicts(user.id, rows, verdicts, end)
+        db.session.flush()
         verdicts.update({k: r["verdict"] for k, r in rows.items()})
     db.session.commit()
     return written

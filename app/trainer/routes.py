@@ -244,7 +244,7 @@ def adoption():
     charts = {
         "participation": bar_chart("Share of trainees active in the last 30 days, by unit",
                                    [(names[u], v or 0.0) for u, v in data["participation"].items()], 1.0, True),
-        "trend": line_chart("Average score on tests and exercises by month, per unit", data["months"],
+        "trend": line_chart("Average result of finished tests and exercises by month, per unit", data["months"],
                             {names[u]: v for u, v in data["trend"].items()}),
         "weak": bar_chart("Capabilities most often weak (people)", data["most_weak"]),
         "proficiency": line_chart("Share of the skills each role needs that are at target, by unit (month end)",

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('target', sa.Float(), nullable=False),
     sa.Column('verdict', sa.String(length=24), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('superseded_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['skill_id'], ['skill.id'], name=op.f('fk_mastery_history_skill_id_skill'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_mastery_history_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mastery_history'))

@@ -85,9 +85,9 @@ def unit_with_history(content_loaded, db):
     ann.job_role_id = ben.job_role_id
     skills = dict(db.session.execute(select(Skill.slug, Skill.id)).all())
 
-    def at(user, slug, verdict, month, day):
-        db.session.add(MasteryHistory(user_id=user.id, skill_id=skills[slug], probability=0.5, target=0.8,
-                                      verdict=verdict, recorded_at=datetime(2026, month, day, 9, tzinfo=UTC)))
+    def at(user, slug, verdict, month, day):  # as refresh_person logs it: the change closes the row before
+        skill_model.log_verdicts(user.id, {skills[slug]: {"probability": 0.5, "target": 0.8, "verdict": verdict}},
+                                 {}, datetime(2026, month, day, 9, tzinfo=UTC))
 
     at(ann, "case-management", "not_enough_evidence", 9, 1)
     at(ann, "case-management", "weak", 9, 10)
