@@ -38,7 +38,8 @@ def _gap_people():
 def gaps():
     """The heatmap's click-through: who needs one skill (in a unit or a job role) and how they stand."""
     skill, rows = _gap_people()  # NotFound (404) for a unit outside the trainer's or an unknown skill
-    return render_template("trainer/gaps.html", skill=skill, rows=rows, args=request.args)
+    return render_template("trainer/gaps.html", skill=skill, rows=rows, unit_id=request.args.get("unit", type=int),
+                           role_id=request.args.get("role", type=int))
 
 
 @bp.get("/gaps.csv")

@@ -139,6 +139,7 @@ def test_heatmap_by_job_role_and_its_click_through_to_the_people(client, fitted_
 
     people = client.get(f"/trainer/gaps?skill=data-quality&role={executive}")
     assert people.status_code == 200 and "Data quality: who needs it" in people.get_data(as_text=True)
+    assert f"/trainer/gaps.csv?skill=data-quality&amp;role={executive}" in people.get_data(as_text=True)
     rows = table(client, f"/trainer/gaps.csv?skill=data-quality&role={executive}")
     assert len(rows) - 1 == int(cell[2]) and sum(r[7] == "weak" for r in rows[1:]) == int(cell[3])
     verdicts = [r[7] for r in rows[1:]]
