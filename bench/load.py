@@ -43,6 +43,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_env(workdir: Path, secret: str, database_url: str = "") -> dict:
+    """Environment for a throwaway server: its own instance folder and (by default) SQLite file, and
+    cheap password hashing so preparing many users is quick."""
+    return {**os.environ, "UPTAKE_INSTANCE_PATH": str(workdir), "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            "SECRET_KEY": secret, "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": database_url or f"sqlite:///{workdir / 'server.sqlite3'}"}
+
+
 def start_server(env: dict, port: int, workers: int = 2, threads: int = 1) -> subprocess.Popen:
     """gunicorn on 127.0.0.1:port in its own process group, returned once /healthz answers."""
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
@@ -275,9 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="uptake-load-"))
-    env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(workdir), "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-           "SECRET_KEY": "bench-secret", "PYTHONPATH": str(ROOT)}
-    env["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    env = server_env(workdir, "bench-secret", args.database_url)
     prepare(env, args.users, args.items)
     port = free_port()
     server = start_server(env, port, workers=2, threads=4)

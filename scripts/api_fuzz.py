@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import PASSWORD, Client, free_port, prepare, start_server, stop_server  # noqa: E402
+from bench.load import PASSWORD, Client, free_port, prepare, server_env, start_server, stop_server  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,8 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-examples", type=int, default=50)
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="uptake-api-fuzz-"))
-    env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(work), "DATABASE_URL": f"sqlite:///{work / 'fuzz.sqlite3'}",
-           "SECRET_KEY": "api-fuzz", "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "PYTHONPATH": str(ROOT)}
+    env = server_env(work, "api-fuzz")
     prepare(env, users=1, items=5)
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -2,14 +2,11 @@
 import json
 import os
 import signal
-import socket
-from pathlib import Path
 
 import pytest
 
 from app import create_app
-
-ROOT = Path(__file__).resolve().parents[2]
+from bench.load import PASSWORD, Client, free_port, prepare, server_env, start_server, stop_server
 
 
 def test_unreachable_database_gives_a_clear_retryable_error(config_class, tmp_path):
@@ -31,28 +28,13 @@ def test_unreachable_database_gives_a_clear_retryable_error(config_class, tmp_pa
     assert api.status_code == 503 and "answers are retried" in api.get_json()["error"]["message"]
 
 
-def _serve(env: dict, port: int, workers: int = 2):
-    from bench.load import start_server
-
-    return start_server(env, port, workers=workers)
-
-
-def _stop(proc) -> None:
-    from bench.load import stop_server
-
-    stop_server(proc)
-
-
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server database")
 def test_sign_in_limit_holds_across_gunicorn_workers(tmp_path):
     """Four worker processes, a fresh connection per attempt: the sixth try is refused wherever it lands."""
-    from bench.load import PASSWORD, Client, prepare
-
-    env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 't.sqlite3'}",
-           "SECRET_KEY": "throttle-test", "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "PYTHONPATH": str(ROOT)}
+    env = server_env(tmp_path, "throttle-test")
     prepare(env, users=1, items=3)
-    port = _port()
-    server = _serve(env, port, workers=4)
+    port = free_port()
+    server = start_server(env, port, workers=4)
     try:
         statuses = [Client(f"http://127.0.0.1:{port}").form("/auth/sign-in", {"email": "load0@bench.uptake",
                                                                              "password": "wrong-password"})[0]
@@ -60,29 +42,20 @@ def test_sign_in_limit_holds_across_gunicorn_workers(tmp_path):
         right = Client(f"http://127.0.0.1:{port}").form("/auth/sign-in", {"email": "load0@bench.uptake",
                                                                           "password": PASSWORD})[0]
     finally:
-        _stop(server)
+        stop_server(server)
     assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 3
     assert right == 429  # locked for the window, even with the right password
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server database")
 def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path):
     """A real gunicorn server is killed with SIGKILL after some answers were saved; after a restart
     the attempt resumes with every saved answer and takes the rest."""
-    from bench.load import PASSWORD, Client, prepare
-
-    env = {**os.environ, "UPTAKE_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}",
-           "SECRET_KEY": "fault-test", "UPTAKE_PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "PYTHONPATH": str(ROOT)}
+    env = server_env(tmp_path, "fault-test")
     prepare(env, users=1, items=6)
-    port = _port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _serve(env, port)
+    server = start_server(env, port)
     try:
         c = Client(base)
         c.form("/auth/sign-in", {"email": "load0@bench.uptake", "password": PASSWORD})
@@ -97,11 +70,11 @@ def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path):
             saved[item["key"]] = choice
         os.killpg(server.pid, signal.SIGKILL)  # no graceful shutdown
         server.wait(timeout=10)
-        server = _serve(env, port)
+        server = start_server(env, port)
         state = json.loads(c.request("GET", f"/api/v1/attempts/{attempt}", headers=headers)[1])
         assert state["status"] == "in_progress"
         assert {i["key"]: i["saved_answer"] for i in state["items"] if i["saved_answer"]} == saved
         status = c.request("POST", f"/api/v1/attempts/{attempt}/submit", b"", headers)[0]
         assert status == 200
     finally:
-        _stop(server)
+        stop_server(server)
