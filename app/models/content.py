@@ -38,7 +38,8 @@ class Item(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    skills: Mapped[list[Skill]] = relationship(secondary=item_skills, order_by="Skill.slug")
+    # loaded with the items in one extra query (engine items need them: no query per item)
+    skills: Mapped[list[Skill]] = relationship(secondary=item_skills, order_by="Skill.slug", lazy="selectin")
 
     @property
     def skill_slugs(self) -> tuple[str, ...]:

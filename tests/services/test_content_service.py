@@ -84,3 +84,19 @@ def test_bad_uploads_are_refused_with_a_message(demo, db, data, fmt, message):
     with pytest.raises(ValidationFailed) as excinfo:
         content.start_import(user_by_email("admin@demo.uptake"), "f", data, fmt, [])
     assert message in excinfo.value.message
+
+
+def test_the_item_bank_loads_with_its_skills_in_a_fixed_number_of_queries(content_loaded, db):
+    """Starting, extending and grading attempts read the bank; its skills must not cost a query per item."""
+    from sqlalchemy import event
+
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    db.session.expire_all()
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        bank = content.active_bank()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(bank) == 121 and all(item.skills for item in bank.values())
+    assert len(seen) <= 2, seen
