@@ -46,7 +46,6 @@ class MasteryEstimate(db.Model):
     evidence: Mapped[float] = mapped_column(Float, default=0.0)
     target: Mapped[float] = mapped_column(Float, default=0.8)
     verdict: Mapped[str] = mapped_column(String(24))
-    fades_in_days: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

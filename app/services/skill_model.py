@@ -219,7 +219,7 @@ def refresh_person(user: User) -> list[dict]:
                  before, now)
     upsert(MasteryEstimate, [{"user_id": user.id, "skill_id": ids[r["slug"]], "probability": r["probability"],
                               "evidence": r["evidence"], "target": r["target"], "verdict": r["verdict"],
-                              "fades_in_days": r["fades_in_days"], "updated_at": now}
+                              "updated_at": now}
                              for r in rows if r["probability"] is not None and r["slug"] in ids],
            keys=["user_id", "skill_id"])
     db.session.commit()

@@ -189,7 +189,7 @@ def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, 
         select(User.id, User.name, User.email, User.job_role_id).where(*members))}
     estimates = db.session.execute(
         select(MasteryEstimate.user_id, Skill.slug, Skill.name, MasteryEstimate.probability, MasteryEstimate.evidence,
-               MasteryEstimate.verdict, MasteryEstimate.fades_in_days)
+               MasteryEstimate.verdict)
         .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
         .where(*members, MasteryEstimate.verdict == "weak")).all()  # only gaps shape the plan
     objectives = db.session.execute(select(Objective.job_role_id, Objective.business_unit_id, Skill.slug,
@@ -199,7 +199,7 @@ def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, 
         if unit_id in (None, unit.id):
             targets[(role, slug)] = (target, weight)
     statuses: dict[int, list[SkillStatus]] = {pid: [] for pid in people}
-    for user_id, slug, name, probability, evidence, verdict, fades in estimates:
+    for user_id, slug, name, probability, evidence, verdict in estimates:
         target, weight = targets.get((people[user_id].job_role_id, slug), (DEFAULT_TARGET, 0.0))
-        statuses[user_id].append(SkillStatus(slug, name, probability, evidence, verdict, target, weight, fades))
+        statuses[user_id].append(SkillStatus(slug, name, probability, evidence, verdict, target, weight))
     return plan_unit(statuses, list(catalogue().values()), today or date.today()), people

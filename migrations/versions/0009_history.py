@@ -2,6 +2,8 @@
 
 A verdict-change log per person × skill (proficiency over time, time to proficiency), and where each
 assignment came from: a person, an accepted plan, or the automatic refresher rule (no creator).
+The stored `fades_in_days` goes: it went stale from the moment it was written and nothing read it;
+fades are computed when needed (`skill_model.assess`).
 
 Revision ID: 0009_history
 Revises: 0008_invitations
@@ -36,6 +38,9 @@ def upgrade():
     with op.batch_alter_table('mastery_history', schema=None) as batch_op:
         batch_op.create_index('ix_mastery_history_user_skill', ['user_id', 'skill_id', 'recorded_at'], unique=False)
 
+    with op.batch_alter_table('mastery_estimate', schema=None) as batch_op:
+        batch_op.drop_column('fades_in_days')
+
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('origin', sa.String(length=16), server_default='manual', nullable=False))
         batch_op.alter_column('created_by',
@@ -59,3 +64,5 @@ def downgrade():
         batch_op.drop_index('ix_mastery_history_user_skill')
 
     op.drop_table('mastery_history')
+    with op.batch_alter_table('mastery_estimate', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('fades_in_days', sa.Float(), nullable=True))

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.models import SUBMITTED, Assignment, Attempt, MasteryEstimate, Quiz, Skill
+from app.models import SUBMITTED, Assignment, Attempt, Quiz
 from app.models.types import utcnow
 from app.services import assignments as svc
 from tests.conftest import user_by_email
@@ -69,14 +69,15 @@ def test_one_open_refresher_at_a_time_and_a_new_one_once_it_was_passed(content_l
 
 
 def test_refits_assign_refreshers_where_the_model_predicts_a_fade(fitted_demo, db):
-    """After the refit every refresher names a required skill the stored estimate says will fade soon."""
+    """After the refit every refresher names a required skill the model says will fade within 30 days."""
+    from app.models import User
+    from app.services.skill_model import assess
+
     made = db.session.scalars(select(Assignment).where(Assignment.origin == "refresher")).all()
     assert made, "the demo has someone whose mastered skill fades within 30 days"
     for assignment in made:
-        fading = db.session.execute(select(Skill.name, MasteryEstimate.fades_in_days)
-                                    .join(Skill, Skill.id == MasteryEstimate.skill_id)
-                                    .where(MasteryEstimate.user_id == assignment.target_id,
-                                           MasteryEstimate.verdict == "proficient",
-                                           MasteryEstimate.fades_in_days <= 30)).all()
-        assert any(name in assignment.note for name, _ in fading)
+        rows = assess(db.session.get(User, assignment.target_id))
+        fading = [r["name"] for r in rows if r["weight"] > 0 and r["verdict"] == "proficient"
+                  and r["fades_in_days"] is not None and r["fades_in_days"] <= 30]
+        assert fading and all(name in assignment.note for name in fading)
         assert assignment.due_date <= date.today() + timedelta(days=30)
