@@ -47,9 +47,10 @@ def render_lesson(module: Module) -> str:
                                  "tr", "th", "td", "a", "blockquote"}, link_rel="noopener noreferrer")
 
 
-def statuses_for(user: User) -> list[SkillStatus]:
+def statuses_for(user: User, rows: list[dict] | None = None) -> list[SkillStatus]:
+    """The planner's view of `assess(user)` (pass rows already assessed to avoid a second assessment)."""
     return [SkillStatus(r["slug"], r["name"], r["probability"], r["evidence"], r["verdict"], r["target"], r["weight"],
-                        r["fades_in_days"]) for r in assess(user)]
+                        r["fades_in_days"]) for r in (rows if rows is not None else assess(user))]
 
 
 def finished_attempts(user_ids: list[int]) -> dict[int, list[tuple[str, float, object]]]:
@@ -89,10 +90,10 @@ def refresh_progress(user: User) -> dict[str, ModuleProgress]:
     return progress
 
 
-def person_path(user: User) -> tuple[Path, dict[str, ModuleProgress]]:
+def person_path(user: User, rows: list[dict] | None = None) -> tuple[Path, dict[str, ModuleProgress]]:
     progress = refresh_progress(user)
     completed = {k for k, p in progress.items() if p.status == "completed"}
-    return plan_path(statuses_for(user), list(catalogue().values()), completed), progress
+    return plan_path(statuses_for(user, rows), list(catalogue().values()), completed), progress
 
 
 def open_module(user: User, module_id: str) -> ModuleProgress:

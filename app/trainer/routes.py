@@ -72,8 +72,9 @@ def person(person_id: int):
     person = get_person_for(current_user, person_id)
     exercises = list(db.session.scalars(select(Attempt).where(Attempt.user_id == person.id, Attempt.kind == "scenario")
                                         .order_by(Attempt.started_at.desc())))
-    path, progress = training.person_path(person) if person.role == "trainee" else (None, {})
-    return render_template("trainer/person.html", person=person, profile=assess(person, explain_top=5),
+    profile = assess(person, explain_top=5)
+    path, progress = training.person_path(person, profile) if person.role == "trainee" else (None, {})
+    return render_template("trainer/person.html", person=person, profile=profile,
                            exercises=exercises, titles={k: s.title for k, s in simulation.scenarios().items()},
                            path=path, progress=progress)
 

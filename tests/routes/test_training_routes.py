@@ -32,3 +32,20 @@ def test_other_units_plan_is_not_reachable(client, fitted_demo, login_as, db):
     login_as("trainer")
     unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Customer Service"))
     assert client.get(f"/trainer/units/{unit.id}").status_code == 404
+
+
+def test_a_persons_page_assesses_them_once(client, fitted_demo, login_as, db):
+    """The profile and the path come from one assessment (one read of the person's evidence)."""
+    from sqlalchemy import event
+
+    login_as("trainer")
+    tara = user_by_email("trainee@demo.uptake")
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/trainer/people/{tara.id}").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert "Training path (" in page and "Skill profile" in page
+    assert len([s for s in seen if "FROM evidence" in s]) == 1
