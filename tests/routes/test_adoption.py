@@ -14,7 +14,7 @@ def test_dashboard_figures_for_the_demo(fitted_demo, db):
     data = dashboard(units)
     assert set(data["participation"]) == {u.id for u in units}
     assert data["months"] and all(re.fullmatch(r"\d{4}-\d\d", m) for m in data["months"])
-    assert all(v is None or 0 <= v <= 1 for series in data["trend"].values() for v in series)
+    assert data["scored"] and all(v is None or 0 <= v <= 1 for series in data["trend"].values() for v in series)
     assert data["most_weak"] and data["most_weak"][0][1] >= data["most_weak"][-1][1]
 
 

@@ -76,3 +76,29 @@ def test_trainer_edits_a_session_and_the_calendar_follows(app, client, fitted_de
     sign_in(other, "trainer2@demo.uptake")
     assert post_form(other, "/trainer/", f"/trainer/sessions/{session.id}", {"starts_at": "2027-01-12T10:30",
                      "minutes": "60", "location": "x", "capacity": "5"}).status_code == 404
+
+
+def test_overdue_work_is_flagged_to_the_trainee_and_listed_for_the_trainer(app, content_loaded, db):
+    """An assignment past its due date shows as overdue on the trainee's home and in the unit's overdue
+    list; an automatic refresher shows with the reason the model gave."""
+    from app.services.assignments import schedule_refresher
+    from tests.conftest import sign_in
+
+    tara = user_by_email("trainee@demo.uptake")
+    trainer_user = user_by_email("trainer@demo.uptake")
+    db.session.add(Assignment(kind="module", ref="el-pipeline", target_type="user", target_id=tara.id,
+                              due_date=date.today() - timedelta(days=3), created_by=trainer_user.id, note=""))
+    db.session.commit()
+    schedule_refresher(tara, [{"slug": "call-preparation", "name": "Call preparation", "probability": 0.86,
+                               "evidence": 3.4, "verdict": "proficient", "target": 0.8, "weight": 0.9,
+                               "fades_in_days": 12.0}])
+    trainee, trainer = app.test_client(), app.test_client()
+    sign_in(trainee, "trainee@demo.uptake")
+    sign_in(trainer, "trainer@demo.uptake")
+    home = trainee.get("/me/").get_data(as_text=True)
+    assert "A pipeline that tells the truth" in home and "verdict-weak\">overdue" in home
+    assert "Adaptive skills check" in home and "Call preparation is likely to fall below your role&#39;s target (80%)" \
+        in home and "/me/quizzes/adaptive-skills-check" in home
+    unit = trainer.get(f"/trainer/units/{tara.business_unit_id}").get_data(as_text=True)
+    assert "Overdue (1)" in unit and f"{tara.name}</a>: A pipeline that tells the truth" in unit
+    assert "(refresher, assigned automatically)" in unit

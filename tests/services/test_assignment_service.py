@@ -127,3 +127,15 @@ def test_path_assignment_is_done_when_every_required_skill_is_at_target(fitted_d
         estimate.verdict = "proficient"
     db.session.commit()
     assert svc.assignments_for(tara)[0].done
+
+
+def test_an_admins_job_role_assignment_reaches_that_role_in_every_unit(org, db):
+    from app.models import User
+
+    admin, tara = user_by_email("admin@demo.uptake"), org[1]
+    svc.create_assignment(admin, "module", "el-pipeline", "job_role", tara.job_role_id, TODAY + timedelta(days=14))
+    trainees = db.session.scalars(select(User).where(User.role == "trainee")).all()
+    statuses = svc.statuses_for_people(trainees)
+    reached = {p.id for p in trainees if [s.title for s in statuses[p.id]] == ["A pipeline that tells the truth"]}
+    assert reached == {p.id for p in trainees if p.job_role_id == tara.job_role_id}
+    assert len({p.business_unit_id for p in trainees if p.id in reached}) > 1  # across units
