@@ -13,6 +13,7 @@ from app.models import (IN_PROGRESS, Attempt, BusinessUnit, Evidence, MasteryEst
                         Objective, Skill, User)
 from app.models.types import utcnow
 from app.services import assignments, training
+from app.services.objectives import required_of_role
 from app.services.sql import days_between
 
 
@@ -53,10 +54,9 @@ def dashboard(units: list[BusinessUnit], months: int = 6, now: datetime | None =
     weak = db.session.execute(select(Skill.name, func.count(MasteryEstimate.id))
                               .join(Skill, Skill.id == MasteryEstimate.skill_id)
                               .join(User, User.id == MasteryEstimate.user_id)
-                              .join(Objective, (Objective.job_role_id == User.job_role_id)
-                                    & (Objective.skill_id == MasteryEstimate.skill_id)
-                                    & Objective.business_unit_id.is_(None) & (Objective.weight > 0))
-                              .where(User.business_unit_id.in_(ids), MasteryEstimate.verdict == "weak")
+                              .join(Objective, required_of_role(MasteryEstimate.skill_id))
+                              .where(User.business_unit_id.in_(ids), User.role == "trainee", User.active.is_(True),
+                                     MasteryEstimate.verdict == "weak")
                               .group_by(Skill.name).order_by(func.count(MasteryEstimate.id).desc()).limit(8)).all()
     return {"participation": participation, "completion": completion, "trend": trend, "months": labels,
             "scored": bool(scores),
@@ -82,9 +82,7 @@ def proficiency_history(units: list[BusinessUnit], months: int = 6, now: datetim
     ends = month_ends(now, months)
     unit_ids = [u.id for u in units]
     def required(history):
-        return ((User.id == history.user_id) & (Objective.job_role_id == User.job_role_id)
-                & (Objective.skill_id == history.skill_id) & Objective.business_unit_id.is_(None)
-                & (Objective.weight > 0) & User.business_unit_id.in_(unit_ids) & (User.role == "trainee")
+        return (required_of_role(history.skill_id) & User.business_unit_id.in_(unit_ids) & (User.role == "trainee")
                 & User.active.is_(True))
 
     def held(at):  # the verdict in force at `at`

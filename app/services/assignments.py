@@ -12,6 +12,7 @@ from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, Modu
 from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import ValidationFailed
+from app.services.objectives import required_of_role
 from app.services.simulation import scenarios
 from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap
 
@@ -118,8 +119,7 @@ def _path_state(ids: list[int]) -> tuple[set[int], set[int]]:
     measured = set(db.session.scalars(select(MasteryEstimate.user_id).where(MasteryEstimate.user_id.in_(ids)).distinct()))
     open_gaps = set(db.session.scalars(
         select(MasteryEstimate.user_id).join(User, User.id == MasteryEstimate.user_id)
-        .join(Objective, and_(Objective.job_role_id == User.job_role_id, Objective.skill_id == MasteryEstimate.skill_id,
-                              Objective.business_unit_id.is_(None), Objective.weight > 0))
+        .join(Objective, required_of_role(MasteryEstimate.skill_id))
         .where(MasteryEstimate.user_id.in_(ids), MasteryEstimate.verdict.in_(("weak", "not_enough_evidence")))
         .distinct()))
     return measured, open_gaps

@@ -2,12 +2,26 @@
 confidence and weight. Verdicts depend on targets, so affected people are re-assessed."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import BusinessUnit, JobRole, Objective, Skill, User
 from app.services import audit
 from app.services.errors import NotFound, ValidationFailed
+
+
+def required_of_role(skill_id):
+    """Join condition on `Objective` for queries that also select `User`: the skill (`skill_id`, a
+    column) is required of the user's job role in the user's unit — weight above 0 in the unit's
+    override where there is one, else in the role's default. Every "skills the role needs" figure
+    (heatmap, gaps, dashboards, path completion) counts through this one rule."""
+    override = aliased(Objective)
+    return and_(Objective.job_role_id == User.job_role_id, Objective.skill_id == skill_id, Objective.weight > 0,
+                or_(Objective.business_unit_id == User.business_unit_id,
+                    and_(Objective.business_unit_id.is_(None),
+                         ~exists().where(override.job_role_id == User.job_role_id, override.skill_id == skill_id,
+                                         override.business_unit_id == User.business_unit_id))))
 
 
 def table(role: JobRole, unit: BusinessUnit | None) -> list[dict]:

@@ -82,3 +82,35 @@ def test_job_aid_is_marked_read_and_checked_modules_are_not(demo, db):
     with pytest.raises(ValidationFailed):
         training.mark_read(tara, "el-pipeline")
     assert db.session.scalar(select(ModuleProgress.status).where(ModuleProgress.module_key == "ja-stages")) == "completed"
+
+
+def test_a_units_override_decides_which_skills_its_people_need(fitted_demo, db):
+    """The heatmap, the people behind a cell and the people CSV count a skill as needed by the unit's
+    override where one exists: weight 0 drops it, a skill the role's default lacks is added."""
+    from app.models import Objective, Skill
+
+    tara = user_by_email("trainee@demo.uptake")
+    unit = db.session.get(BusinessUnit, tara.business_unit_id)
+    units = list(db.session.scalars(select(BusinessUnit)))
+    skill = dict(db.session.execute(select(Skill.slug, Skill.id)).all())
+    before = training.heatmap(units)["cells"]
+    assert (unit.id, "email-calendar-sync") in before and (unit.id, "campaigns") not in before
+    assert "Email & calendar sync" in training.required_verdicts([tara])[tara.id]
+    db.session.add_all([Objective(job_role_id=tara.job_role_id, business_unit_id=unit.id,
+                                  skill_id=skill["email-calendar-sync"], target=0.7, weight=0.0),
+                        Objective(job_role_id=tara.job_role_id, business_unit_id=unit.id,
+                                  skill_id=skill["campaigns"], target=0.7, weight=0.5)])
+    db.session.commit()
+    after = training.heatmap(units)["cells"]
+    executives = sum(1 for p in unit.members if p.role == "trainee" and p.job_role_id == tara.job_role_id)
+    others = before[(unit.id, "email-calendar-sync")]["people"] - executives
+    assert after.get((unit.id, "email-calendar-sync"), {"people": 0})["people"] == others
+    assert after[(unit.id, "campaigns")]["people"] == executives
+    other_units = [u for u in units if u.id != unit.id]
+    assert all(after.get((u.id, k)) == before.get((u.id, k)) for u in other_units for k in ("campaigns",
+                                                                                             "email-calendar-sync"))
+    _, needing = training.people_needing(units, "campaigns", unit_id=unit.id)
+    assert {p.id for p, *_ in needing} == {p.id for p in unit.members
+                                           if p.role == "trainee" and p.job_role_id == tara.job_role_id}
+    assert "Campaigns" in training.required_verdicts([tara])[tara.id]
+    assert "Email & calendar sync" not in training.required_verdicts([tara])[tara.id]
