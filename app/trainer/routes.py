@@ -1,12 +1,18 @@
+from datetime import date, datetime, timezone
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.charts import bar_chart, line_chart
 from app.extensions import db
 from app.models import Attempt, JobRole, Quiz, Skill, User
 from app.services.errors import NotFound, ServiceError
-from app.services import simulation, training
+from app.services import analytics as stats
+from app.services import assignments, simulation, training
+from app.services.adoption import dashboard
 from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
+from app.services.exports import csv_response
 from app.services.skill_model import assess
 from app.trainer import bp
 
@@ -44,8 +50,6 @@ def gaps():
 
 @bp.get("/gaps.csv")
 def gaps_csv():
-    from app.services.exports import csv_response
-
     skill, rows = _gap_people()
     return csv_response(f"{skill.slug}-people.csv", ["name", "email", "business_unit", "job_role", "mastery_probability",
                                                     "target", "recent_answers", "verdict"],
@@ -58,7 +62,6 @@ def gaps_csv():
 def unit(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
     plan, people = training.unit_plan(unit)
-    from app.services import assignments
 
     skill_names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
     return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit), plan=plan, by_id=people,
@@ -93,10 +96,6 @@ def exercise(person_id: int, attempt_id: int):
 
 @bp.route("/units/<int:unit_id>/assign", methods=["GET", "POST"])
 def assign(unit_id: int):
-    from datetime import date
-
-    from app.services import assignments
-
     unit = get_unit_for(current_user, unit_id)
     errors = {}
     if request.method == "POST":
@@ -127,8 +126,6 @@ def assign(unit_id: int):
 
 @bp.post("/units/<int:unit_id>/accept-plan")
 def accept_plan(unit_id: int):
-    from app.services import assignments
-
     unit = get_unit_for(current_user, unit_id)
     counts = assignments.accept_plan(current_user, unit)
     flash(f"Plan accepted: {counts['sessions']} sessions scheduled and {counts['assignments']} assignments made.",
@@ -138,8 +135,6 @@ def accept_plan(unit_id: int):
 
 @bp.get("/units/<int:unit_id>/sessions.ics")
 def sessions_ics(unit_id: int):
-    from app.services import assignments
-
     unit = get_unit_for(current_user, unit_id)
     return Response(assignments.ical(unit, request.host), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="unit-{unit.id}-sessions.ics"'})
@@ -147,16 +142,11 @@ def sessions_ics(unit_id: int):
 
 @bp.get("/analytics")
 def analytics():
-    from app.services import analytics as stats
-
     return render_template("trainer/analytics.html", items=stats.item_stats(), checks=stats.check_stats())
 
 
 @bp.get("/analytics/<any(items, checks):which>.csv")
 def analytics_csv(which: str):
-    from app.services import analytics as stats
-    from app.services.exports import csv_response
-
     if which == "items":
         return csv_response("item-analytics.csv", ["item", "type", "answers", "share_correct", "discrimination", "question"],
                             ([r["key"], r["type"], r["answers"], r["correct"], r["discrimination"], r["stem"]]
@@ -167,8 +157,6 @@ def analytics_csv(which: str):
 
 @bp.get("/heatmap.csv")
 def heatmap_csv():
-    from app.services.exports import csv_response
-
     heat = training.heatmap(visible_units(current_user), _heat_by())
     rows = ([group, name, c["people"], c["weak"], c["unknown"], c["share"]]
             for key, group in heat["rows"] for slug, name in heat["skills"] if (c := heat["cells"].get((key, slug))))
@@ -179,8 +167,6 @@ def heatmap_csv():
 
 @bp.get("/units/<int:unit_id>/plan.csv")
 def unit_plan_csv(unit_id: int):
-    from app.services.exports import csv_response
-
     unit = get_unit_for(current_user, unit_id)
     plan, people = training.unit_plan(unit)
     rows = [[people[p].name, people[p].email, "instructor-led", s.module.title, s.suggested_date.isoformat()]
@@ -191,8 +177,6 @@ def unit_plan_csv(unit_id: int):
 
 @bp.get("/units.csv")
 def units_csv():
-    from app.services.exports import csv_response
-
     units = visible_units(current_user)
     counts = _active_trainees(units)
     return csv_response("business-units.csv", ["business_unit", "active_trainees", "status"],
@@ -202,8 +186,6 @@ def units_csv():
 @bp.get("/units/<int:unit_id>/<any(people, assignments):which>.csv")
 def unit_csv(unit_id: int, which: str):
     """The unit's people with their verdicts on required skills, or every assignment with its status."""
-    from app.services import assignments
-    from app.services.exports import csv_response
 
     unit = get_unit_for(current_user, unit_id)
     people = trainees_in_unit(unit)
@@ -226,8 +208,6 @@ def unit_csv(unit_id: int, which: str):
 
 @bp.get("/people/<int:person_id>/profile.csv")
 def person_csv(person_id: int):
-    from app.services.exports import csv_response
-
     person = get_person_for(current_user, person_id)
     return csv_response(f"skill-profile-{person.id}.csv", [
         "skill", "mastery_probability", "target", "weight", "recent_answers", "verdict", "fades_below_target_in_days"],
@@ -237,9 +217,6 @@ def person_csv(person_id: int):
 
 @bp.get("/adoption")
 def adoption():
-    from app.charts import bar_chart, line_chart
-    from app.services.adoption import dashboard
-
     units = visible_units(current_user)
     data = dashboard(units)
     names = {u.id: u.name for u in units}
@@ -259,8 +236,6 @@ def adoption():
 @bp.get("/adoption/<any(units, proficiency, scores, weak, gains):which>.csv")
 def adoption_csv(which: str):
     """Every table of the adoption dashboard as CSV, with the same figures as the page."""
-    from app.services.adoption import dashboard
-    from app.services.exports import csv_response
 
     units = visible_units(current_user)
     data, names = dashboard(units), {u.id: u.name for u in units}
@@ -285,10 +260,6 @@ def adoption_csv(which: str):
 
 @bp.post("/sessions/<int:session_id>")
 def session_update(session_id: int):
-    from datetime import datetime, timezone
-
-    from app.services import assignments
-
     try:
         starts = datetime.fromisoformat(request.form.get("starts_at", "")).replace(tzinfo=timezone.utc)
         session = assignments.update_session(current_user, session_id, starts, int(request.form.get("minutes", 0)),
