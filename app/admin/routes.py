@@ -6,8 +6,11 @@ from sqlalchemy import func, select
 from app.admin import bp
 from app.admin.forms import NamedRecordForm, SkillForm, ToggleForm, UserForm
 from app.extensions import db
-from app.models import ROLES, BusinessUnit, JobRole, User
-from app.services import catalogue, people
+from app.models import ROLES, BusinessUnit, JobRole, Objective, Quiz, User
+from app.services import audit, catalogue, people
+from app.services import objectives as svc
+from app.services import user_import as importer
+from app.services.exports import csv_response
 from app.services.errors import ServiceError
 
 KIND_LABELS = {"units": ("Business units", "business unit"), "job-roles": ("Job roles", "job role")}
@@ -196,8 +199,6 @@ AUDIT_FILTERS = {"": "All events", "sign_in": "Sign-ins", "authz": "Refused acce
 
 @bp.get("/audit")
 def audit_log():
-    from app.services import audit
-
     action = request.args.get("action") if request.args.get("action") in AUDIT_FILTERS else ""
     page = max(request.args.get("page", 1, type=int), 1)
     events, total = audit.list_events(action or None, page=page)
@@ -208,8 +209,6 @@ def audit_log():
 # --- CSV user import --------------------------------------------------------------------------------
 @bp.route("/users/import", methods=["GET", "POST"])
 def user_import():
-    from app.services import user_import as importer
-
     preview, error, text = None, None, ""
     if request.method == "POST":
         upload = request.files.get("file")
@@ -232,8 +231,6 @@ def user_import():
 # --- objectives -----------------------------------------------------------------------------------
 @bp.route("/objectives", methods=["GET", "POST"])
 def objectives():
-    from app.services import objectives as svc
-
     org_id = current_user.organisation_id
     roles = catalogue.list_org_records(JobRole, org_id)
     units = catalogue.list_org_records(BusinessUnit, org_id)
@@ -262,10 +259,6 @@ def objectives():
 @bp.get("/<any(users, audit, units, 'job-roles', skills, objectives, quizzes):which>.csv")
 def export_csv(which: str):
     """Every admin table as CSV (formula-safe), the whole list rather than one page of it."""
-    from app.models import Objective, Quiz
-    from app.services import audit
-    from app.services.exports import csv_response
-
     org_id = current_user.organisation_id
     if which == "users":
         found, _ = people.list_users(org_id, per_page=100_000)

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import IN_PROGRESS, Attempt
 from app.services import attempts as attempt_service
 from app.services import simulation, training
+from app.services.assignments import assignments_for
 from app.services.skill_model import assess
 from app.services.errors import ServiceError
 from app.services.quiz_views import public_attempt, result_summary
@@ -32,7 +33,6 @@ def home():
     open_by_quiz = {a.quiz_id: a for a in mine if a.status == IN_PROGRESS and a.kind == "quiz"}
     open_by_scenario = {a.scenario_key: a for a in mine if a.status == IN_PROGRESS and a.kind == "scenario"}
     finished = [a for a in mine if a.status != IN_PROGRESS][:10]
-    from app.services.assignments import assignments_for
 
     return render_template("trainee/home.html", me=current_user, profile=assess(current_user, explain_top=3),
                            assigned=assignments_for(current_user),
