@@ -35,6 +35,12 @@ class Ordering(ItemType):
     def public(self, item: Item, order: list[str] | None) -> dict:
         return {"steps": [{"id": s["id"], "text": s["text"]} for s in ordered(item.data["sequence"], order)]}
 
+    def answer_ids(self, item: Item) -> list[str]:
+        return [s["id"] for s in item.data["sequence"]]
+
+    def map_ids(self, item: Item, answer: Any, convert) -> Any:
+        return [convert(a) for a in answer] if isinstance(answer, list) else convert(answer)
+
     def check_answer(self, item: Item, answer: Any) -> list[str]:
         ids = id_list(answer, {s["id"] for s in item.data["sequence"]}, "step")
         if len(ids) != len(item.data["sequence"]):
@@ -87,6 +93,14 @@ class Matching(ItemType):
     def public(self, item: Item, order: list[str] | None) -> dict:
         return {"prompts": [{"id": p["id"], "text": p["prompt"]} for p in item.data["pairs"]],
                 "choices": [{"id": c["id"], "text": c["text"]} for c in ordered(item.data["choices"], order)]}
+
+    def answer_ids(self, item: Item) -> list[str]:
+        return [p["id"] for p in item.data["pairs"]] + [c["id"] for c in item.data["choices"]]
+
+    def map_ids(self, item: Item, answer: Any, convert) -> Any:
+        if not isinstance(answer, dict):
+            return convert(answer)
+        return {convert(k): (convert(v) if v else v) for k, v in answer.items()}
 
     def check_answer(self, item: Item, answer: Any) -> dict[str, str]:
         prompts = {p["id"] for p in item.data["pairs"]}

@@ -40,6 +40,14 @@ class _ChoiceBase(ItemType):
     def public(self, item: Item, order: list[str] | None) -> dict[str, Any]:
         return {"options": [{"id": o["id"], "text": o["text"]} for o in ordered(item.data["options"], order)]}
 
+    def answer_ids(self, item: Item) -> list[str]:
+        return [o["id"] for o in item.data["options"]]
+
+    def map_ids(self, item: Item, answer: Any, convert) -> Any:
+        if isinstance(answer, list):
+            return [convert(a) for a in answer]
+        return convert(answer)
+
     def correct_answer(self, item: Item) -> str:
         return "; ".join(o["text"] for o in item.data["options"] if o["correct"])
 

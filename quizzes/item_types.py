@@ -35,6 +35,15 @@ class ItemType:
         """What the browser may see before submission: never the answer or the explanation."""
         return {}
 
+    def answer_ids(self, item: Item) -> list[str]:
+        """Content ids that answers are made of; the browser sees them only as per-attempt tokens
+        (`quizzes.disguise`). Empty for types whose answers are free text, numbers or true/false."""
+        return []
+
+    def map_ids(self, item: Item, answer: Any, convert: Callable[[str], str]) -> Any:
+        """The answer with every id in it passed through `convert` (shape errors left to check_answer)."""
+        return answer
+
     def check_answer(self, item: Item, answer: Any) -> Any:
         """Return the answer in canonical form, or raise InvalidAnswer with a message."""
         raise NotImplementedError

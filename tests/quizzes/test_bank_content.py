@@ -81,3 +81,58 @@ def test_wrong_answers_score_below_full_marks(bank):
     rng = random.Random(1)
     for item in bank.values():
         assert grade(item, wrong_answer(item, rng)).score < 1.0, item.id
+
+
+# --- no channel but knowledge: positions, lengths and stems ------------------------------------------
+def _of_type(bank, kind):
+    return [i for i in bank.values() if i.type == kind]
+
+
+def test_right_options_sit_at_every_position_in_the_files(bank):
+    """Where a form does not shuffle, file order is display order: no position may be the safe bet."""
+    positions = Counter([o["correct"] for o in i.data["options"]].index(True) for i in _of_type(bank, "single_choice"))
+    total = sum(positions.values())
+    assert len(positions) == 4 and max(positions.values()) <= 0.35 * total, positions
+    leading = 0
+    for item in _of_type(bank, "multiple_response"):
+        flags = [o["correct"] for o in item.data["options"]]
+        leading += flags == sorted(flags, reverse=True)  # every right option before every wrong one
+    assert leading <= 0.2 * len(_of_type(bank, "multiple_response"))
+
+
+def test_true_false_answers_are_balanced(bank):
+    answers = Counter(i.data["answer"] for i in _of_type(bank, "true_false"))
+    assert abs(answers[True] - answers[False]) <= 0.2 * sum(answers.values()), answers
+
+
+def test_the_longest_option_is_not_the_safe_bet(bank):
+    """Test-wise trainees pick the longest, most qualified option; it must be right no more often
+    than chance allows (single choice) and right options must not be the longer ones as a rule."""
+    singles = _of_type(bank, "single_choice")
+    longest_right = 0
+    for item in singles:
+        lengths = [len(o["text"]) for o in item.data["options"]]
+        right = [o["correct"] for o in item.data["options"]].index(True)
+        longest_right += lengths[right] == max(lengths)
+    assert longest_right <= 0.35 * len(singles), longest_right
+    multiples = _of_type(bank, "multiple_response")
+    longer = 0
+    for item in multiples:
+        right = [len(o["text"]) for o in item.data["options"] if o["correct"]]
+        wrong = [len(o["text"]) for o in item.data["options"] if not o["correct"]]
+        longer += sum(right) / len(right) > sum(wrong) / len(wrong)
+    assert longer <= 0.5 * len(multiples), longer
+
+
+def test_no_stem_prints_its_own_answer(bank):
+    from quizzes.text import normalise_text
+
+    for item in _of_type(bank, "short_text"):
+        words = set(normalise_text(item.stem).replace("(", " ").replace(")", " ").split())
+        stem = normalise_text(item.stem)
+        for accepted in item.data["accept"]:
+            answer = normalise_text(accepted)
+            assert answer not in words and f" {answer} " not in f" {stem} ", (item.id, accepted)
+    for item in _of_type(bank, "numeric"):
+        value = item.data["answer"]
+        assert f"{value:g}" not in item.stem.replace(",", "").split(), item.id
