@@ -35,6 +35,8 @@ run: demo
 	@echo ""
 	@echo "Uptake is starting on http://127.0.0.1:$(PORT)/  — sign in with a demo account above."
 	@echo ""
+	@# the background worker (sweeps, daily refresh, calibration) runs beside the web server and stops with it
+	$(FLASK) worker run & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: install-dev

@@ -79,6 +79,10 @@ class Config:
     SIGN_IN_WINDOW_MINUTES = 15
     # Answers arriving this long after a timed attempt's deadline are still accepted (network lag).
     QUIZ_GRACE_SECONDS = int(os.environ.get("UPTAKE_QUIZ_GRACE_SECONDS", "30"))
+    # The worker refits the skill model once this many answers arrived since the last fit, or this
+    # share of what the last fit saw, whichever is more (app.services.jobs.calibration_due).
+    CALIBRATE_MIN_NEW = int(os.environ.get("UPTAKE_CALIBRATE_MIN_NEW", "200"))
+    CALIBRATE_SHARE = float(os.environ.get("UPTAKE_CALIBRATE_SHARE", "0.1"))
 
 
 class TestingConfig(Config):

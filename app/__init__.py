@@ -53,6 +53,9 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     register_error_handlers(app)
     register_security(app)
     register_cli(app)
+    from app.services.events import connect_listeners
+
+    connect_listeners()
     return app
 
 

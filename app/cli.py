@@ -106,7 +106,54 @@ def skills_history(rebuild: bool) -> None:
     click.echo(f"Verdict history rebuilt for {len(people)} trainee(s): {rows} change(s) recorded.")
 
 
+worker_cli = AppGroup("worker", help="The background worker: sweeps, daily refresh and calibration.")
+
+
+@worker_cli.command("run")
+@click.option("--once", is_flag=True, help="Run the jobs that are due now, then stop.")
+@click.option("--tick", default=5.0, show_default=True, help="Seconds between looks for due jobs.")
+def worker_run(once: bool, tick: float) -> None:
+    """Run background jobs as they fall due. Start one per machine; leases in the database make
+    each job run once per interval however many workers share it. Stops cleanly on SIGTERM/SIGINT."""
+    import signal
+    import threading
+
+    from app.extensions import db
+    from app.services.jobs import holder_name, run_due
+
+    stop = threading.Event()
+    if not once:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(f"Uptake worker {holder_name()} started (tick {tick:g} s).")
+    while True:
+        for name, message in run_due().items():
+            click.echo(f"{name}: {message}")
+        db.session.remove()
+        if once or stop.wait(tick):
+            break
+    if not once:
+        click.echo("Uptake worker stopped.")
+
+
+@worker_cli.command("status")
+def worker_status() -> None:
+    """When each background job last ran and how it went."""
+    from app.services.jobs import JOBS, status
+
+    rows = {r.name: r for r in status()}
+    for job in JOBS:
+        r = rows.get(job.name)
+        if r is None or r.last_started_at is None:
+            click.echo(f"{job.name:<18} never ran")
+            continue
+        running = f" — running on {r.holder} until {r.lease_until:%H:%M}" if r.lease_until else ""
+        click.echo(f"{job.name:<18} last started {r.last_started_at:%Y-%m-%d %H:%M} UTC, "
+                   f"{r.last_status or 'running'}: {r.last_message or ''}{running}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(worker_cli)
     app.cli.add_command(skills_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(content_cli)

@@ -3,7 +3,7 @@ process checks at the action log. Each returns partial credit and a message that
 not right yet without giving the solution away."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from simulations.generator import resolve
@@ -205,11 +205,45 @@ CHECK_TYPES: dict[str, tuple[str, Callable[[CheckDef, Context], tuple[float, str
 }
 
 
+# End-state checks that hold before anything is done ("nothing else changed", "no duplicates"):
+# they guard against damage but show no achievement, so like process checks their credit is earned.
+GUARDS = frozenset({"unchanged", "no_duplicates"})
+
+
+def earned_share(achievement: list[tuple[float, float]]) -> float:
+    """How much of the task itself was done: the weighted credit (weight, credit) of the achievement
+    checks; 1 when a scenario has none."""
+    total_weight = sum(w for w, _ in achievement)
+    return sum(w * c for w, c in achievement) / total_weight if total_weight else 1.0
+
+
 def run_checks(checks: list[CheckDef], ctx: Context) -> list[CheckResult]:
-    results = []
+    """Grade every check so that credit is earned by work done:
+    - an achievement check (an end-state check the starting data does not already satisfy) credits
+      only the change from the start: a field that was already right is worth nothing by itself;
+    - guards (end-state checks that hold before anything is done, such as "nothing else changed")
+      and process checks count only in proportion to the task done (`earned_share`).
+    So an empty run scores 0, and a run that does a share of the task scores at most that share."""
+    start = replace(ctx, final=ctx.initial, log=[], hints_used=0, elapsed=0.0)
+    graded = []
     for d in checks:
-        kind, fn = CHECK_TYPES[d.type]
-        score, message = fn(d, ctx)
+        kind, check = CHECK_TYPES[d.type]
+        score, message = check(d, ctx)
+        achievement = False
+        if kind == "end_state" and d.type not in GUARDS:
+            before = check(d, start)[0]
+            if before < 0.999:
+                achievement, score = True, max(0.0, (score - before) / (1 - before))
+        graded.append((d, kind, achievement, score, message))
+    share = earned_share([(d.weight, score) for d, _, achievement, score, _ in graded if achievement])
+    results = []
+    for d, kind, achievement, score, message in graded:
+        if not achievement:
+            if share <= 0:
+                message = "Counts once you have done the task itself."
+            elif share < 0.999 and score > 0:
+                message = f"{message} Counts in proportion to the task done ({share * 100:.0f}% so far)."
+            score *= share
         results.append(CheckResult(d.id, d.label, kind, d.skills, d.weight, round(min(max(score, 0.0), 1.0), 4), message))
     return results
 

@@ -44,6 +44,7 @@ class Scenario:
     hints: tuple[str, ...] = ()
     start: str = "account"  # the tab the exercise opens on
     source: str = ""
+    hint_checks: tuple[tuple[str, ...], ...] = ()  # per hint, the checks it helps with (empty: any)
 
     @property
     def optimal_steps(self) -> int:
@@ -86,6 +87,19 @@ def solve(scenario: Scenario, run: Run) -> Run:
             raise AssertionError(f"{scenario.id}: reference step {step} failed: {outcome.errors}")
         last = {"record_id": outcome.record_id, "result": outcome.result}
     return run
+
+
+def next_hint(scenario: Scenario, run: Run) -> int | None:
+    """The first hint not given yet that still helps: one of its checks is not passed in the current
+    state (a hint about a step already done is not offered). None when no hint is left that helps."""
+    given = {e["action"].get("index") for e in run.log if e["action"].get("type") == "hint" and e["ok"]}
+    passed = {r.id for r in grade(scenario, run, elapsed=0.0) if r.passed or r.kind == "process"}
+    for index, checks in enumerate(scenario.hint_checks or ((),) * len(scenario.hints)):
+        if index in given:
+            continue
+        if any(c not in passed for c in checks) or (not checks and len(passed) < len(scenario.checks)):
+            return index
+    return None
 
 
 def brief_text(scenario: Scenario, run: Run) -> str:
@@ -161,6 +175,17 @@ def _parse(raw: Any, file: str, skills: frozenset[str]) -> tuple[Scenario | None
         report("checks", "check ids must be unique")
     if not any(CHECK_TYPES[c.type][0] == "end_state" for c in checks):
         report("checks", "needs at least one end-state check")
+    hints, hint_checks = [], []
+    for index, hint in enumerate(raw.get("hints") or []):
+        text, helps = (hint, []) if isinstance(hint, str) else ((hint or {}).get("text"), (hint or {}).get("checks") or [])
+        if not isinstance(text, str) or not text.strip():
+            report(f"hints[{index}]", "give the hint's text, or text and the checks it helps with")
+            continue
+        unknown = [c for c in helps if c not in {d.id for d in checks}]
+        if unknown:
+            report(f"hints[{index}].checks", f"unknown check {unknown[0]!r}")
+        hints.append(text.strip())
+        hint_checks.append(tuple(helps))
     solution = raw.get("solution") or []
     for index, step in enumerate(solution):
         if not isinstance(step, dict) or step.get("type") not in HANDLERS:
@@ -172,7 +197,7 @@ def _parse(raw: Any, file: str, skills: frozenset[str]) -> tuple[Scenario | None
         return None, problems
     return Scenario(sid, raw["title"].strip(), raw["brief"].strip(), tuple(raw.get("skills") or []),
                     tuple(raw.get("roles") or ["all"]), int(raw.get("minutes", 10)), setup, tuple(checks),
-                    tuple(solution), tuple(raw.get("hints") or []), raw.get("start", "account"), file), []
+                    tuple(solution), tuple(hints), raw.get("start", "account"), file, tuple(hint_checks)), []
 
 
 def _symbols_in(value) -> set[str]:

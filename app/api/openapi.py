@@ -8,7 +8,8 @@ ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
 ANSWER = {"description": "Shape depends on the item type: option id (single_choice), list of option ids "
                          "(multiple_response), true/false, number or numeric text (numeric), text (short_text), "
                          "list of step ids in order (ordering), object prompt id → choice id (matching); "
-                         "null clears the answer.",
+                         "null clears the answer. Option, step, prompt and choice ids are this attempt's own "
+                         "(as listed by GET /attempts/{attempt_id}); ids of another attempt are refused.",
           "oneOf": [{"type": "string", "maxLength": 500}, {"type": "number"}, {"type": "boolean"},
                     {"type": "array", "items": {"type": "string"}, "maxItems": 20},
                     {"type": "object", "additionalProperties": {"type": "string"}}, {"type": "null"}]}

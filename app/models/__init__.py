@@ -14,3 +14,4 @@ from app.models.people import (  # noqa: F401
 from app.models.skills import MasteryEstimate, MasteryHistory, ModuleProgress, Objective  # noqa: F401,E402
 from app.models.audit import AuditEvent, SignInFailure  # noqa: F401,E402
 from app.models.training import Assignment, TrainingSession  # noqa: F401,E402
+from app.models.jobs import JobLease  # noqa: F401,E402

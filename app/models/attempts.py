@@ -1,6 +1,7 @@
 """Attempts, responses and evidence: what trainees did and what the skill model learns from."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,8 @@ class Attempt(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=IN_PROGRESS)
     item_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     option_orders: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    # Random per-attempt secret behind the answer tokens the browser sees (quizzes.disguise).
+    answer_salt: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -43,7 +43,9 @@ class MasteryEstimate(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"))
     probability: Mapped[float] = mapped_column(Float)
-    evidence: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence: Mapped[float] = mapped_column(Float, default=0.0)  # recency-weighted, for the verdict rule
+    answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # whole answers behind it
+    exercises: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # whole exercises behind it
     target: Mapped[float] = mapped_column(Float, default=0.8)
     verdict: Mapped[str] = mapped_column(String(24))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -65,6 +67,9 @@ class MasteryHistory(db.Model):
     verdict: Mapped[str] = mapped_column(String(24))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_verdict: Mapped[str | None] = mapped_column(String(24))  # None for a person's first verdict
+    # the graded quiz or exercise whose evidence caused the change (None: a refit, decay, objectives)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="SET NULL"), index=True)
 
 
 class ModuleProgress(db.Model):

@@ -14,7 +14,7 @@ from app.services.access import get_person_for, get_unit_for
 from app.services.errors import ValidationFailed
 from app.services.objectives import required_of_role
 from app.services.simulation import scenarios
-from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap
+from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap, evidence_phrase
 
 KINDS = {"module": "Module", "quiz": "Test", "exercise": "Exercise", "path": "Whole training path"}
 
@@ -204,7 +204,7 @@ def schedule_refresher(user: User, rows: list[dict], today: date | None = None) 
     today = today or date.today()
     reasons = "; ".join(f"{r['name']} is likely to fall below your role's target ({r['target'] * 100:.0f}%) in about "
                         f"{r['fades_in_days']:.0f} days — the model is {r['probability'] * 100:.0f}% sure now, from "
-                        f"{r['evidence']:.1f} recent answers" for r in fading)
+                        f"{evidence_phrase(r['answers'], r['exercises'])}" for r in fading)
     assignment = Assignment(kind="quiz", ref=quiz, target_type="user", target_id=user.id, origin="refresher",
                             due_date=today + timedelta(days=max(1, int(fading[0]["fades_in_days"]) - 1)),
                             note=f"Refresher, assigned automatically. {reasons}."[:2000], created_by=None, active=True)

@@ -24,8 +24,10 @@ from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, Item, Quiz, Re
 from app.models.types import utcnow
 from app.services.content import active_bank, engine_item, quiz_def
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.events import record_evidence
 from app.services.sql import insert_for
 from quizzes.assembly import FixedForm, option_orders, suits
+from quizzes.disguise import Disguise
 from quizzes.errors import InvalidAnswer
 from quizzes.registry import grade, item_type
 
@@ -215,6 +217,8 @@ def _whole(value: Any) -> int | None:
 
 def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: int,
                   time_spent_ms: int = 0) -> SaveResult:
+    """Save one answer as the browser sends it: option, step and match ids are this attempt's
+    tokens (quizzes.disguise), turned into the bank's ids before checking and storing."""
     seq, time_spent_ms = _whole(seq), _whole(time_spent_ms)
     if seq is None or not 0 < seq < MAX_SEQ:
         raise ValidationFailed("seq must be a positive whole number.", field="seq")
@@ -230,7 +234,7 @@ def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: 
     kind = item_type(item)
     if not kind.is_blank(answer):
         try:
-            answer = kind.check_answer(item, answer)
+            answer = kind.check_answer(item, Disguise(attempt.answer_salt).reveal(item, answer))
         except InvalidAnswer as exc:
             db.session.rollback()
             raise ValidationFailed(str(exc), field="answer") from None
@@ -266,19 +270,8 @@ def submit_attempt(attempt_id: int, closed_by: str = "trainee", user: User | Non
         _grade(attempt, include_unanswered=closed_by == "trainee", now=now)
     db.session.commit()
     if won:
-        refresh_estimates(attempt)
+        record_evidence(attempt.user, attempt)
     return attempt
-
-
-def refresh_estimates(attempt: Attempt) -> None:
-    """Update the trainee's mastery right after grading, with the calibrated model (no refit)."""
-    from app.services.skill_model import refresh_person
-
-    try:
-        refresh_person(attempt.user)
-    except Exception:  # the grade is saved; estimates catch up at the next refresh or refit
-        db.session.rollback()
-        current_app.logger.exception("could not refresh mastery estimates for user %s", attempt.user_id)
 
 
 def _grade(attempt: Attempt, include_unanswered: bool, now: datetime) -> None:

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import IN_PROGRESS, Attempt, Item, Response, Skill
 from app.services.attempts import remaining_seconds, saved_answers
 from app.services.content import engine_item, quiz_def
+from quizzes.disguise import Disguise
 from quizzes.registry import ITEM_TYPES, item_type
 
 
@@ -22,9 +23,11 @@ def _items(attempt: Attempt) -> list:
 
 
 def public_item(item, attempt: Attempt, position: int, answer: Any) -> dict[str, Any]:
+    """One question as the browser sees it: answer ids only as this attempt's tokens."""
+    disguise = Disguise(attempt.answer_salt)
+    view = disguise.public(item, item_type(item).public(item, attempt.option_orders.get(item.id)))
     return {"position": position, "key": item.id, "type": item.type, "type_label": ITEM_TYPES[item.type].label,
-            "stem": item.stem, **item_type(item).public(item, attempt.option_orders.get(item.id)),
-            "saved_answer": answer}
+            "stem": item.stem, **view, "saved_answer": disguise.hide(item, answer)}
 
 
 def public_attempt(attempt: Attempt, positions: list[int] | None = None) -> dict[str, Any]:
@@ -90,7 +93,7 @@ def result_summary(attempt: Attempt) -> dict[str, Any]:
         if review.get("explanations"):
             row["explanation"] = item.explanation
         rows.append(row)
-    skills = [{"slug": s, "name": names.get(s, s), "score": round(sum(v) / len(v), 3), "items": len(v)}
+    skills = [{"slug": s, "name": names.get(s, s), "score": round(sum(v) / len(v), 3), "questions": len(v)}
               for s, v in sorted(per_skill.items(), key=lambda kv: names.get(kv[0], kv[0]))]
     score = attempt.score or 0.0
     return {"attempt_id": attempt.id, "quiz": attempt.quiz.title, "score": score if review.get("score") else None,

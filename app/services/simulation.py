@@ -6,6 +6,7 @@ action from ever changing anything. Each action takes the same per-attempt lock 
 """
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,11 +21,12 @@ from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, ScenarioAction
 from app.models.types import utcnow
 from app.services.attempts import AttemptClosed, lock_open_attempt
 from app.services.errors import NotFound, ValidationFailed
+from app.services.events import record_evidence
 from app.skills.taxonomy import SKILL_SLUGS
 from simulations.actions import InvalidAction, Outcome, apply
 from simulations.checks import CheckResult, total
 from simulations.reports import ReportError
-from simulations.scenario import Run, Scenario, brief_text, grade, load_scenarios, scenario_files
+from simulations.scenario import Run, Scenario, brief_text, grade, load_scenarios, next_hint, scenario_files
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "simulations" / "scenarios"
 _cache: dict = {}
@@ -40,6 +42,16 @@ def scenarios() -> dict[str, Scenario]:
             current_app.logger.error("scenario problem: %s", problem)
         _cache.update(stamp=stamp, scenarios={s.id: s for s in loaded}, problems=problems)
     return _cache["scenarios"]
+
+
+def check_title(check_key: str) -> str:
+    """A stored check key (`scenario:check`) as people read it: the exercise and what was checked."""
+    scenario_key, _, check_id = check_key.partition(":")
+    scenario = scenarios().get(scenario_key)
+    if scenario is None:
+        return "An exercise that is no longer offered"
+    label = next((c.label for c in scenario.checks if c.id == check_id), "a check no longer in it")
+    return f"Exercise “{scenario.title}”: {label}"
 
 
 def available_scenarios(user: User) -> list[Scenario]:
@@ -118,20 +130,48 @@ def _record(attempt: Attempt, action: dict, outcome: Outcome | None, errors: dic
                                   record_id=outcome.record_id if outcome else None))
 
 
+MAX_STEPS = 1000  # actions recorded per exercise attempt
+MAX_ACTION_CHARS = 20_000  # one action, as JSON
+_KEPT_WHEN_REFUSED = ("type", "object", "id", "master_id", "duplicate_id", "campaign_id")
+
+
+def _without_values(action: dict, state: dict) -> dict:
+    """A refused action as it is kept: what was tried on which record and which fields it tried to
+    change, not the values (a refused save changes nothing, so its payload has no business being
+    stored). A form sends every field; only those that differ from the record count as tried."""
+    kept = {k: action[k] for k in _KEPT_WHEN_REFUSED if k in action}
+    if isinstance(action.get("fields"), dict):
+        current = state["records"].get(action.get("object"), {}).get(action.get("id"), {}) \
+            if isinstance(action.get("object"), str) and isinstance(action.get("id"), str) else {}
+        tried = [n for n, v in action["fields"].items() if str(v if v is not None else "")
+                 != str(current.get(n) if current.get(n) is not None else "")]
+        kept["fields"] = {str(name)[:64]: None for name in tried[:50]}
+    return kept
+
+
 def perform(user: User, attempt_id: int, action: dict) -> Outcome:
-    """Apply one action in the trainee's sandbox and record it (refused saves are recorded too:
-    validation errors hit are part of the process grade)."""
+    """Apply one action in the trainee's sandbox and record it (refused saves are recorded too, without
+    their values: validation errors hit are part of the process grade). An attempt records at most
+    MAX_STEPS actions of at most MAX_ACTION_CHARS each."""
+    if len(json.dumps(action, default=str)) > MAX_ACTION_CHARS:
+        raise ValidationFailed(f"That change is too large to save (at most {MAX_ACTION_CHARS:,} characters). "
+                               "Shorten the text and save again.")
     attempt = lock_open_attempt(user.id, attempt_id, utcnow())
     if attempt.kind != "scenario":
         db.session.rollback()
         raise NotFound("No such exercise attempt.")
+    if (db.session.scalar(select(func.count(ScenarioAction.id)).where(ScenarioAction.attempt_id == attempt.id))
+            or 0) >= MAX_STEPS:
+        db.session.rollback()
+        raise ValidationFailed(f"This exercise has reached its limit of {MAX_STEPS:,} steps. Check your work "
+                               "and finish it, or start the exercise again.")
     run = load_run(attempt)
     try:
         outcome = apply(run.state, action)
     except (InvalidAction, ReportError) as error:
         db.session.rollback()
         raise ValidationFailed(str(error)) from None
-    _record(attempt, action, outcome)
+    _record(attempt, action if outcome.ok else _without_values(action, run.state), outcome)
     if action.get("type") == "hint":
         attempt.hints_used = run.hints_used + 1
     db.session.commit()
@@ -139,12 +179,17 @@ def perform(user: User, attempt_id: int, action: dict) -> Outcome:
 
 
 def hint(user: User, attempt_id: int) -> str:
+    """The next hint that still helps where the trainee is; one about a step already done is not
+    offered and costs nothing."""
     attempt = get_exercise_for(user, attempt_id)
     scenario = get_scenario(attempt.scenario_key)
-    if attempt.hints_used >= len(scenario.hints):
-        raise ValidationFailed("There are no more hints for this exercise.")
-    perform(user, attempt_id, {"type": "hint"})
-    return scenario.hints[attempt.hints_used - 1]
+    index = next_hint(scenario, load_run(attempt))
+    if index is None:
+        raise ValidationFailed("No hint left that would help: what the hints cover is already done."
+                               if scenario.hints else "This exercise has no hints.")
+    perform(user, attempt_id, {"type": "hint", "index": index})
+    return scenario.hints[index]
+
 
 
 @dataclass
@@ -192,9 +237,7 @@ def finish(user: User, attempt_id: int) -> CheckReport:
                                     time_spent_ms=elapsed_ms, occurred_at=now))
     db.session.commit()
     if won:
-        from app.services.attempts import refresh_estimates
-
-        refresh_estimates(attempt)
+        record_evidence(user, attempt)
     return report
 
 
@@ -228,12 +271,23 @@ def _describe(action: dict, before: dict, after: dict, record_id: str | None) ->
         old = before["records"].get(obj, {}).get(action.get("id"), {})
         new = after["records"].get(obj, {}).get(action.get("id"), {})
         given = action.get("fields") or {}
-        if after is not before:  # applied: the fields whose stored value changed
-            changed = [n for n in given if new.get(n) != old.get(n)]
-        else:  # refused: the fields the trainee tried to change
-            changed = [n for n, v in given.items() if str(v or "") != str(old.get(n) or "")]
-        labels = [(field(obj, n).label if field(obj, n) else n).lower() for n in changed]
-        return f"Updated {name(obj, action.get('id'), before)}: {', '.join(labels) or 'no change'}"
+
+        def label(n):
+            return (field(obj, n).label if field(obj, n) else n).lower()
+
+        def shown(value):
+            if value in (None, ""):
+                return "(empty)"
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return f"{value:,.2f}" if isinstance(value, float) else str(value)
+            text = str(value)
+            return f"“{text if len(text) <= 40 else text[:39] + '…'}”"
+
+        if after is not before:  # applied: each field whose stored value changed, old → new
+            changes = [f"{label(n)} {shown(old.get(n))} → {shown(new.get(n))}" for n in given if new.get(n) != old.get(n)]
+            return f"Updated {name(obj, action.get('id'), before)}: {'; '.join(changes) or 'no change'}"
+        # refused: only which fields were tried is kept
+        return f"Tried to update {name(obj, action.get('id'), before)}: {', '.join(label(n) for n in given)}"
     if kind == "delete":
         return f"Deleted {name(obj, action.get('id'), before)}"
     if kind == "log_activity":

@@ -2,8 +2,9 @@
 each person's mastery estimates current.
 
 Model "items" are quiz items (by key) and scenario checks (`check:<key>`); their Q-matrix rows are
-the skills recorded with the evidence. Evidence older than the last fit, or about items the model
-has not seen yet, is kept and used at the next refit.
+the skills recorded with the evidence. Every piece of evidence counts the moment it is recorded:
+items and checks the fitted model has not calibrated yet are read with provisional priors
+(`app.skills.priors`) until the background worker's next refit calibrates them (`app.services.jobs`).
 """
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from app.extensions import db
 from app.models import Evidence, Item, MasteryEstimate, MasteryHistory, Objective, Skill, User
 from app.models.types import utcnow
 from app.services.errors import ValidationFailed
+from app.services.simulation import check_title
 from app.services.sql import upsert
 from app.skills import persistence
 from app.skills.model import MasteryModel
 from app.skills.adaptive import open_skills, select_next
+from app.skills.priors import CalibratedRates, extend
 from app.skills.person import at, days_until_below, explain, mastery, state_from, verdict
 
 MIN_OBSERVATIONS = 50
@@ -90,6 +93,7 @@ def _weights(when: list[datetime], now: datetime) -> np.ndarray:
 
 def fit_model(progress=None) -> dict:
     """Refit from all evidence, save the model beside its card and refresh every estimate."""
+    last_evidence_id = db.session.scalar(select(func.max(Evidence.id))) or 0
     data = training_data()
     if len(data.y) < MIN_OBSERVATIONS:
         raise ValidationFailed(f"Only {len(data.y)} graded answers so far; the model needs {MIN_OBSERVATIONS}.")
@@ -103,6 +107,7 @@ def fit_model(progress=None) -> dict:
         "responses": int(len(data.y)), "persons": len(data.users), "items_and_checks": len(data.keys),
         "skills": data.skills, "structure": model.structure_, "iterations": model.n_iter_,
         "half_life_days": half_life(), "fitted_at": now.isoformat(), "validation": validation,
+        "last_evidence_id": int(last_evidence_id),
         "mastery_proportion": dict(zip(data.skills, map(float, model.mastery_proportion_.round(4))))})
     _cache.clear()
     refresh_all()
@@ -138,8 +143,16 @@ def current_bundle() -> tuple[dict | None, dict | None]:
             current_app.logger.warning("skill model not loaded: %s", error)
             return None, None
         _cache.update(sha=card["sha256"], bundle=bundle, card=card,
-                      index={k: i for i, k in enumerate(bundle["keys"])})
+                      index={k: i for i, k in enumerate(bundle["keys"])},
+                      rates=CalibratedRates.of(bundle["model"], _kinds(bundle["keys"])))
     return _cache["bundle"], _cache["card"]
+
+
+def _kinds(keys: list[str]) -> list[str]:
+    """Each model key's kind for provisional priors: the quiz item's type, or "check"."""
+    types = dict(db.session.execute(select(Item.key, Item.type).where(
+        Item.key.in_([k for k in keys if not k.startswith("check:")]))).all())
+    return ["check" if k.startswith("check:") else types.get(k, "unknown") for k in keys]
 
 
 def objectives_for(user: User) -> dict[str, tuple[float, float]]:
@@ -155,14 +168,61 @@ def objectives_for(user: User) -> dict[str, tuple[float, float]]:
     return result
 
 
-def _person_evidence(user_id: int, index: dict[str, int], until: datetime | None = None):
-    query = (select(Evidence.id, Item.key, Evidence.check_key, Evidence.score, Evidence.occurred_at, Item.stem)
+@dataclass
+class PersonEvidence:
+    """A person's evidence as the model scores it: calibrated items by their model index, items and
+    checks the model has not calibrated yet by provisional rows appended after them (`app.skills.priors`)."""
+
+    model: object  # MasteryModel, or a ScoringModel with provisional rows
+    rows: list  # (evidence id, item key, check key, score, occurred_at, item stem, source, attempt id)
+    items: list[int]
+    provisional: int  # how many of the rows are read with provisional (uncalibrated) settings
+
+
+def person_evidence(user_id: int, bundle: dict, until: datetime | None = None) -> PersonEvidence:
+    index, skills = _cache["index"], bundle["skills"]
+    column = {slug: k for k, slug in enumerate(skills)}
+    query = (select(Evidence.id, Item.key, Evidence.check_key, Evidence.score, Evidence.occurred_at, Item.stem,
+                    Evidence.source, Evidence.attempt_id, Evidence.skills, Item.type)
              .outerjoin(Item, Item.id == Evidence.item_id).where(Evidence.user_id == user_id))
     if until is not None:
         query = query.where(Evidence.occurred_at <= until)
-    rows = db.session.execute(query.order_by(Evidence.occurred_at)).all()
-    known = [r for r in rows if evidence_key(r[1], r[2]) in index]
-    return known, len(rows) - len(known)
+    rows, items, new_keys, new_q, new_kinds = [], [], {}, [], []
+    for r in db.session.execute(query.order_by(Evidence.occurred_at, Evidence.id)).all():
+        key = evidence_key(r[1], r[2])
+        if key in index:
+            items.append(index[key])
+        else:
+            tags = [column[t] for t in (r[8] or []) if t in column]
+            if not tags:
+                continue  # measures no skill the model knows
+            if key not in new_keys:
+                new_keys[key] = len(index) + len(new_keys)
+                q_row = np.zeros(len(skills), dtype=np.int64)
+                q_row[tags] = 1
+                new_q.append(q_row)
+                new_kinds.append("check" if r[2] is not None else (r[9] or "unknown"))
+            items.append(new_keys[key])
+        rows.append(tuple(r[:8]))
+    model = bundle["model"]
+    if new_keys:
+        model = extend(model, _cache["rates"], np.array(new_q), new_kinds)
+    return PersonEvidence(model, rows, items, sum(1 for i in items if i >= len(index)))
+
+
+def whole_counts(model, rows: list, items: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Per skill: how many answers (quiz and lesson-check questions) and how many exercises (finished
+    simulated CRM attempts) measured it — what a person reads as "based on 3 answers and 1 exercise"."""
+    answers = np.zeros(model.n_skills_, dtype=np.int64)
+    exercise_sets: list[set] = [set() for _ in range(model.n_skills_)]
+    for r, item in zip(rows, items):
+        measured = np.flatnonzero(model.q_matrix_[item])
+        if r[6] == "scenario":
+            for k in measured:
+                exercise_sets[k].add(r[7])
+        else:
+            answers[measured] += 1
+    return answers, np.array([len(e) for e in exercise_sets], dtype=np.int64)
 
 
 def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of: bool = False) -> list[dict]:
@@ -175,37 +235,38 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
     if bundle is None:
         return [{"slug": s, "name": n, "probability": None, "evidence": 0.0, "verdict": "not_enough_evidence",
                  "target": objectives.get(s, (DEFAULT_TARGET, 0.0))[0], "weight": objectives.get(s, (0, 0.0))[1],
-                 "gap": None, "fades_in_days": None, "explanation": [], "pending": 0}
+                 "gap": None, "fades_in_days": None, "explanation": [], "provisional": 0, "answers": 0, "exercises": 0}
                 for s, n in sorted(names.items())]
-    model, index = bundle["model"], _cache["index"]
-    known, pending = _person_evidence(user.id, index, now if as_of else None)
+    evidence = person_evidence(user.id, bundle, now if as_of else None)
+    model, known, items, provisional = evidence.model, evidence.rows, evidence.items, evidence.provisional
     origin = known[0][4] if known else now
-    items = [index[evidence_key(r[1], r[2])] for r in known]
     scores = [r[3] for r in known]
     times = [_days(r[4], origin) for r in known]
     t_now = _days(now, origin)
     state = state_from(model, items, scores, times, half_life())
     probabilities = mastery(model, state, t_now, half_life())
     decay = 0.5 ** (max(t_now - state.t_ref, 0) / half_life())
+    answers, exercises = whole_counts(model, known, items)
     result = []
     for k, slug in enumerate(bundle["skills"]):
         target, weight = objectives.get(slug, (DEFAULT_TARGET, 0.0))
         p, ev = float(probabilities[k]), float(state.evidence[k] * decay)
         row = {"slug": slug, "name": names.get(slug, slug), "probability": p, "evidence": ev,
+               "answers": int(answers[k]), "exercises": int(exercises[k]),
                "verdict": verdict(p, ev, target), "target": target, "weight": weight, "gap": max(0.0, target - p),
-               "fades_in_days": None, "explanation": [], "pending": pending}
+               "fades_in_days": None, "explanation": [], "provisional": provisional}
         if row["verdict"] == "proficient":
             row["fades_in_days"] = days_until_below(model, state, k, target, t_now, half_life())
         if explain_top:
             for c in explain(model, k, items, scores, times, t_now, half_life(), top=explain_top):
                 r = known[c.index]
-                row["explanation"].append({"what": r[5] or f"Exercise check {r[2]}", "score": c.score,
-                                           "when": r[4], "effect": c.log_odds})
+                row["explanation"].append({"what": r[5] or check_title(r[2]), "score": c.score, "when": r[4],
+                                           "effect": c.log_odds, "provisional": items[c.index] >= len(_cache["index"])})
         result.append(row)
     return result
 
 
-def refresh_person(user: User) -> list[dict]:
+def refresh_person(user: User, attempt_id: int | None = None) -> list[dict]:
     """Store the person's current estimates, log changed verdicts, and assign a refresher ahead of a
     required skill that is about to fade (`assignments.schedule_refresher`)."""
     from app.services.assignments import schedule_refresher
@@ -216,10 +277,10 @@ def refresh_person(user: User) -> list[dict]:
     before = dict(db.session.execute(select(MasteryEstimate.skill_id, MasteryEstimate.verdict)
                                      .where(MasteryEstimate.user_id == user.id)).all())
     log_verdicts(user.id, {ids[r["slug"]]: r for r in rows if r["probability"] is not None and r["slug"] in ids},
-                 before, now)
+                 before, now, attempt_id)
     upsert(MasteryEstimate, [{"user_id": user.id, "skill_id": ids[r["slug"]], "probability": r["probability"],
-                              "evidence": r["evidence"], "target": r["target"], "verdict": r["verdict"],
-                              "updated_at": now}
+                              "evidence": r["evidence"], "answers": r["answers"], "exercises": r["exercises"],
+                              "target": r["target"], "verdict": r["verdict"], "updated_at": now}
                              for r in rows if r["probability"] is not None and r["slug"] in ids],
            keys=["user_id", "skill_id"])
     db.session.commit()
@@ -227,11 +288,18 @@ def refresh_person(user: User) -> list[dict]:
     return rows
 
 
-def log_verdicts(user_id: int, rows: dict[int, dict], before: dict[int, str], when: datetime) -> int:
+def on_evidence(attempt, user: User) -> None:
+    """New graded evidence moves the person's verdicts at once (calibrated or provisional rows)."""
+    refresh_person(user, attempt.id)
+
+
+def log_verdicts(user_id: int, rows: dict[int, dict], before: dict[int, str], when: datetime,
+                 attempt_id: int | None = None) -> int:
     """Add a history row for each skill whose verdict differs from `before` (skill id → verdict),
-    closing the row it replaces."""
+    closing the row it replaces and naming the attempt that caused the change, if any."""
     changed = [MasteryHistory(user_id=user_id, skill_id=skill_id, probability=r["probability"], target=r["target"],
-                              verdict=r["verdict"], recorded_at=when)
+                              verdict=r["verdict"], previous_verdict=before.get(skill_id), recorded_at=when,
+                              attempt_id=attempt_id)
                for skill_id, r in rows.items() if before.get(skill_id) != r["verdict"]]
     if changed:
         db.session.execute(update(MasteryHistory).where(
@@ -239,6 +307,24 @@ def log_verdicts(user_id: int, rows: dict[int, dict], before: dict[int, str], wh
             MasteryHistory.superseded_at.is_(None)).values(superseded_at=when))
         db.session.add_all(changed)
     return len(changed)
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    skill: str
+    before: str | None  # None: the first verdict ever
+    after: str
+    probability: float
+
+
+def changes_from(attempt_id: int) -> list[VerdictChange]:
+    """The verdicts this graded quiz or exercise changed ("Data quality: weak → proficient"); a
+    first verdict that is only "not enough evidence yet" is not a change worth telling."""
+    rows = db.session.execute(select(Skill.name, MasteryHistory.previous_verdict, MasteryHistory.verdict,
+                                     MasteryHistory.probability).join(Skill, Skill.id == MasteryHistory.skill_id)
+                              .where(MasteryHistory.attempt_id == attempt_id).order_by(Skill.name)).all()
+    return [VerdictChange(name, before, after, probability) for name, before, after, probability in rows
+            if not (before is None and after == "not_enough_evidence")]
 
 
 def people_without_history(everyone: bool = False) -> list[User]:
@@ -289,11 +375,12 @@ def next_adaptive_item(user: User, answered: list[tuple[str, float]], pool: list
     bundle, _ = current_bundle()
     if bundle is None:
         return None
-    model, index = bundle["model"], _cache["index"]
-    known, _ = _person_evidence(user.id, index)
+    index = _cache["index"]
+    evidence = person_evidence(user.id, bundle)
+    model, known = evidence.model, evidence.rows
     now = utcnow()
     origin = known[0][4] if known else now
-    items = [index[evidence_key(r[1], r[2])] for r in known] + [index[k] for k, _ in answered if k in index]
+    items = evidence.items + [index[k] for k, _ in answered if k in index]
     scores = [r[3] for r in known] + [s for k, s in answered if k in index]
     t_now = _days(now, origin)
     times = [_days(r[4], origin) for r in known] + [t_now for k, _ in answered if k in index]

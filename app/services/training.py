@@ -1,6 +1,7 @@
 """Training paths, module progress, the unit heatmap and unit training-needs plans."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import markdown
@@ -13,9 +14,9 @@ from app.models import (IN_PROGRESS, Attempt, BusinessUnit, JobRole, MasteryEsti
 from app.models.types import utcnow
 from app.services.errors import NotFound, ValidationFailed
 from app.services.objectives import required_of_role
-from app.services.skill_model import DEFAULT_TARGET, assess
+from app.services.skill_model import DEFAULT_TARGET, VerdictChange, assess, changes_from
 from app.skills.curriculum import Module, lesson_text, load_modules
-from app.skills.planner import Path, SkillStatus, UnitPlan, plan_path, plan_unit
+from app.skills.planner import Path, PathStep, SkillStatus, UnitPlan, plan_path, plan_unit
 from app.skills.taxonomy import SKILL_SLUGS
 
 PASS_MARK = 0.7
@@ -51,7 +52,8 @@ def render_lesson(module: Module) -> str:
 def statuses_for(user: User, rows: list[dict] | None = None) -> list[SkillStatus]:
     """The planner's view of `assess(user)` (pass rows already assessed to avoid a second assessment)."""
     return [SkillStatus(r["slug"], r["name"], r["probability"], r["evidence"], r["verdict"], r["target"], r["weight"],
-                        r["fades_in_days"]) for r in (rows if rows is not None else assess(user))]
+                        r["fades_in_days"], r["answers"], r["exercises"])
+            for r in (rows if rows is not None else assess(user))]
 
 
 def finished_attempts(user_ids: list[int]) -> dict[int, list[tuple[str, float, object]]]:
@@ -91,10 +93,34 @@ def refresh_progress(user: User) -> dict[str, ModuleProgress]:
     return progress
 
 
+def on_evidence(attempt, user: User) -> None:
+    """New graded evidence: a module whose check was just passed is completed now, not when the
+    path page is next opened."""
+    refresh_progress(user)
+
+
 def person_path(user: User, rows: list[dict] | None = None) -> tuple[Path, dict[str, ModuleProgress]]:
     progress = refresh_progress(user)
     completed = {k for k, p in progress.items() if p.status == "completed"}
     return plan_path(statuses_for(user, rows), list(catalogue().values()), completed), progress
+
+
+@dataclass(frozen=True)
+class AfterAttempt:
+    """What a graded quiz or exercise changed for the trainee, and what the path suggests now."""
+
+    changes: list[VerdictChange]
+    next_step: PathStep | None
+    required: int  # skills the person's job role needs (0: no objectives set yet)
+
+
+def after_attempt(user: User, attempt_id: int) -> AfterAttempt:
+    rows = assess(user)
+    path, progress = person_path(user, rows)
+    open_steps = [s for s in path.steps if progress.get(s.module.id) is None
+                  or progress[s.module.id].status != "completed"]
+    return AfterAttempt(changes_from(attempt_id), open_steps[0] if open_steps else None,
+                        sum(1 for r in rows if r["weight"] > 0))
 
 
 def open_module(user: User, module_id: str) -> ModuleProgress:
@@ -181,14 +207,14 @@ def required_verdicts(people: list[User]) -> dict[int, dict[str, str]]:
 
 
 def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, dict]:
-    """The unit's plan and its people (id → row with name, email, job_role_id). Three queries of
+    """The unit's plan and its people (id → row with name, email, job_role_id). Four queries of
     plain rows whatever the unit's size; only weak estimates are read, since only gaps shape a plan."""
     members = (User.business_unit_id == unit.id, User.role == "trainee", User.active.is_(True))
     people = {row.id: row for row in db.session.execute(
         select(User.id, User.name, User.email, User.job_role_id).where(*members))}
     estimates = db.session.execute(
         select(MasteryEstimate.user_id, Skill.slug, Skill.name, MasteryEstimate.probability, MasteryEstimate.evidence,
-               MasteryEstimate.verdict)
+               MasteryEstimate.verdict, MasteryEstimate.answers, MasteryEstimate.exercises)
         .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
         .where(*members, MasteryEstimate.verdict == "weak")).all()  # only gaps shape the plan
     objectives = db.session.execute(select(Objective.job_role_id, Objective.business_unit_id, Skill.slug,
@@ -198,7 +224,12 @@ def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, 
         if unit_id in (None, unit.id):
             targets[(role, slug)] = (target, weight)
     statuses: dict[int, list[SkillStatus]] = {pid: [] for pid in people}
-    for user_id, slug, name, probability, evidence, verdict in estimates:
+    for user_id, slug, name, probability, evidence, verdict, answers, exercises in estimates:
         target, weight = targets.get((people[user_id].job_role_id, slug), (DEFAULT_TARGET, 0.0))
-        statuses[user_id].append(SkillStatus(slug, name, probability, evidence, verdict, target, weight))
-    return plan_unit(statuses, list(catalogue().values()), today or date.today()), people
+        statuses[user_id].append(SkillStatus(slug, name, probability, evidence, verdict, target, weight, None,
+                                             answers, exercises))
+    done: dict[int, set[str]] = {pid: set() for pid in people}
+    for user_id, key in db.session.execute(select(ModuleProgress.user_id, ModuleProgress.module_key).join(
+            User, User.id == ModuleProgress.user_id).where(*members, ModuleProgress.status == "completed")):
+        done[user_id].add(key)
+    return plan_unit(statuses, list(catalogue().values()), today or date.today(), completed=done), people

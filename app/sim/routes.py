@@ -7,9 +7,11 @@ from flask_login import current_user
 from app.services import simulation as svc
 from app.services.attempts import AttemptClosed
 from app.services.errors import ServiceError
+from app.services.training import after_attempt
 from app.sim import bp
 from app.sim.forms import list_filters, values_from
 from simulations.reports import matches
+from simulations.scenario import next_hint
 from simulations.schema import OBJECTS, RELATED, fields, title_of
 
 TABS = ["account", "contact", "lead", "opportunity", "case", "campaign", "activity"]
@@ -34,6 +36,10 @@ def _text_matches(record: dict, query: str) -> bool:
 
 
 def _act(attempt_id: int, action: dict):
+    """Record a reading step (opening a record, a search) taken by a GET. A GET that another site
+    started (a link or image elsewhere) records nothing: reading steps count in the process grade."""
+    if request.method == "GET" and request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return None
     try:
         return svc.perform(current_user, attempt_id, action)
     except AttemptClosed:
@@ -44,7 +50,7 @@ def _page(template: str, attempt, run, status: int = 200, **context):
     scenario = svc.get_scenario(attempt.scenario_key)
     return render_template(template, attempt=attempt, scenario=scenario, brief=svc.brief(attempt), run=run,
                            records=run.state["records"], OBJECTS=OBJECTS, TABS=TABS, fields=fields,
-                           title_of=title_of, **context), status
+                           title_of=title_of, hint_open=next_hint(scenario, run) is not None, **context), status
 
 
 @bp.post("/exercises/<key>/start")
@@ -245,4 +251,4 @@ def result(attempt_id: int):
         return redirect(url_for("sim.home", attempt_id=attempt_id))
     return render_template("sim/result.html", attempt=attempt, scenario=svc.get_scenario(attempt.scenario_key),
                            report=svc.result(attempt), replay=svc.replay(attempt), brief=svc.brief(attempt),
-                           back=url_for("trainee.home"))
+                           back=url_for("trainee.home"), after=after_attempt(current_user, attempt.id))

@@ -18,7 +18,8 @@ from typing import Any
 import joblib
 import sklearn
 
-MODEL_FILE, CARD_FILE = "skill-model.joblib", "skill-model.json"
+CARD_FILE = "skill-model.json"
+MODEL_PATTERN = "skill-model-*.joblib"
 
 
 class ModelFileError(RuntimeError):
@@ -34,14 +35,24 @@ def _sha256(path: Path) -> str:
 
 
 def save(model: Any, folder: Path, card: dict[str, Any]) -> dict[str, Any]:
+    """Write the model under a name of its own (its hash), then swap the card that points to it in
+    one rename: a reader sees the old card and old file or the new card and new file, never a mix.
+    The previous model file is kept for a reader that read the old card a moment ago."""
     folder.mkdir(parents=True, exist_ok=True)
-    tmp_model, tmp_card = folder / (MODEL_FILE + ".tmp"), folder / (CARD_FILE + ".tmp")
+    tmp_model, tmp_card = folder / f".model.{os.getpid()}.tmp", folder / f".card.{os.getpid()}.tmp"
     joblib.dump(model, tmp_model)
+    sha = _sha256(tmp_model)
+    name = f"skill-model-{sha[:16]}.joblib"
+    previous = read_card(folder)
+    os.replace(tmp_model, folder / name)
     full = {**card, "sklearn_version": sklearn.__version__, "created_at": datetime.now(timezone.utc).isoformat(),
-            "model_file": MODEL_FILE, "sha256": _sha256(tmp_model)}
+            "model_file": name, "sha256": sha}
     tmp_card.write_text(json.dumps(full, indent=2, sort_keys=True))
-    os.replace(tmp_model, folder / MODEL_FILE)
     os.replace(tmp_card, folder / CARD_FILE)
+    keep = {name, (previous or {}).get("model_file")}
+    for old in folder.glob(MODEL_PATTERN):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
     return full
 
 
@@ -54,7 +65,7 @@ def load(folder: Path) -> tuple[Any, dict[str, Any]]:
     card = read_card(folder)
     if card is None:
         raise ModelFileError("no fitted skill model yet (run `flask skills fit`)")
-    path = folder / card["model_file"]
+    path = folder / Path(str(card.get("model_file", ""))).name  # never outside the folder
     if not path.exists() or _sha256(path) != card["sha256"]:
         raise ModelFileError("the skill model file does not match its card; refusing to load it")
     if card.get("sklearn_version") != sklearn.__version__:

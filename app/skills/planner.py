@@ -29,6 +29,8 @@ class SkillStatus:
     target: float
     weight: float
     fades_in_days: float | None = None
+    answers: int = 0  # whole answers behind the estimate
+    exercises: int = 0  # whole exercises behind the estimate
 
     @property
     def priority(self) -> float:
@@ -56,7 +58,13 @@ def describe_gap(status: SkillStatus) -> str:
     """The gap and the evidence behind it in one sentence, addressed to the trainee."""
     sure = f"{(status.probability or 0) * 100:.0f}%"
     return (f"{status.name}: the model is only {sure} sure you have mastered it (your role's target is "
-            f"{status.target * 100:.0f}%), from {status.evidence:.1f} recent answers")
+            f"{status.target * 100:.0f}%), from {evidence_phrase(status.answers, status.exercises)}")
+
+
+def evidence_phrase(answers: int, exercises: int) -> str:
+    """'3 answers and 1 exercise': whole pieces of evidence, as a person counts them."""
+    parts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((answers, "answer"), (exercises, "exercise")) if n]
+    return " and ".join(parts) if parts else "no evidence yet"
 
 
 def plan_path(statuses: list[SkillStatus], modules: list[Module], completed: set[str] = frozenset()) -> Path:
@@ -157,9 +165,11 @@ def _clusters(matrix: np.ndarray, ids: list[int]) -> list[list[int]]:
 
 
 def plan_unit(people: dict[int, list[SkillStatus]], modules: list[Module], today: date,
-              min_group: int = 4, min_share: float = 0.4) -> UnitPlan:
+              min_group: int = 4, min_share: float = 0.4, completed: dict[int, set[str]] | None = None) -> UnitPlan:
     """Group people with similar gap profiles; an instructor-led session where enough people share a
-    gap, eLearning where few do."""
+    gap, eLearning where few do. Nobody is given a module they have already completed (`completed`:
+    person → module ids); a gap that outlived its module is their path's review step instead."""
+    completed = completed or {}
     ids = sorted(people)
     skills = sorted({s.slug for statuses in people.values() for s in statuses if s.weight > 0})
     names = {s.slug: s.name for statuses in people.values() for s in statuses}
@@ -183,14 +193,17 @@ def plan_unit(people: dict[int, list[SkillStatus]], modules: list[Module], today
         group_needs = [k for k in module.skills if len(needs.get(k, [])) >= max(min_group, min_share * len(ids))]
         if not group_needs:
             continue
-        attendees = sorted({i for k in group_needs for i in needs[k]})
+        attendees = sorted({i for k in group_needs for i in needs[k] if module.id not in completed.get(i, set())})
+        if not attendees:
+            continue
         sessions.append(Session(module, tuple(group_needs), attendees, slot))
         slot += timedelta(days=2 if slot.weekday() == 1 else 5)  # Tuesdays and Thursdays
         for i in attendees:
             covered[i] |= set(group_needs)
     for skill, who in needs.items():
-        course = next((m for m in modules if m.kind == "elearning" and skill in m.skills), None)
         for i in who:
+            course = next((m for m in modules if m.kind == "elearning" and skill in m.skills
+                           and m.id not in completed.get(i, set())), None)
             if skill not in covered[i] and course and course not in elearning[i]:
                 elearning[i].append(course)
     hours = (sum(s.module.minutes * len(s.people) for s in sessions)

@@ -32,11 +32,19 @@ def home():
                                   .order_by(Attempt.started_at.desc())))
     open_by_quiz = {a.quiz_id: a for a in mine if a.status == IN_PROGRESS and a.kind == "quiz"}
     open_by_scenario = {a.scenario_key: a for a in mine if a.status == IN_PROGRESS and a.kind == "scenario"}
-    finished = [a for a in mine if a.status != IN_PROGRESS][:10]
+    done = [a for a in mine if a.status != IN_PROGRESS]  # newest first
+    last_by_quiz, last_by_scenario = {}, {}
+    for a in done:
+        if a.kind == "quiz":
+            last_by_quiz.setdefault(a.quiz_id, a)
+        else:
+            last_by_scenario.setdefault(a.scenario_key, a)
+    finished = done[:10]
 
     return render_template("trainee/home.html", me=current_user, profile=assess(current_user, explain_top=3),
                            assigned=assignments_for(current_user),
                            quizzes=quizzes, open_by_quiz=open_by_quiz, finished=finished, form=ActionForm(),
+                           last_by_quiz=last_by_quiz, last_by_scenario=last_by_scenario,
                            exercises=simulation.available_scenarios(current_user), open_by_scenario=open_by_scenario,
                            scenario_titles={k: s.title for k, s in simulation.scenarios().items()})
 
@@ -132,7 +140,8 @@ def result(attempt_id: int):
     attempt = attempt_service.get_attempt_for(current_user, attempt_id)
     if attempt.status == IN_PROGRESS:
         return redirect(url_for("trainee.attempt", attempt_id=attempt.id))
-    return render_template("trainee/result.html", attempt=attempt, result=result_summary(attempt))
+    return render_template("trainee/result.html", attempt=attempt, result=result_summary(attempt),
+                           after=training.after_attempt(current_user, attempt.id))
 
 
 @bp.get("/path")

@@ -52,9 +52,10 @@ def gaps():
 def gaps_csv():
     skill, rows = _gap_people()
     return csv_response(f"{skill.slug}-people.csv", ["name", "email", "business_unit", "job_role", "mastery_probability",
-                                                    "target", "recent_answers", "verdict"],
-                        ([p.name, p.email, unit, role, e.probability if e else None, e.target if e else None,
-                          e.evidence if e else None, e.verdict if e else "not yet assessed"]
+                                                    "target", "answers", "exercises", "verdict"],
+                        ([p.name, p.email, unit, role, e.probability if e and (e.answers or e.exercises) else None,
+                          e.target if e else None, e.answers if e else 0, e.exercises if e else 0,
+                          e.verdict if e else "not yet assessed"]
                          for p, unit, role, e in rows))
 
 
@@ -210,8 +211,10 @@ def unit_csv(unit_id: int, which: str):
 def person_csv(person_id: int):
     person = get_person_for(current_user, person_id)
     return csv_response(f"skill-profile-{person.id}.csv", [
-        "skill", "mastery_probability", "target", "weight", "recent_answers", "verdict", "fades_below_target_in_days"],
-        ([r["name"], r["probability"], r["target"], r["weight"], r["evidence"], r["verdict"], r["fades_in_days"]]
+        "skill", "mastery_probability", "target", "weight", "answers", "exercises", "verdict",
+        "fades_below_target_in_days"],
+        ([r["name"], r["probability"] if r["answers"] or r["exercises"] else None, r["target"], r["weight"],
+          r["answers"], r["exercises"], r["verdict"], r["fades_in_days"]]
          for r in sorted(assess(person), key=lambda r: (-r["weight"], r["name"]))))
 
 

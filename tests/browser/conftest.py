@@ -53,3 +53,35 @@ def sign_in_through_form(page, base_url: str, email: str, password: str = "uptak
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def screen(browser, request):
+    """A page at desktop (1280×800) or phone (390×844) size that records console errors; check every
+    screen of a journey with `assert_screen_ok(screen)`."""
+    context = browser.new_context(viewport=VIEWPORTS[request.param])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.console_errors = []
+    page.on("console", lambda message: page.console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def assert_screen_ok(page, where: str = "") -> None:
+    """What a person would notice: the page scrolls sideways, a script failed, or axe finds a serious
+    or critical accessibility problem."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    label = where or page.url
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] + 1, f"{label}: scrolls sideways ({width[0]} px wide at {width[1]} px)"
+    assert not page.console_errors, f"{label}: console errors {page.console_errors}"
+    results = Axe().run(page)
+    serious = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+               for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not serious, f"{label}: {serious}"

@@ -36,4 +36,6 @@ def test_close_a_lost_deal_in_the_sandbox(page, live_server):
     expect(page.locator(".lede")).to_contain_text(account)
     replay = page.locator("ol.replay")
     expect(replay).to_contain_text("Refused: Give a lost reason")
-    expect(replay).to_contain_text("Updated opportunity “Regional distribution contract”: stage, lost reason")
+    expect(replay).to_contain_text("Tried to update opportunity “Regional distribution contract”: stage")
+    expect(replay).to_contain_text("Updated opportunity “Regional distribution contract”: stage “")
+    expect(replay).to_contain_text("→ “Closed Lost”; lost reason (empty) → “Price”")

@@ -90,7 +90,8 @@ def test_overdue_work_is_flagged_to_the_trainee_and_listed_for_the_trainer(app, 
                               due_date=date.today() - timedelta(days=3), created_by=trainer_user.id, note=""))
     db.session.commit()
     schedule_refresher(tara, [{"slug": "call-preparation", "name": "Call preparation", "probability": 0.86,
-                               "evidence": 3.4, "verdict": "proficient", "target": 0.8, "weight": 0.9,
+                               "evidence": 3.4, "answers": 4, "exercises": 0, "verdict": "proficient",
+                               "target": 0.8, "weight": 0.9,
                                "fades_in_days": 12.0}])
     trainee, trainer = app.test_client(), app.test_client()
     sign_in(trainee, "trainee@demo.uptake")

@@ -2,7 +2,7 @@
 import time
 from datetime import datetime, timedelta, timezone
 
-from tests.conftest import csrf_from
+from tests.conftest import as_sent, csrf_from
 
 NINETY_MINUTES = 90 * 60
 NOW = time.time  # the real clock, captured before the test moves it
@@ -26,7 +26,8 @@ def test_submitting_ninety_minutes_after_the_page_loaded(client, content_loaded,
     import itsdangerous.timed
 
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: NOW() + 50 * 60)
-    saved = client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001", json={"answer": "a", "seq": 5},
+    saved = client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001",
+                       json={"answer": as_sent(attempt_id, "nav-001", "a"), "seq": 5},
                        headers={"X-CSRFToken": token})
     assert saved.status_code == 200
     # ... and submits 90 minutes after the page (and its CSRF token) were issued.

@@ -6,7 +6,9 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from app.models import Attempt, Evidence, Item
-from tests.conftest import csrf_from, post_form
+from app.services.content import engine_item
+from quizzes.answers import right_answer
+from tests.conftest import as_sent, csrf_from, post_form
 
 
 @pytest.fixture
@@ -38,17 +40,15 @@ def test_one_per_page_quiz_without_javascript(trainee_client, db):
     attempt = db.session.get(Attempt, attempt_id)
     first = db.session.scalar(select(Item).where(Item.key == attempt.item_keys[0]))
     form = {"goto": "2"}
+    right = as_sent(attempt_id, first.key, right_answer(engine_item(first)))  # as this page names things
     if first.type == "true_false":
-        form[f"answer-{first.key}"] = "true" if first.data["answer"] else "false"
+        form[f"answer-{first.key}"] = "true" if right else "false"
     elif first.type == "ordering":
-        form.update({f"answer-{first.key}-{s['id']}": str(i + 1) for i, s in enumerate(first.data["sequence"])})
-    elif first.type in ("numeric", "short_text"):
-        form[f"answer-{first.key}"] = str(first.data.get("answer") or first.data["accept"][0])
+        form.update({f"answer-{first.key}-{step}": str(i + 1) for i, step in enumerate(right)})
     elif first.type == "matching":
-        form.update({f"answer-{first.key}-{p['id']}": p["match"] for p in first.data["pairs"]})
+        form.update({f"answer-{first.key}-{prompt}": choice for prompt, choice in right.items()})
     else:
-        right = [o["id"] for o in first.data["options"] if o["correct"]]
-        form[f"answer-{first.key}"] = right if first.type == "multiple_response" else right[0]
+        form[f"answer-{first.key}"] = right if isinstance(right, list) else str(right)
     response = post_form(trainee_client, f"/me/attempts/{attempt_id}", f"/me/attempts/{attempt_id}?page=1", form)
     assert response.status_code == 302 and response.headers["Location"].endswith("page=2")
     back = trainee_client.get(f"/me/attempts/{attempt_id}?page=1").get_data(as_text=True)
@@ -174,13 +174,49 @@ def test_api_follows_http_and_json_schema_conventions(client, trainee_client):
     """Findings from a schemathesis run against /api/v1/openapi.json."""
     attempt_id = start(trainee_client, "crm-basics")
     headers = api_headers(trainee_client, attempt_id)
+    option = as_sent(attempt_id, "nav-001", "a")
     whole = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001",
-                               json={"answer": "a", "seq": 7.0, "time_spent_ms": 0.0}, headers=headers)
+                               json={"answer": option, "seq": 7.0, "time_spent_ms": 0.0}, headers=headers)
     assert whole.status_code == 200  # 7.0 is the integer 7 in JSON Schema
     half = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001",
-                              json={"answer": "a", "seq": 7.5}, headers=headers)
+                              json={"answer": option, "seq": 7.5}, headers=headers)
     assert half.status_code == 422
     trace = trainee_client.open(f"/api/v1/attempts/{attempt_id}", method="TRACE")
     assert trace.status_code == 405 and "GET" in trace.headers["Allow"]
     anonymous = client.application.test_client().post(f"/api/v1/attempts/{attempt_id}/submit")
     assert anonymous.status_code == 401 and anonymous.get_json()["error"]["status"] == 401
+
+
+def test_the_page_and_the_api_show_only_this_attempts_answer_ids(trainee_client, db):
+    """Option values in the page and ids in the API are per-attempt ids, never the bank's a, b, c."""
+    attempt_id = start(trainee_client, "crm-basics")
+    page = trainee_client.get(f"/me/attempts/{attempt_id}").get_data(as_text=True)
+    values = set(re.findall(r'<input type="(?:radio|checkbox)" name="answer-[\w-]+" value="([^"]+)"', page))
+    assert values and values <= {"true", "false"} | {v for v in values if re.fullmatch(r"t[0-9a-f]{12}", v)}
+    assert not values & {"a", "b", "c", "d", "e"}
+    state = trainee_client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    ids = {o["id"] for i in state["items"] for o in i.get("options", []) if i["type"] != "true_false"}
+    assert ids and all(re.fullmatch(r"t[0-9a-f]{12}", i) for i in ids)
+    refused = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001", json={"answer": "a", "seq": 1},
+                                 headers=api_headers(trainee_client, attempt_id))
+    assert refused.status_code == 422 and "not one of this question's options" in refused.get_json()["error"]["message"]
+
+
+def test_the_result_page_counts_questions_per_skill_and_says_what_changed(trainee_client, db):
+    attempt_id = start(trainee_client, "crm-basics")
+    headers = api_headers(trainee_client, attempt_id)
+    trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-001",
+                       json={"answer": as_sent(attempt_id, "nav-001", right_answer(_bank_item(db, "nav-001"))),
+                             "seq": 1}, headers=headers)
+    trainee_client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
+    page = trainee_client.get(f"/me/attempts/{attempt_id}/result").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "built-in method" not in page
+    assert re.search(r"Navigation (&amp;|&) search \d+ \d+%", text.replace("&amp;", "&")), text[:3000]
+    assert "What this changed" in page and "no skill targets set yet" in page  # no objectives in this fixture
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", trainee_client.get("/me/").get_data(as_text=True)))
+    assert re.search(r"CRM basics: find it, log it, keep it clean none Taken \d\d \w\w\w \d{4}: \d+%", home), home
+
+
+def _bank_item(db, key):
+    return engine_item(db.session.scalar(select(Item).where(Item.key == key)))

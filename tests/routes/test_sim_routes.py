@@ -94,3 +94,19 @@ def test_reports_and_campaign_members_pages(client, demo, login_as, db):
                                        "measure": "amount"})
     text = response.get_data(as_text=True)
     assert "Negotiation" in text and "40,000.00" in text and "70,000.00" not in text
+
+
+def test_a_page_opened_from_another_site_records_no_step(client, demo, login_as, db):
+    """Opening records counts in the process grade, so a link on another site must not add steps."""
+    from app.services import simulation
+
+    login_as("trainee")
+    attempt_id = start(client)
+    deal = db.session.get(Attempt, attempt_id).bindings["deal"][1]
+    url = f"/me/sim/{attempt_id}/rec/opportunity/{deal}"
+    assert client.get(url, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200
+    assert client.get(f"/me/sim/{attempt_id}/search?q=fleet", headers={"Sec-Fetch-Site": "same-site"}).status_code == 200
+    attempt = db.session.get(Attempt, attempt_id)
+    assert simulation.steps(attempt) == []
+    client.get(url, headers={"Sec-Fetch-Site": "same-origin"})
+    assert [s.action["type"] for s in simulation.steps(attempt)] == ["view"]

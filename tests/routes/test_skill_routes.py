@@ -19,7 +19,8 @@ def test_trainer_sees_the_evidence_behind_a_verdict(client, fitted_demo, login_a
     login_as("trainer")
     tara = user_by_email("trainee@demo.uptake")
     page = client.get(f"/trainer/people/{tara.id}").get_data(as_text=True)
-    assert "Skills the job role needs" in page and "recency-weighted answers" in page
+    assert "Skills the job role needs" in page and "older evidence counts less" in page
+    assert re.search(r"Based on \d+ answers?", page) and not re.search(r"\d\.\d answers", page)
     assert re.search(r"scored \d+% on \d\d \w\w\w \d{4}", page)
 
 
@@ -43,3 +44,26 @@ def test_adaptive_quiz_through_the_pages(client, fitted_demo, login_as, db):
         assert response.headers["Location"].endswith("page=2") and keys[0] == first
     else:  # the profile was already clear: straight to review
         assert response.headers["Location"].endswith("/finish")
+
+
+def test_a_newcomer_sees_no_confidence_figure_and_the_trainer_sees_whole_counts(app, fitted_demo):
+    from app.services.people import UserInput, create_user
+    from tests.conftest import sign_in
+    from tests.services.test_live_loop import solve_exercise
+
+    tara = user_by_email("trainee@demo.uptake")
+    person = create_user(tara.organisation_id, UserInput(
+        email="new.face@demo.uptake", name="New Face", role="trainee", business_unit_id=tara.business_unit_id,
+        job_role_id=tara.job_role_id, password="new-face-password"))
+    client = app.test_client()
+    assert sign_in(client, "new.face@demo.uptake", "new-face-password").status_code == 302
+    home = re.sub(r"<[^>]+>", " ", client.get("/me/").get_data(as_text=True))
+    assert "sure it is mastered" not in home and "Not measured yet" in home and "No evidence yet" in home
+    attempt, _ = solve_exercise(person, "advance-opportunity")
+    result = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/me/sim/{attempt.id}/result").get_data(as_text=True)))
+    assert "What this changed" in result and "→" in result and "Next on your path" in result
+    trainer = app.test_client()
+    sign_in(trainer, "trainer@demo.uptake")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", trainer.get(f"/trainer/people/{person.id}").get_data(as_text=True)))
+    assert "1 exercise" in page and not re.search(r"\d\.\d answers", page)
+    assert "Exercise “Move an opportunity to Negotiation”" in page

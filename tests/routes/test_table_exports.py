@@ -78,7 +78,8 @@ def test_unit_people_and_assignments_and_a_profile(client, fitted_demo, login_as
 
     profile = table(client, f"/trainer/people/{tara.id}/profile.csv")
     assert profile[0][:3] == ["skill", "mastery_probability", "target"] and len(profile) == 1 + 11
-    assert all(r[5] in ("proficient", "weak", "not_enough_evidence") for r in profile[1:])
+    assert profile[0][4:7] == ["answers", "exercises", "verdict"]
+    assert all(r[6] in ("proficient", "weak", "not_enough_evidence") for r in profile[1:])
 
 
 def _csrf(client, url):
@@ -141,8 +142,9 @@ def test_heatmap_by_job_role_and_its_click_through_to_the_people(client, fitted_
     assert people.status_code == 200 and "Data quality: who needs it" in people.get_data(as_text=True)
     assert f"/trainer/gaps.csv?skill=data-quality&amp;role={executive}" in people.get_data(as_text=True)
     rows = table(client, f"/trainer/gaps.csv?skill=data-quality&role={executive}")
-    assert len(rows) - 1 == int(cell[2]) and sum(r[7] == "weak" for r in rows[1:]) == int(cell[3])
-    verdicts = [r[7] for r in rows[1:]]
+    assert rows[0][6:9] == ["answers", "exercises", "verdict"]
+    assert len(rows) - 1 == int(cell[2]) and sum(r[8] == "weak" for r in rows[1:]) == int(cell[3])
+    verdicts = [r[8] for r in rows[1:]]
     assert verdicts == sorted(verdicts, key=["weak", "not_enough_evidence", "proficient"].index)  # weakest first
     assert {r[2] for r in rows[1:]} <= {"Sales North America", "Sales EMEA"}
 

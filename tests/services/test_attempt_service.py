@@ -10,7 +10,7 @@ from app.models.types import utcnow
 from app.services import attempts as svc
 from app.services.errors import NotFound, ValidationFailed
 from app.services.quiz_views import public_attempt, result_summary
-from tests.conftest import user_by_email
+from tests.conftest import as_sent, user_by_email
 from quizzes.answers import right_answer as reference_answer
 from app.services.content import engine_item
 
@@ -45,10 +45,11 @@ def test_placement_quiz_is_only_open_to_its_role(trainee, db):
 
 def test_save_is_an_upsert_where_the_newest_seq_wins(trainee, db):
     attempt = svc.start_attempt(trainee, quiz(db, "crm-basics"))
-    assert svc.save_response(trainee, attempt.id, "nav-001", "b", seq=100, time_spent_ms=4000).applied
-    assert svc.save_response(trainee, attempt.id, "nav-001", "a", seq=200, time_spent_ms=3000).applied
-    stale = svc.save_response(trainee, attempt.id, "nav-001", "c", seq=150, time_spent_ms=1000)
-    duplicate = svc.save_response(trainee, attempt.id, "nav-001", "a", seq=200, time_spent_ms=3000)
+    a, b, c = (as_sent(attempt.id, "nav-001", option) for option in "abc")
+    assert svc.save_response(trainee, attempt.id, "nav-001", b, seq=100, time_spent_ms=4000).applied
+    assert svc.save_response(trainee, attempt.id, "nav-001", a, seq=200, time_spent_ms=3000).applied
+    stale = svc.save_response(trainee, attempt.id, "nav-001", c, seq=150, time_spent_ms=1000)
+    duplicate = svc.save_response(trainee, attempt.id, "nav-001", a, seq=200, time_spent_ms=3000)
     assert not stale.applied and not duplicate.applied
     rows = list(db.session.scalars(select(Response).where(Response.attempt_id == attempt.id)))
     assert len(rows) == 1 and rows[0].answer == "a" and rows[0].time_spent_ms == 7000
@@ -62,7 +63,7 @@ def test_save_is_an_upsert_where_the_newest_seq_wins(trainee, db):
 def test_invalid_saves_are_refused_and_store_nothing(trainee, db, key, answer, seq, field):
     attempt = svc.start_attempt(trainee, quiz(db, "crm-basics"))
     with pytest.raises(ValidationFailed) as excinfo:
-        svc.save_response(trainee, attempt.id, key, answer, seq=seq)
+        svc.save_response(trainee, attempt.id, key, as_sent(attempt.id, key, answer), seq=seq)
     assert excinfo.value.field == field
     assert svc.saved_answers(attempt) == {}
 
@@ -70,10 +71,10 @@ def test_invalid_saves_are_refused_and_store_nothing(trainee, db, key, answer, s
 def test_save_to_a_question_outside_the_attempt_or_someone_elses_attempt(trainee, db):
     attempt = svc.start_attempt(trainee, quiz(db, "crm-basics"))
     with pytest.raises(NotFound):
-        svc.save_response(trainee, attempt.id, "camp-001", "a", seq=1)
+        svc.save_response(trainee, attempt.id, "camp-001", as_sent(attempt.id, "camp-001", "a"), seq=1)
     colleague = next(m for m in trainee.business_unit.members if m.id != trainee.id)
     with pytest.raises(NotFound):
-        svc.save_response(colleague, attempt.id, "nav-001", "a", seq=1)
+        svc.save_response(colleague, attempt.id, "nav-001", as_sent(attempt.id, "nav-001", "a"), seq=1)
     with pytest.raises(NotFound):
         svc.get_attempt_for(colleague, attempt.id)
 
@@ -81,7 +82,7 @@ def test_save_to_a_question_outside_the_attempt_or_someone_elses_attempt(trainee
 def test_submit_grades_once_and_writes_evidence(trainee, db):
     attempt = svc.start_attempt(trainee, quiz(db, "crm-basics"))
     for n, key in enumerate(attempt.item_keys[:6], start=1):
-        svc.save_response(trainee, attempt.id, key, right_answer(db, key), seq=n)
+        svc.save_response(trainee, attempt.id, key, as_sent(attempt.id, key, right_answer(db, key)), seq=n)
     wrong_key = attempt.item_keys[6]
     svc.save_response(trainee, attempt.id, wrong_key, None, seq=7)  # cleared answer
     svc.submit_attempt(attempt.id, user=trainee)
@@ -92,12 +93,12 @@ def test_submit_grades_once_and_writes_evidence(trainee, db):
     assert all(e.user_id == trainee.id and e.skills and e.source == "quiz" for e in evidence)
     assert sorted(e.score for e in evidence) == [0, 0, 1, 1, 1, 1, 1, 1]
     with pytest.raises(svc.AttemptClosed):
-        svc.save_response(trainee, attempt.id, wrong_key, "a", seq=99)
+        svc.save_response(trainee, attempt.id, wrong_key, as_sent(attempt.id, wrong_key, "a"), seq=99)
 
 
 def test_result_follows_the_quiz_review_settings(trainee, db):
     full = svc.start_attempt(trainee, quiz(db, "crm-basics"))
-    svc.save_response(trainee, full.id, "nav-001", "a", seq=1)
+    svc.save_response(trainee, full.id, "nav-001", as_sent(full.id, "nav-001", "a"), seq=1)
     summary = result_summary(svc.submit_attempt(full.id, user=trainee))
     row = next(r for r in summary["review"] if r["stem"].startswith("A customer calls"))
     assert row["score"] == 1.0 and row["explanation"] and row["correct_answer"].startswith("Type")
@@ -116,12 +117,12 @@ def _expire(db, attempt, seconds_ago):
 def test_save_within_grace_is_accepted_after_it_refused_and_graded(trainee, db, app):
     attempt = svc.start_attempt(trainee, quiz(db, "pipeline-hygiene"))
     assert attempt.deadline_at - attempt.started_at == timedelta(minutes=15)
-    svc.save_response(trainee, attempt.id, "opp-001", right_answer(db, "opp-001"), seq=1)
+    svc.save_response(trainee, attempt.id, "opp-001", as_sent(attempt.id, "opp-001", right_answer(db, "opp-001")), seq=1)
     _expire(db, attempt, seconds_ago=5)  # inside the 30 s grace
-    svc.save_response(trainee, attempt.id, "opp-004", True, seq=2)
+    svc.save_response(trainee, attempt.id, "opp-004", as_sent(attempt.id, "opp-004", True), seq=2)
     _expire(db, attempt, seconds_ago=app.config["QUIZ_GRACE_SECONDS"] + 5)
     with pytest.raises(svc.AttemptClosed) as excinfo:
-        svc.save_response(trainee, attempt.id, "opp-009", False, seq=3)
+        svc.save_response(trainee, attempt.id, "opp-009", as_sent(attempt.id, "opp-009", False), seq=3)
     assert "Time is up" in excinfo.value.message
     db.session.expire_all()
     closed = db.session.get(Attempt, attempt.id)
@@ -132,7 +133,7 @@ def test_save_within_grace_is_accepted_after_it_refused_and_graded(trainee, db, 
 
 def test_sweep_closes_abandoned_timed_attempts(trainee, db):
     attempt = svc.start_attempt(trainee, quiz(db, "pipeline-hygiene"))
-    svc.save_response(trainee, attempt.id, "opp-004", True, seq=1)
+    svc.save_response(trainee, attempt.id, "opp-004", as_sent(attempt.id, "opp-004", True), seq=1)
     untimed = svc.start_attempt(trainee, quiz(db, "crm-basics"))
     assert svc.sweep_expired() == 0
     _expire(db, attempt, seconds_ago=3600)
@@ -177,6 +178,7 @@ def _parallel(app, workers):
 def test_parallel_saves_lose_and_duplicate_nothing(trainee, db, app):
     attempt = svc.start_attempt(trainee, quiz(db, "crm-basics"))
     user_id, attempt_id, keys = trainee.id, attempt.id, list(attempt.item_keys)
+    sent = {key: as_sent(attempt_id, key, "a" if key == "nav-001" else None) for key in keys}
 
     def saver(offset):
         def work():
@@ -184,8 +186,8 @@ def test_parallel_saves_lose_and_duplicate_nothing(trainee, db, app):
             from app.extensions import db as _db
             me = _db.session.get(User, user_id)
             for n, key in enumerate(keys):
-                svc.save_response(me, attempt_id, key, "a" if key == "nav-001" else None, seq=1000 + n * 10 + offset)
-                svc.save_response(me, attempt_id, key, "a" if key == "nav-001" else None, seq=1000 + n * 10 + offset)
+                svc.save_response(me, attempt_id, key, sent[key], seq=1000 + n * 10 + offset)
+                svc.save_response(me, attempt_id, key, sent[key], seq=1000 + n * 10 + offset)
         return work
 
     assert _parallel(app, [saver(i) for i in range(6)]) == []
@@ -196,7 +198,7 @@ def test_parallel_saves_lose_and_duplicate_nothing(trainee, db, app):
 
 def test_parallel_submits_grade_exactly_once(trainee, db, app):
     attempt = svc.start_attempt(trainee, quiz(db, "crm-basics"))
-    svc.save_response(trainee, attempt.id, "nav-001", "a", seq=1)
+    svc.save_response(trainee, attempt.id, "nav-001", as_sent(attempt.id, "nav-001", "a"), seq=1)
     attempt_id = attempt.id
     errors = _parallel(app, [lambda: svc.submit_attempt(attempt_id)] * 6
                        + [lambda: svc.save_response(user_by_email("trainee@demo.uptake"), attempt_id, "nav-007",

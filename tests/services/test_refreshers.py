@@ -14,6 +14,7 @@ TODAY = date(2026, 11, 25)
 
 def row(slug="case-management", verdict="proficient", fades=6.4, weight=1.0, p=0.91, target=0.9):
     return {"slug": slug, "name": slug.replace("-", " ").capitalize(), "probability": p, "evidence": 4.2,
+            "answers": 5, "exercises": 1,
             "verdict": verdict, "target": target, "weight": weight, "fades_in_days": fades}
 
 
@@ -34,7 +35,7 @@ def test_a_fading_required_skill_gets_a_refresher_due_before_it_fades(content_lo
     assert made.target_type == "user" and made.created_by is None and made.origin == "refresher"
     assert made.due_date == TODAY + timedelta(days=5)  # the day before the earliest predicted fade
     assert "Case management is likely to fall below your role's target (90%) in about 6 days" in made.note
-    assert "91% sure now, from 4.2 recent answers" in made.note and "Call preparation" in made.note
+    assert "91% sure now, from 5 answers and 1 exercise" in made.note and "Call preparation" in made.note
     status = svc.assignments_for(tara, today=TODAY)
     assert [(s.title, s.done) for s in status] == [("Adaptive skills check", False)]
 

@@ -11,7 +11,7 @@ from app.models import Evidence, MasteryEstimate, Quiz, User
 from app.services import attempts as attempt_service
 from app.services import skill_model
 from app.services.errors import ValidationFailed
-from tests.conftest import user_by_email
+from tests.conftest import as_sent, user_by_email
 
 
 def test_fit_needs_enough_evidence(content_loaded):
@@ -71,7 +71,8 @@ def test_estimates_update_right_after_an_attempt_without_refit(fitted_demo, db):
         from quizzes.answers import wrong_answer
         import random
         from app.services.content import active_bank
-        attempt_service.save_response(trainee, attempt.id, key, _jsonable(wrong_answer(active_bank()[key], random.Random(n))), seq=n)
+        answer = as_sent(attempt.id, key, wrong_answer(active_bank()[key], random.Random(n)))
+        attempt_service.save_response(trainee, attempt.id, key, answer, seq=n)
     card_before = skill_model.current_bundle()[1]["sha256"]
     attempt_service.submit_attempt(attempt.id, user=trainee)
     db.session.expire_all()
@@ -83,13 +84,9 @@ def test_estimates_update_right_after_an_attempt_without_refit(fitted_demo, db):
     assert skill_model.current_bundle()[1]["sha256"] == card_before  # no refit happened
 
 
-def _jsonable(answer):
-    return answer
-
-
 def test_a_tampered_model_file_is_not_loaded(fitted_demo, app):
     folder = Path(app.instance_path) / "models"
-    (folder / "skill-model.joblib").write_bytes(b"evil")
+    (folder / skill_model.current_bundle()[1]["model_file"]).write_bytes(b"evil")
     skill_model._cache.clear()
     assert skill_model.current_bundle() == (None, None)
     rows = skill_model.assess(user_by_email("trainee@demo.uptake"))
@@ -117,7 +114,7 @@ def test_adaptive_quiz_asks_informative_items_and_stops_early(fitted_demo, db):
     while True:
         key = attempt.item_keys[-1]
         seq += 1
-        attempt_service.save_response(trainee, attempt.id, key, right_answer(bank[key]), seq=seq)
+        attempt_service.save_response(trainee, attempt.id, key, as_sent(attempt.id, key, right_answer(bank[key])), seq=seq)
         if not attempt_service.extend_adaptive(trainee, attempt.id):
             break
         db.session.refresh(attempt)

@@ -1,4 +1,5 @@
 """Scenarios without Flask: reference solutions, sloppy and wrong solutions, loader errors."""
+import re
 from datetime import date
 from pathlib import Path
 
@@ -6,6 +7,8 @@ import pytest
 
 from app.skills.taxonomy import SKILL_SLUGS
 from simulations.checks import total
+from simulations.actions import MUTATING
+from simulations.generator import resolve
 from simulations.scenario import act, brief_text, grade, load_scenarios, scenario_files, solve, start
 
 ROOT = Path(__file__).resolve().parents[2] / "simulations" / "scenarios"
@@ -69,7 +72,8 @@ def test_wrong_solution_fails_the_right_end_state_checks():
     assert results["one"].passed  # one record for the person is left ...
     assert not results["master"].passed and "merge into it" in results["master"].message  # ... but the wrong one
     assert not results["history"].passed  # the calls now hang on a contact the check does not accept
-    assert results["intact"].passed
+    # the colleague was left alone, but that guard counts only as far as the task itself was done
+    assert results["intact"].message.startswith("Nothing else was changed") and 0 < results["intact"].score < 1
 
 
 def test_check_messages_do_not_give_the_solution_away():
@@ -119,3 +123,65 @@ def test_loader_reports_problems_with_file_scenario_and_field(tmp_path, text, fi
     scenarios, problems = load_scenarios(write(tmp_path, text), SKILL_SLUGS)
     assert not scenarios and problems
     assert any(p.field == field and message in str(p) for p in problems), [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
+def test_doing_nothing_scores_nothing(scenario):
+    """Process checks (no errors, one save, nothing else touched) pass on an empty run, so their
+    credit is earned only in proportion to the task done."""
+    results = grade(scenario, start(scenario, 11, TODAY), elapsed=30)
+    assert total(results) == 0.0 and all(r.score == 0 for r in results)
+    assert all("Counts once you have done the task" in r.message for r in results if r.kind == "process")
+
+
+def _first_change_only(scenario, seed=5):
+    """The reference solution up to its first change (and whatever reading precedes it)."""
+    run = start(scenario, seed, TODAY)
+    last: dict = {}
+    for step in scenario.solution:
+        outcome = act(run, resolve(step, run.state, run.bindings, run.initial, last))
+        last = {"record_id": outcome.record_id, "result": outcome.result}
+        if step.get("type") in MUTATING:
+            break
+    return run
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.optimal_steps >= 2], ids=lambda s: s.id)
+def test_a_partial_run_scores_no_more_than_the_share_of_the_task_done(scenario):
+    results = grade(scenario, _first_change_only(scenario), elapsed=60)
+    earned = [r for r in results if "Counts in proportion to the task done" in r.message]
+    shares = {float(re.search(r"\((\d+)% so far\)", r.message).group(1)) / 100 for r in earned}
+    assert len(shares) <= 1
+    share = shares.pop() if shares else min(total(results), 1.0)
+    assert total(results) <= share + 0.006  # the share is printed rounded to a whole percent
+
+
+def test_skipping_the_follow_up_and_the_next_step_fails_the_exercise():
+    """Seen in the product: logging the call alone, without the follow-up task and the opportunity's
+    next step, scored 70 % — the lesson's pass mark."""
+    scenario = BY_ID["log-discovery-call"]
+    assert total(grade(scenario, _first_change_only(scenario), elapsed=60)) < 0.7
+
+
+def test_briefs_and_checks_use_no_gendered_pronouns():
+    """People in exercises get random names, so a brief must not guess their gender."""
+    pronoun = re.compile(r"\b(he|she|his|her|hers|him|himself|herself)\b", re.IGNORECASE)
+    for scenario in SCENARIOS:
+        texts = [scenario.brief, *scenario.hints, *(c.label for c in scenario.checks)]
+        assert not [t for t in texts if pronoun.search(t)], scenario.id
+
+
+def test_a_hint_about_a_step_already_done_is_not_offered():
+    from simulations.scenario import next_hint
+
+    scenario = BY_ID["log-discovery-call"]  # hint 0: log the call; hint 1: the task's due date
+    run = start(scenario, 4, TODAY)
+    assert next_hint(scenario, run) == 0
+    first = resolve(scenario.solution[0], run.state, run.bindings, run.initial, {})
+    assert first["type"] == "log_activity" and act(run, first).ok  # the call is logged, with its subject
+    assert next_hint(scenario, run) == 1  # so the call hint is skipped
+    solve(scenario, start(scenario, 4, TODAY))
+    done = solve(scenario, start(scenario, 4, TODAY))
+    assert next_hint(scenario, done) is None  # nothing left that a hint covers
+    act(run, {"type": "hint", "index": 1})
+    assert next_hint(scenario, run) is None and run.hints_used == 1

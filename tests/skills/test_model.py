@@ -95,7 +95,7 @@ def test_persistence_round_trip_and_tamper_refusal(synthetic, tmp_path):
     loaded, read = persistence.load(tmp_path)
     np.testing.assert_allclose(loaded.params_, model.params_)
     assert read["sha256"] == card["sha256"] and read["validation"]["auc"] == 0.9 and read["sklearn_version"]
-    (tmp_path / persistence.MODEL_FILE).write_bytes(b"not the model the app wrote")
+    (tmp_path / read["model_file"]).write_bytes(b"not the model the app wrote")
     with pytest.raises(persistence.ModelFileError, match="does not match"):
         persistence.load(tmp_path)
     with pytest.raises(persistence.ModelFileError, match="no fitted"):
