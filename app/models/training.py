@@ -33,6 +33,8 @@ class Assignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
     origin: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
+    # the scheduled instructor-led session this assignment is a seat in (its date and place reach the trainee)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("training_session.id", ondelete="SET NULL"), index=True)
 
 
 class TrainingSession(db.Model):

@@ -11,7 +11,7 @@ from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, Modu
                         TrainingSession, User)
 from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
-from app.services.errors import ValidationFailed
+from app.services.errors import NotFound, ValidationFailed
 from app.services.objectives import required_of_role
 from app.services.simulation import scenarios
 from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap, evidence_phrase
@@ -25,6 +25,7 @@ class AssignmentStatus:
     title: str
     done: bool
     overdue: bool
+    session: TrainingSession | None = None  # the scheduled session, for an instructor-led seat
 
 
 def _title(kind: str, ref: str | None) -> str:
@@ -91,6 +92,8 @@ def statuses_for_people(people: list[User], today: date | None = None) -> dict[i
     finished = training.finished_attempts(ids)
     measured, open_gaps = _path_state(ids) if any(a.kind == "path" for a in rows) else (set(), set())
     catalogue, titles = training.catalogue(), {}
+    seats = {s.id: s for s in db.session.scalars(select(TrainingSession).where(
+        TrainingSession.id.in_({a.session_id for a in rows if a.session_id})))}
     result = {}
     for person in people:
         mine = []
@@ -109,7 +112,8 @@ def statuses_for_people(people: list[User], today: date | None = None) -> dict[i
                 done = person.id in measured and person.id not in open_gaps
             if (a.kind, a.ref) not in titles:
                 titles[(a.kind, a.ref)] = _title(a.kind, a.ref)
-            mine.append(AssignmentStatus(a, titles[(a.kind, a.ref)], done, not done and a.due_date < today))
+            mine.append(AssignmentStatus(a, titles[(a.kind, a.ref)], done, not done and a.due_date < today,
+                                         seats.get(a.session_id)))
         result[person.id] = mine
     return result
 
@@ -137,6 +141,21 @@ def overdue_in_unit(unit: BusinessUnit, today: date | None = None) -> list[tuple
     return [(p, s) for p in people for s in statuses[p.id] if s.overdue]
 
 
+def titles_of(rows: list[Assignment]) -> dict[int, str]:
+    """Each assignment as people read it: "Workshop: …", "Test: …" — never a raw id."""
+    kinds = {"module": "", "quiz": "Test: ", "exercise": "Exercise: ", "path": ""}
+    cache: dict[tuple[str, str | None], str] = {}
+    result = {}
+    for a in rows:
+        if (a.kind, a.ref) not in cache:
+            try:
+                cache[(a.kind, a.ref)] = kinds.get(a.kind, "") + _title(a.kind, a.ref)
+            except NotFound:
+                cache[(a.kind, a.ref)] = "A module no longer in the catalogue"
+        result[a.id] = cache[(a.kind, a.ref)]
+    return result
+
+
 def unit_assignments(unit: BusinessUnit) -> list[Assignment]:
     members = select(User.id).where(User.business_unit_id == unit.id)
     return list(db.session.scalars(select(Assignment).where(Assignment.active.is_(True), or_(
@@ -151,28 +170,52 @@ def _plan_note(delivery: str, skills, gaps: dict) -> str:
 
 def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None) -> dict[str, int]:
     """Turn the unit's training-needs plan into sessions and assignments, each noting the gap it
-    closes and the evidence behind that gap."""
+    closes and the evidence behind that gap. Accepting again adds only what is new: a planned
+    session reuses the unit's upcoming session of the same module, and nobody gets a module they
+    already have an open assignment for."""
     get_unit_for(actor, unit.id)
     today = today or date.today()
     plan, _ = training.unit_plan(unit, today)
+    members = select(User.id).where(User.business_unit_id == unit.id)
+    held = {(a.target_id, a.ref) for a in db.session.scalars(select(Assignment).where(
+        Assignment.active.is_(True), Assignment.kind == "module", Assignment.target_type == "user",
+        Assignment.target_id.in_(members)))}
+    upcoming = {s.module_key: s for s in db.session.scalars(select(TrainingSession).where(
+        TrainingSession.business_unit_id == unit.id,
+        TrainingSession.starts_at >= datetime.combine(today, time(0, 0), tzinfo=timezone.utc))
+        .order_by(TrainingSession.starts_at.desc()))}
     sessions = assigned = 0
-    for session in plan.sessions:
-        starts = datetime.combine(session.suggested_date, time(9, 0), tzinfo=timezone.utc)
-        db.session.add(TrainingSession(business_unit_id=unit.id, module_key=session.module.id, starts_at=starts,
-                                       minutes=session.module.minutes, location="To be confirmed",
-                                       capacity=len(session.people) + 2, created_by=actor.id))
-        sessions += 1
-        for person in session.people:
-            db.session.add(Assignment(kind="module", ref=session.module.id, target_type="user", target_id=person,
-                                      due_date=session.suggested_date, created_by=actor.id, active=True, origin="plan",
-                                      note=_plan_note("Instructor-led session", session.skills,
+    for planned in plan.sessions:
+        newcomers = [p for p in planned.people if (p, planned.module.id) not in held]
+        if not newcomers:
+            continue
+        session = upcoming.get(planned.module.id)
+        if session is None:
+            session = TrainingSession(
+                business_unit_id=unit.id, module_key=planned.module.id,
+                starts_at=datetime.combine(planned.suggested_date, time(9, 0), tzinfo=timezone.utc),
+                minutes=planned.module.minutes, location="To be confirmed", capacity=len(planned.people) + 2,
+                created_by=actor.id)
+            db.session.add(session)
+            db.session.flush()
+            upcoming[planned.module.id] = session
+            sessions += 1
+        for person in newcomers:
+            db.session.add(Assignment(kind="module", ref=planned.module.id, target_type="user", target_id=person,
+                                      due_date=session.starts_at.date(), created_by=actor.id, active=True,
+                                      origin="plan", session_id=session.id,
+                                      note=_plan_note("Instructor-led session", planned.skills,
                                                       plan.gaps.get(person, {}))))
+            held.add((person, planned.module.id))
             assigned += 1
     for person, modules in plan.elearning.items():
         for module in modules:
+            if (person, module.id) in held:
+                continue
             db.session.add(Assignment(kind="module", ref=module.id, target_type="user", target_id=person,
                                       due_date=today + timedelta(days=30), created_by=actor.id, active=True, origin="plan",
                                       note=_plan_note("eLearning", module.skills, plan.gaps.get(person, {}))))
+            held.add((person, module.id))
             assigned += 1
     db.session.commit()
     audit.record("assignment.plan_accepted", target=unit.name, detail={"sessions": sessions, "assignments": assigned},
@@ -240,12 +283,54 @@ def ical(unit: BusinessUnit, host: str = "uptake") -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def session_seats(sessions: list[TrainingSession]) -> dict[int, list[tuple[User, bool]]]:
+    """Per session, who holds a seat in it and whether their attendance is recorded (module completed)."""
+    ids = [s.id for s in sessions]
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Assignment.session_id, User).join(User, User.id == Assignment.target_id).where(
+        Assignment.session_id.in_(ids), Assignment.active.is_(True), Assignment.target_type == "user")
+        .order_by(User.name)).all()
+    modules = {s.id: s.module_key for s in sessions}
+    completed = {(p.user_id, p.module_key) for p in db.session.scalars(select(ModuleProgress).where(
+        ModuleProgress.user_id.in_({u.id for _, u in rows}), ModuleProgress.status == "completed"))}
+    seats: dict[int, list[tuple[User, bool]]] = {i: [] for i in ids}
+    for session_id, person in rows:
+        seats[session_id].append((person, (person.id, modules[session_id]) in completed))
+    return seats
+
+
+def record_attendance(actor: User, session_id: int, attended: set[int]) -> int:
+    """The trainer records who attended: their workshop module is completed (that is what completes
+    a workshop). Only people holding a seat in the session can be marked; returns how many were."""
+    session = db.session.get(TrainingSession, session_id)
+    if session is None:
+        raise NotFound("No such session.")
+    get_unit_for(actor, session.business_unit_id)
+    if session.starts_at > datetime.now(timezone.utc):
+        raise ValidationFailed("Attendance can be recorded once the session has started.")
+    holders = {u.id for u, _ in session_seats([session])[session.id]}
+    unknown = attended - holders
+    if unknown:
+        raise ValidationFailed("Only people booked on this session can be marked as attended.")
+    now = datetime.now(timezone.utc)
+    for person_id in sorted(attended):
+        row = db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == person_id,
+                                                             ModuleProgress.module_key == session.module_key))
+        if row is None:
+            row = ModuleProgress(user_id=person_id, module_key=session.module_key, started_at=session.starts_at)
+            db.session.add(row)
+        row.status, row.completed_at = "completed", row.completed_at or now
+    db.session.commit()
+    audit.record("session.attendance", target=f"session {session.id}", actor=actor,
+                 detail={"attended": sorted(attended)})
+    return len(attended)
+
+
 def update_session(actor: User, session_id: int, starts_at: datetime, minutes: int, location: str,
                    capacity: int) -> TrainingSession:
     session = db.session.get(TrainingSession, session_id)
     if session is None:
-        from app.services.errors import NotFound
-
         raise NotFound("No such session.")
     get_unit_for(actor, session.business_unit_id)
     if not 15 <= minutes <= 8 * 60:

@@ -138,6 +138,8 @@ def mark_read(user: User, module_id: str) -> ModuleProgress:
     module = get_module(module_id)
     if module.check:
         raise ValidationFailed("This module is completed by passing its check.")
+    if module.kind != "job_aid":
+        raise ValidationFailed("A workshop is completed when your trainer records your attendance.")
     row = open_module(user, module_id)
     row.status, row.completed_at = "completed", utcnow()
     db.session.commit()

@@ -61,9 +61,14 @@ def describe_gap(status: SkillStatus) -> str:
             f"{status.target * 100:.0f}%), from {evidence_phrase(status.answers, status.exercises)}")
 
 
+def plural(n: int, word: str) -> str:
+    """'1 session', '3 sessions'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def evidence_phrase(answers: int, exercises: int) -> str:
     """'3 answers and 1 exercise': whole pieces of evidence, as a person counts them."""
-    parts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((answers, "answer"), (exercises, "exercise")) if n]
+    parts = [plural(n, word) for n, word in ((answers, "answer"), (exercises, "exercise")) if n]
     return " and ".join(parts) if parts else "no evidence yet"
 
 

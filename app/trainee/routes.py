@@ -154,7 +154,8 @@ def path():
 def module(module_id: str):
     item = training.get_module(module_id)
     progress = training.open_module(current_user, module_id)
-    return render_template("trainee/module.html", module=item, progress=progress, form=ActionForm(),
+    seats = [st.session for st in assignments_for(current_user) if st.assignment.ref == module_id and st.session]
+    return render_template("trainee/module.html", module=item, progress=progress, form=ActionForm(), seats=seats,
                            lesson=training.render_lesson(item) if item.lesson else None)
 
 

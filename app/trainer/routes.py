@@ -14,6 +14,7 @@ from app.services.adoption import dashboard
 from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
 from app.services.exports import csv_response
 from app.services.skill_model import assess
+from app.skills.planner import plural
 from app.trainer import bp
 
 
@@ -65,10 +66,11 @@ def unit(unit_id: int):
     plan, people = training.unit_plan(unit)
 
     skill_names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
+    sessions, assigned = assignments.unit_sessions(unit), assignments.unit_assignments(unit)
     return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit), plan=plan, by_id=people,
                            skill_names=skill_names, overdue=assignments.overdue_in_unit(unit),
-                           sessions=assignments.unit_sessions(unit), assigned=assignments.unit_assignments(unit),
-                           catalogue=training.catalogue())
+                           sessions=sessions, seats=assignments.session_seats(sessions),
+                           assigned=assigned, titles=assignments.titles_of(assigned), catalogue=training.catalogue())
 
 
 @bp.get("/people/<int:person_id>")
@@ -129,9 +131,31 @@ def assign(unit_id: int):
 def accept_plan(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
     counts = assignments.accept_plan(current_user, unit)
-    flash(f"Plan accepted: {counts['sessions']} sessions scheduled and {counts['assignments']} assignments made.",
-          "success")
+    if not counts["sessions"] and not counts["assignments"]:
+        flash("Nothing new to accept: every session and assignment in this plan already exists.", "info")
+    else:
+        flash(f"Plan accepted: {plural(counts['sessions'], 'session')} scheduled and "
+              f"{plural(counts['assignments'], 'assignment')} made.", "success")
     return redirect(url_for("trainer.unit", unit_id=unit.id))
+
+
+@bp.post("/sessions/<int:session_id>/attendance")
+def session_attendance(session_id: int):
+    try:
+        attended = {int(v) for v in request.form.getlist("attended")}
+        recorded = assignments.record_attendance(current_user, session_id, attended)
+    except ValueError:
+        flash("Choose people from the list.", "error")
+    except ServiceError as error:
+        db.session.rollback()
+        if isinstance(error, NotFound):
+            abort(404)
+        flash(error.message, "error")
+    else:
+        flash(f"Attendance recorded: {recorded} {'person' if recorded == 1 else 'people'} completed the workshop.",
+              "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("trainer.home"))
 
 
 @bp.get("/units/<int:unit_id>/sessions.ics")

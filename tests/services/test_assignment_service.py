@@ -141,3 +141,51 @@ def test_an_admins_job_role_assignment_reaches_that_role_in_every_unit(org, db):
     reached = {p.id for p in trainees if [s.title for s in statuses[p.id]] == ["A pipeline that tells the truth"]}
     assert reached == {p.id for p in trainees if p.job_role_id == tara.job_role_id}
     assert len({p.business_unit_id for p in trainees if p.id in reached}) > 1  # across units
+
+
+def test_accepting_the_plan_again_adds_nothing_and_trainees_see_their_session(fitted_demo, db):
+    from datetime import datetime, timezone
+
+    from app.services import training
+
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    first = svc.accept_plan(trainer, unit)
+    assert first["sessions"] >= 1
+    assert svc.accept_plan(trainer, unit) == {"sessions": 0, "assignments": 0}
+    assert len(db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).all()) \
+        == first["sessions"]
+    session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
+    seat = db.session.scalars(select(Assignment).where(Assignment.session_id == session.id)).first()
+    person = db.session.get(type(trainer), seat.target_id)
+    later = datetime(2030, 3, 5, 14, 0, tzinfo=timezone.utc)
+    svc.update_session(trainer, session.id, later, 120, "Room 4, Lyon office", 14)
+    mine = next(s for s in svc.assignments_for(person) if s.assignment.id == seat.id)
+    assert mine.session.location == "Room 4, Lyon office" and mine.session.starts_at == later
+    with pytest.raises(ValidationFailed, match="attendance"):
+        training.mark_read(person, session.module_key)  # a trainee cannot complete a workshop alone
+
+
+def test_attendance_completes_the_workshop_for_booked_people_only(fitted_demo, db):
+    from datetime import datetime, timedelta, timezone
+
+    from app.models import ModuleProgress
+
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    svc.accept_plan(trainer, unit)
+    session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
+    booked = svc.session_seats([session])[session.id]
+    assert booked and not any(done for _, done in booked)
+    with pytest.raises(ValidationFailed, match="once the session has started"):
+        svc.record_attendance(trainer, session.id, {booked[0][0].id})
+    session.starts_at = datetime.now(timezone.utc) - timedelta(hours=2)
+    db.session.commit()
+    outsider = user_by_email("trainee@demo.uptake")  # Sales EMEA, not booked here
+    with pytest.raises(ValidationFailed, match="Only people booked"):
+        svc.record_attendance(trainer, session.id, {outsider.id})
+    assert svc.record_attendance(trainer, session.id, {booked[0][0].id}) == 1
+    row = db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == booked[0][0].id,
+                                                         ModuleProgress.module_key == session.module_key))
+    assert row.status == "completed"
+    assert dict((p.id, done) for p, done in svc.session_seats([session])[session.id])[booked[0][0].id] is True
