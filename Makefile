@@ -39,8 +39,10 @@ run: demo
 	$(FLASK) worker run & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
+# two workers (this machine has 2 cores); each gets its own database (tests/conftest.py)
+PYTEST_WORKERS ?= 2
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 security: install-dev
 	$(BIN)/bandit -q -r app quizzes simulations config.py wsgi.py

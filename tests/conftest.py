@@ -25,10 +25,29 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
+    """SQLite in a temporary file, or the PostgreSQL database in DATABASE_URL. Under pytest-xdist
+    (`make test` runs two workers) each worker gets a database of its own: its own SQLite file, or
+    `<name>_<worker>` created afresh on the same PostgreSQL server."""
     url = os.environ.get("DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     if url:
-        return TestingConfig.SQLALCHEMY_DATABASE_URI
+        base = TestingConfig.SQLALCHEMY_DATABASE_URI
+        return _worker_database(base, worker) if worker else base
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'uptake-test.sqlite3'}"
+
+
+def _worker_database(base_url: str, worker: str) -> str:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
