@@ -14,9 +14,10 @@ ANSWER = {"description": "Shape depends on the item type: option id (single_choi
                     {"type": "array", "items": {"type": "string"}, "maxItems": 20},
                     {"type": "object", "additionalProperties": {"type": "string"}}, {"type": "null"}]}
 
-ITEM = {"type": "object", "required": ["position", "key", "type", "stem", "saved_answer"], "properties": {
+ITEM = {"type": "object", "required": ["position", "key", "type", "stem", "saved_answer", "answered"], "properties": {
     "position": {"type": "integer"}, "key": {"type": "string"}, "type": {"type": "string"},
     "type_label": {"type": "string"}, "stem": {"type": "string"}, "saved_answer": ANSWER,
+    "answered": {"type": "boolean", "description": "whether the saved answer counts as answered (false is an answer)"},
     "options": {"type": "array", "items": {"type": "object"}}, "steps": {"type": "array", "items": {"type": "object"}},
     "prompts": {"type": "array", "items": {"type": "object"}}, "choices": {"type": "array", "items": {"type": "object"}},
     "unit": {"type": "string"}}}

@@ -27,7 +27,8 @@ def public_item(item, attempt: Attempt, position: int, answer: Any) -> dict[str,
     disguise = Disguise(attempt.answer_salt)
     view = disguise.public(item, item_type(item).public(item, attempt.option_orders.get(item.id)))
     return {"position": position, "key": item.id, "type": item.type, "type_label": ITEM_TYPES[item.type].label,
-            "stem": item.stem, **view, "saved_answer": disguise.hide(item, answer)}
+            "stem": item.stem, **view, "saved_answer": disguise.hide(item, answer),
+            "answered": answer is not None and not item_type(item).is_blank(answer)}
 
 
 def public_attempt(attempt: Attempt, positions: list[int] | None = None) -> dict[str, Any]:
@@ -40,7 +41,8 @@ def public_attempt(attempt: Attempt, positions: list[int] | None = None) -> dict
         "id": attempt.id, "status": attempt.status, "quiz": {"key": attempt.quiz.key, "title": attempt.quiz.title},
         "layout": definition.layout, "count": len(items), "mode": definition.mode,
         "max_items": definition.max_items if definition.mode == "adaptive" else len(items),
-        "answered": sum(1 for k in attempt.item_keys if answers.get(k) not in (None, "", [], {})),
+        "answered": sum(1 for item in items if answers.get(item.id) is not None
+                        and not item_type(item).is_blank(answers[item.id])),
         "deadline_at": attempt.deadline_at.isoformat() if attempt.deadline_at else None,
         "remaining_seconds": remaining_seconds(attempt),
         "items": [public_item(items[p - 1], attempt, p, answers.get(items[p - 1].id)) for p in chosen

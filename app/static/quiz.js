@@ -69,6 +69,18 @@
     el.hidden = !message;
   }
 
+  // "N of M answered" follows each saved answer (the page starts from the server's count).
+  var counter = document.getElementById("answered-count");
+  function countAnswer(key, answer) {
+    var fieldset = form.querySelector('[data-item-key="' + key + '"]');
+    if (!fieldset || !counter) { return; }
+    var now = answer !== null && !(Array.isArray(answer) && answer.length === 0) ? "yes" : "no";
+    if (now !== fieldset.dataset.answered) {
+      counter.textContent = String(Number(counter.textContent) + (now === "yes" ? 1 : -1));
+      fieldset.dataset.answered = now;
+    }
+  }
+
   function queue(fieldset) {
     if (closed) { return; }
     pending.set(fieldset.dataset.itemKey, { answer: answerOf(fieldset), seq: seq(), time: timeSpent() });
@@ -105,6 +117,7 @@
           return response.json().then(function (data) { showError(key, data.error.message); flush(); });
         }
         showError(key, "");
+        countAnswer(key, body.answer);
         flush();
         return null;
       }

@@ -26,8 +26,11 @@ def test_take_quiz_reload_and_submit(page, quiz_server):
     status = page.locator("#save-status")
 
     search = fieldset(page, "A customer calls and says only")
+    counter = page.locator("#answered-count")
+    expect(counter).to_have_text("0")
     search.get_by_label(re.compile("Type \"Halvorsen\" into global search")).check()
     expect(status).to_have_text("All answers saved.")
+    expect(counter).to_have_text("1")  # the "N of M answered" line follows each save
 
     related = fieldset(page, "what is the name of the section")
     related.get_by_label("Your answer").fill("related lists")

@@ -220,3 +220,18 @@ def test_the_result_page_counts_questions_per_skill_and_says_what_changed(traine
 
 def _bank_item(db, key):
     return engine_item(db.session.scalar(select(Item).where(Item.key == key)))
+
+
+def test_a_false_answer_counts_as_answered_on_the_review_page(trainee_client, db):
+    attempt_id = start(trainee_client, "crm-basics")
+    saved = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/acc-003", json={"answer": "false", "seq": 1},
+                               headers=api_headers(trainee_client, attempt_id))
+    assert saved.status_code == 200
+    state = trainee_client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert state["answered"] == 1 and next(i for i in state["items"] if i["key"] == "acc-003")["answered"] is True
+    finish = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", trainee_client.get(f"/me/attempts/{attempt_id}/finish")
+                                        .get_data(as_text=True)))
+    position = db.session.get(Attempt, attempt_id).item_keys.index("acc-003") + 1
+    assert "You have answered 1 of 8" in finish
+    listed = re.search(r"Not answered yet: (.*?)\. Unanswered", finish).group(1)
+    assert len(re.findall(r"question \d+", listed)) == 7 and f"question {position}" not in listed.split(", ")
