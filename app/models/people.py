@@ -67,6 +67,10 @@ trainer_units = Table(
 )
 
 
+# The password hash of an imported person who has not activated yet: no hash can match it.
+UNUSABLE_PASSWORD = "!"  # a marker, not a password  # nosec B105
+
+
 class User(db.Model):
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'admin')", name="role_valid"),)
@@ -91,6 +95,11 @@ class User(db.Model):
     trained_units: Mapped[list[BusinessUnit]] = relationship(secondary=trainer_units, order_by="BusinessUnit.name")
 
     # Flask-Login protocol --------------------------------------------------
+    @property
+    def awaiting_activation(self) -> bool:
+        """Imported, and the activation link not used yet: the person cannot sign in."""
+        return self.password_hash == UNUSABLE_PASSWORD
+
     @property
     def is_authenticated(self) -> bool:
         return True

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ROLES, BusinessUnit, Invitation, JobRole, User
+from app.models.people import UNUSABLE_PASSWORD
 from app.models.types import utcnow
 from app.services import audit
 from app.services.errors import NotFound, ValidationFailed
@@ -25,7 +26,6 @@ from app.services.people import normalise_email
 REQUIRED = ("email", "name", "role")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
-UNUSABLE_PASSWORD = "!"  # a marker no hash can match: the person must activate first  # nosec B105
 INVITATION_DAYS = 14
 
 

@@ -54,6 +54,12 @@ def test_good_file_imports_everyone_and_activation_sets_a_password(app, demo, db
     assert len(links) == 2
     coach = user_by_email("new.coach@demo.uptake")
     assert {u.name for u in coach.trained_units} == {"Marketing", "Customer Service"}
+    def listed_status():
+        page = admin.get("/admin/users?q=new.rep").get_data(as_text=True)
+        row = re.search(r"new\.rep@demo\.uptake.*?</tr>", page, re.S).group(0)
+        return re.sub(r"<[^>]+>", " ", row)
+
+    assert "Not activated yet" in listed_status()
     newcomer = app.test_client()
     assert sign_in(newcomer, "new.rep@demo.uptake", "anything-at-all").status_code == 401  # not activated yet
     path = links[0].replace("http://localhost", "")
@@ -64,6 +70,7 @@ def test_good_file_imports_everyone_and_activation_sets_a_password(app, demo, db
     assert ok.status_code == 302
     assert sign_in(newcomer, "new.rep@demo.uptake", "my-own-password-1").status_code == 302
     assert app.test_client().get(path).status_code == 404  # one use only
+    assert "Not activated yet" not in listed_status() and "Active" in listed_status()
 
 
 def test_import_needs_the_header_row_and_utf8(client, demo, login_as):
