@@ -78,6 +78,7 @@ def assert_screen_ok(page, where: str = "") -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     label = where or page.url
+    page.wait_for_load_state("load")  # stylesheets applied: a click only waits for the navigation to commit
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1] + 1, f"{label}: scrolls sideways ({width[0]} px wide at {width[1]} px)"
     assert not page.console_errors, f"{label}: console errors {page.console_errors}"
