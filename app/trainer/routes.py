@@ -139,6 +139,20 @@ def accept_plan(unit_id: int):
     return redirect(url_for("trainer.unit", unit_id=unit.id))
 
 
+def _back():
+    """Back to the page the form was on (only within this site), else the trainer's home."""
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("trainer.home"))
+
+
+def _session_error(error: ServiceError) -> None:
+    """A session form's refusal: 404 for a session out of reach, otherwise the message."""
+    db.session.rollback()
+    if isinstance(error, NotFound):
+        abort(404)
+    flash(error.message, "error")
+
+
 @bp.post("/sessions/<int:session_id>/attendance")
 def session_attendance(session_id: int):
     try:
@@ -147,15 +161,11 @@ def session_attendance(session_id: int):
     except ValueError:
         flash("Choose people from the list.", "error")
     except ServiceError as error:
-        db.session.rollback()
-        if isinstance(error, NotFound):
-            abort(404)
-        flash(error.message, "error")
+        _session_error(error)
     else:
         flash(f"Attendance recorded: {recorded} {'person' if recorded == 1 else 'people'} completed the workshop.",
               "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("trainer.home"))
+    return _back()
 
 
 @bp.get("/units/<int:unit_id>/sessions.ics")
@@ -294,12 +304,8 @@ def session_update(session_id: int):
     except ValueError:
         flash("Enter the start as a date and time, and whole numbers for minutes and capacity.", "error")
     except ServiceError as error:
-        db.session.rollback()
-        if isinstance(error, NotFound):
-            abort(404)
-        flash(error.message, "error")
+        _session_error(error)
     else:
         flash("Session updated.", "success")
         return redirect(url_for("trainer.unit", unit_id=session.business_unit_id) + "#sessions-h")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("trainer.home"))
+    return _back()
