@@ -314,9 +314,10 @@ def record_attendance(actor: User, session_id: int, attended: set[int]) -> int:
     if unknown:
         raise ValidationFailed("Only people booked on this session can be marked as attended.")
     now = datetime.now(timezone.utc)
+    existing = {p.user_id: p for p in db.session.scalars(select(ModuleProgress).where(
+        ModuleProgress.user_id.in_(attended), ModuleProgress.module_key == session.module_key))}
     for person_id in sorted(attended):
-        row = db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == person_id,
-                                                             ModuleProgress.module_key == session.module_key))
+        row = existing.get(person_id)
         if row is None:
             row = ModuleProgress(user_id=person_id, module_key=session.module_key, started_at=session.starts_at)
             db.session.add(row)
