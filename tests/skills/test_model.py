@@ -100,3 +100,18 @@ def test_persistence_round_trip_and_tamper_refusal(synthetic, tmp_path):
         persistence.load(tmp_path)
     with pytest.raises(persistence.ModelFileError, match="no fitted"):
         persistence.load(tmp_path / "empty")
+
+
+def test_a_new_model_is_swapped_in_without_a_moment_of_mismatch(synthetic, tmp_path):
+    """Each model file is named by its hash and the card is replaced in one rename; the previous file
+    stays for a reader that read the old card a moment ago, older ones are removed."""
+    _, model = synthetic
+    first = persistence.save(model, tmp_path, {"responses": 1})
+    second = persistence.save({"model": model, "n": 2}, tmp_path, {"responses": 2})
+    assert first["model_file"] != second["model_file"]
+    assert (tmp_path / first["model_file"]).exists() and persistence.read_card(tmp_path)["responses"] == 2
+    third = persistence.save({"model": model, "n": 3}, tmp_path, {"responses": 3})
+    files = sorted(p.name for p in tmp_path.glob("skill-model-*.joblib"))
+    assert files == sorted([second["model_file"], third["model_file"]])
+    assert persistence.load(tmp_path)[1]["sha256"] == third["sha256"]
+    assert not list(tmp_path.glob(".*.tmp"))
