@@ -70,7 +70,8 @@ def unit(unit_id: int):
     return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit), plan=plan, by_id=people,
                            skill_names=skill_names, overdue=assignments.overdue_in_unit(unit),
                            sessions=sessions, seats=assignments.session_seats(sessions),
-                           assigned=assigned, titles=assignments.titles_of(assigned), catalogue=training.catalogue())
+                           assigned=assigned, titles=assignments.titles_of(assigned), catalogue=training.catalogue(),
+                           now=datetime.now(timezone.utc))
 
 
 @bp.get("/people/<int:person_id>")

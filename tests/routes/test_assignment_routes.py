@@ -1,4 +1,5 @@
 """Assigning through the trainer pages; what the trainee sees."""
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -103,3 +104,26 @@ def test_overdue_work_is_flagged_to_the_trainee_and_listed_for_the_trainer(app, 
     unit = trainer.get(f"/trainer/units/{tara.business_unit_id}").get_data(as_text=True)
     assert "Overdue (1)" in unit and f"{tara.name}</a>: A pipeline that tells the truth" in unit
     assert "(refresher, assigned automatically)" in unit
+
+
+def test_attendance_is_offered_only_once_a_session_has_started(client, fitted_demo, login_as, db):
+    from datetime import datetime, timezone
+
+    from app.models import ModuleProgress, TrainingSession
+
+    login_as("trainer")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    page = f"/trainer/units/{unit.id}"
+    post_form(client, page, f"{page}/accept-plan", {})
+    before = client.get(page).get_data(as_text=True)
+    assert "Attendance can be recorded once the session has started" in before and 'name="attended"' not in before
+    session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
+    session.starts_at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    db.session.commit()
+    during = client.get(page).get_data(as_text=True)
+    person_id = int(re.search(r'name="attended" value="(\d+)"', during).group(1))
+    done = post_form(client, page, f"/trainer/sessions/{session.id}/attendance", {"attended": str(person_id)},
+                     headers={"Referer": f"http://localhost{page}"}, follow_redirects=True).get_data(as_text=True)
+    assert "Attendance recorded: 1 person completed the workshop." in done and "(attended)" in done
+    assert db.session.scalar(select(ModuleProgress.status).where(
+        ModuleProgress.user_id == person_id, ModuleProgress.module_key == session.module_key)) == "completed"
