@@ -86,10 +86,10 @@ def skills_fit() -> None:
 def skills_refresh() -> None:
     """Re-estimate everyone now (skills fade without new evidence): logs changed verdicts and assigns
     refreshers ahead of predicted fades. Run it daily, e.g. from cron."""
-    from app.services.skill_model import current_bundle, refresh_all
+    from app.services.skill_model import refresh_all, scoring_bundle
 
-    if current_bundle()[0] is None:
-        raise click.ClickException("No skill model yet: run `flask skills fit` first.")
+    if scoring_bundle() is None:
+        raise click.ClickException("No active skills to estimate (or more than the model can hold).")
     click.echo(f"Refreshed the estimates of {refresh_all()} trainee(s).")
 
 
@@ -97,10 +97,10 @@ def skills_refresh() -> None:
 @click.option("--rebuild", is_flag=True, help="Rebuild everyone's history, not only where it is missing.")
 def skills_history(rebuild: bool) -> None:
     """Replay evidence that predates the verdict history (day by day, current model and objectives)."""
-    from app.services.skill_model import current_bundle, people_without_history, rebuild_history
+    from app.services.skill_model import people_without_history, rebuild_history, scoring_bundle
 
-    if current_bundle()[0] is None:
-        raise click.ClickException("No skill model yet: run `flask skills fit` first.")
+    if scoring_bundle() is None:
+        raise click.ClickException("No active skills to estimate (or more than the model can hold).")
     people = people_without_history(everyone=rebuild)
     rows = sum(rebuild_history(person) for person in people)
     click.echo(f"Verdict history rebuilt for {len(people)} trainee(s): {rows} change(s) recorded.")

@@ -1,5 +1,5 @@
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.models import User
 
@@ -44,9 +44,18 @@ def test_quizzes_sweep_closes_expired_attempts(runner, content_loaded, db):
 
 
 @pytest.mark.parametrize("command", [["skills", "refresh"], ["skills", "history"]])
-def test_skill_commands_need_a_fitted_model(runner, content_loaded, command):
+def test_skill_commands_need_active_skills(runner, content_loaded, db, command):
+    from app.models import Skill
+
+    db.session.execute(update(Skill).values(active=False))
+    db.session.commit()
     result = runner.invoke(args=command)
-    assert result.exit_code != 0 and "run `flask skills fit` first" in result.output
+    assert result.exit_code != 0 and "No active skills to estimate" in result.output
+
+
+def test_refresh_works_before_the_first_fit(runner, content_loaded):
+    result = runner.invoke(args=["skills", "refresh"])
+    assert result.exit_code == 0 and "Refreshed the estimates of" in result.output, result.output
 
 
 def test_history_replays_once_and_refresh_re_estimates_everyone(runner, fitted_demo, db):

@@ -47,10 +47,10 @@ def _sweep() -> str:
 
 
 def _refresh() -> str:
-    from app.services.skill_model import current_bundle, refresh_all
+    from app.services.skill_model import refresh_all, scoring_bundle
 
-    if current_bundle()[0] is None:
-        return "no skill model yet"
+    if scoring_bundle() is None:
+        return "no skills to estimate"
     return f"re-estimated {refresh_all()} trainee(s)"
 
 

@@ -25,7 +25,8 @@ from app.services.sql import upsert
 from app.skills import persistence
 from app.skills.model import MasteryModel
 from app.skills.adaptive import open_skills, select_next
-from app.skills.priors import CalibratedRates, extend
+from app.skills.model import MAX_SKILLS
+from app.skills.priors import CalibratedRates, extend, prior_model
 from app.skills.person import at, days_until_below, explain, mastery, state_from, verdict
 
 MIN_OBSERVATIONS = 50
@@ -148,6 +149,26 @@ def current_bundle() -> tuple[dict | None, dict | None]:
     return _cache["bundle"], _cache["card"]
 
 
+def scoring_bundle() -> dict | None:
+    """What person scoring reads: the fitted model with its key index and provisional-prior rates or,
+    before the first fit, a prior-only model over the active skills (`priors.prior_model`) so that a
+    new deployment's verdicts move from the first answer. None when there are no active skills (or
+    more than the model can hold), or when the saved model fails to load."""
+    bundle, _ = current_bundle()
+    if bundle is not None:
+        return {**bundle, "index": _cache["index"], "rates": _cache["rates"], "calibrated": True}
+    if persistence.read_card(model_folder()) is not None:
+        return None  # a fitted model exists but does not load (tampered, half-copied): never guess past it
+    skills = tuple(db.session.scalars(select(Skill.slug).where(Skill.active.is_(True)).order_by(Skill.slug)))
+    if not 0 < len(skills) <= MAX_SKILLS:
+        return None
+    if _cache.get("prior_skills") != skills:
+        model, rates = prior_model(len(skills))
+        _cache.update(prior_skills=skills, prior={"model": model, "keys": [], "skills": list(skills), "index": {},
+                                                  "rates": rates, "calibrated": False})
+    return _cache["prior"]
+
+
 def _kinds(keys: list[str]) -> list[str]:
     """Each model key's kind for provisional priors: the quiz item's type, or "check"."""
     types = dict(db.session.execute(select(Item.key, Item.type).where(
@@ -180,7 +201,8 @@ class PersonEvidence:
 
 
 def person_evidence(user_id: int, bundle: dict, until: datetime | None = None) -> PersonEvidence:
-    index, skills = _cache["index"], bundle["skills"]
+    """`bundle` comes from `scoring_bundle()`."""
+    index, skills = bundle["index"], bundle["skills"]
     column = {slug: k for k, slug in enumerate(skills)}
     query = (select(Evidence.id, Item.key, Evidence.check_key, Evidence.score, Evidence.occurred_at, Item.stem,
                     Evidence.source, Evidence.attempt_id, Evidence.skills, Item.type)
@@ -206,7 +228,7 @@ def person_evidence(user_id: int, bundle: dict, until: datetime | None = None) -
         rows.append(tuple(r[:8]))
     model = bundle["model"]
     if new_keys:
-        model = extend(model, _cache["rates"], np.array(new_q), new_kinds)
+        model = extend(model, bundle["rates"], np.array(new_q), new_kinds)
     return PersonEvidence(model, rows, items, sum(1 for i in items if i >= len(index)))
 
 
@@ -228,7 +250,7 @@ def whole_counts(model, rows: list, items: list[int]) -> tuple[np.ndarray, np.nd
 def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of: bool = False) -> list[dict]:
     """Mastery, verdict, gap and (optionally) the evidence behind it, for every skill. With `as_of`,
     only evidence up to `now` counts: what the model would have said on that day."""
-    bundle, _ = current_bundle()
+    bundle = scoring_bundle()
     now = now or utcnow()
     objectives = objectives_for(user)
     names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
@@ -261,7 +283,7 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
             for c in explain(model, k, items, scores, times, t_now, half_life(), top=explain_top):
                 r = known[c.index]
                 row["explanation"].append({"what": r[5] or check_title(r[2]), "score": c.score, "when": r[4],
-                                           "effect": c.log_odds, "provisional": items[c.index] >= len(_cache["index"])})
+                                           "effect": c.log_odds, "provisional": items[c.index] >= len(bundle["index"])})
         result.append(row)
     return result
 
@@ -372,10 +394,10 @@ def next_adaptive_item(user: User, answered: list[tuple[str, float]], pool: list
                        confidence: float) -> str | None:
     """The most informative next item from `pool` given the person's evidence plus this attempt's
     answers so far; None once every skill is classified (or the model cannot help)."""
-    bundle, _ = current_bundle()
+    bundle = scoring_bundle()
     if bundle is None:
         return None
-    index = _cache["index"]
+    index = bundle["index"]
     evidence = person_evidence(user.id, bundle)
     model, known = evidence.model, evidence.rows
     now = utcnow()

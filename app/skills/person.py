@@ -77,8 +77,10 @@ def mastery(model: MasteryModel, state: PersonState, t: float | None = None, hal
 
 def verdict(probability: float, evidence: float, target: float = 0.8, min_evidence: float = 2.0) -> str:
     """Proficient when the model is at least `target` sure the skill is mastered; weak when it is at
-    least `target` sure it is not; otherwise (or with too little evidence) not enough evidence yet."""
-    if evidence < min_evidence:
+    least `target` sure it is not; otherwise (or with too little evidence) not enough evidence yet.
+    Evidence is recency-weighted, so it is compared as shown, to one decimal: two answers given a
+    minute (or a few days) ago are two answers, not 1.9999 of them."""
+    if round(evidence, 1) < min_evidence:
         return UNKNOWN
     if probability >= target:
         return PROFICIENT

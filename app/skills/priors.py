@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.skills.model import MasteryModel
+from app.skills.model import MAX_SKILLS, MasteryModel, profiles
 
 CLIP = (0.02, 0.98)
 
@@ -71,7 +71,25 @@ class CalibratedRates:
                 g_bar, h_bar = float(np.nanmean(g)), float(np.nanmean(h))
                 g_bar, h_bar = np.clip([g_bar, h_bar], *CLIP)
                 return float(g_bar), float(max(h_bar, g_bar))
-        return 0.25, 0.85  # an empty model: a four-option guess and a small slip
+        return DEFAULT_RATES.get(kind, DEFAULT_RATES["unknown"])  # an empty model
+
+
+# (g, h) before anything is calibrated: a guess at the item type's chance level (a check scores 0
+# when nothing was done, so its "guess" is low) and a small slip for those who master the skills.
+DEFAULT_RATES = {"true_false": (0.5, 0.9), "check": (0.1, 0.9), "unknown": (0.25, 0.85)}
+
+
+def prior_model(n_skills: int) -> tuple[ScoringModel, CalibratedRates]:
+    """A model with no calibrated items yet (a new deployment before its first fit): every profile
+    equally likely, so each skill starts at even odds, and every item read through `DEFAULT_RATES`.
+    Evidence then moves verdicts from the first answer, as it does after calibration."""
+    if not 0 < n_skills <= MAX_SKILLS:
+        raise ValueError(f"a prior model needs 1 to {MAX_SKILLS} skills, not {n_skills}")
+    patterns = profiles(n_skills)
+    empty_q = np.zeros((0, n_skills), dtype=np.int64)
+    model = ScoringModel(patterns_=patterns, class_weights_=np.full(len(patterns), 1.0 / len(patterns)),
+                         n_skills_=n_skills, profile_P_=np.zeros((0, len(patterns))), q_matrix_=empty_q)
+    return model, CalibratedRates(g=np.zeros(0), h=np.zeros(0), kinds=(), q=empty_q)
 
 
 def provisional_rows(rates: CalibratedRates, patterns: np.ndarray, q_rows: np.ndarray, kinds: list[str]) -> np.ndarray:
@@ -87,7 +105,8 @@ def provisional_rows(rates: CalibratedRates, patterns: np.ndarray, q_rows: np.nd
     return rows
 
 
-def extend(model: MasteryModel, rates: CalibratedRates, q_rows: np.ndarray, kinds: list[str]) -> ScoringModel:
+def extend(model: MasteryModel | ScoringModel, rates: CalibratedRates, q_rows: np.ndarray,
+           kinds: list[str]) -> ScoringModel:
     """The model's scoring view with provisional rows for `q_rows` appended (indices continue after
     the calibrated items)."""
     q_rows = np.asarray(q_rows, dtype=np.int64).reshape(-1, model.n_skills_)

@@ -80,7 +80,13 @@ def assert_screen_ok(page, where: str = "") -> None:
     label = where or page.url
     page.wait_for_load_state("load")  # stylesheets applied: a click only waits for the navigation to commit
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1] + 1, f"{label}: scrolls sideways ({width[0]} px wide at {width[1]} px)"
+    if width[0] > width[1] + 1:
+        culprits = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                         && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 1))
+            .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                             + ': ' + (e.textContent || '').trim().slice(0, 60))""")
+        raise AssertionError(f"{label}: scrolls sideways ({width[0]} px wide at {width[1]} px): {culprits}")
     assert not page.console_errors, f"{label}: console errors {page.console_errors}"
     results = Axe().run(page)
     serious = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"

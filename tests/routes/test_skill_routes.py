@@ -24,10 +24,24 @@ def test_trainer_sees_the_evidence_behind_a_verdict(client, fitted_demo, login_a
     assert re.search(r"scored \d+% on \d\d \w\w\w \d{4}", page)
 
 
-def test_profile_without_a_model_says_so(client, content_loaded, login_as):
+def test_profile_before_the_first_fit_reads_evidence_through_priors(client, content_loaded, login_as):
     login_as("trainee")
     page = client.get("/me/").get_data(as_text=True)
-    assert "has not been fitted yet" in page and "Not enough evidence yet" in page
+    assert "Not enough evidence yet" in page and "Not measured yet" in page
+    assert "unavailable right now" not in page
+
+
+def test_profile_with_an_unreadable_model_says_so(client, fitted_demo, login_as, app):
+    from pathlib import Path
+
+    from app.services import skill_model
+
+    login_as("trainee")
+    folder = Path(app.instance_path) / "models"
+    (folder / skill_model.current_bundle()[1]["model_file"]).write_bytes(b"half a file")
+    skill_model._cache.clear()
+    page = client.get("/me/").get_data(as_text=True)
+    assert "Skill estimates are unavailable right now" in page and "sure it is mastered" not in page
 
 
 def test_adaptive_quiz_through_the_pages(client, fitted_demo, login_as, db):

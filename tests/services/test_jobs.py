@@ -45,7 +45,7 @@ def test_a_job_runs_again_only_after_its_interval_and_a_dead_holder_frees_it(app
 def test_run_due_records_what_each_job_did_and_runs_it_once(content_loaded, db):
     first = run_due(holder="w:1")
     assert set(first) == {j.name for j in JOBS}
-    assert first["sweep-attempts"].startswith("closed 0") and first["refresh-estimates"] == "no skill model yet"
+    assert first["sweep-attempts"].startswith("closed 0") and first["refresh-estimates"].startswith("re-estimated ")
     assert run_due(holder="w:2") == {}  # nothing is due again straight away
     rows = {r.name: r for r in jobs.status()}
     assert all(r.last_status == "ok" and r.lease_until is None and r.last_finished_at for r in rows.values())

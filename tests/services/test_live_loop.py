@@ -111,3 +111,28 @@ def test_the_unit_plan_never_assigns_a_module_already_completed(fitted_demo, db)
     now_given = {m.id for m in again.elearning.get(tara.id, [])} | {s.module.id for s in again.sessions
                                                                      if tara.id in s.people}
     assert not now_given & set(chosen)
+
+
+def test_before_the_first_fit_a_newcomers_evidence_still_moves_their_verdicts(content_loaded, db):
+    """A new deployment has no fitted model until the worker's first calibration (50 answers): the
+    first trainees' verdicts must move all the same, through the uncalibrated priors."""
+    assert skill_model.current_bundle() == (None, None)
+    person = newcomer("first.day@demo.uptake")
+    before = {r["slug"]: r for r in skill_model.assess(person)}
+    assert all(r["verdict"] == "not_enough_evidence" for r in before.values())
+    scenario = simulation.get_scenario("advance-opportunity")
+    attempt, report = solve_exercise(person, "advance-opportunity")
+    assert report.score == 1.0
+    after = {r["slug"]: r for r in skill_model.assess(person, explain_top=3)}
+    measured = {s for c in scenario.checks for s in c.skills}
+    assert all(after[s]["probability"] > before[s]["probability"] and after[s]["exercises"] == 1 for s in measured)
+    assert any(after[s]["verdict"] == "proficient" for s in measured)
+    assert all(e["provisional"] for s in measured for e in after[s]["explanation"])
+    stored = db.session.scalars(select(MasteryEstimate).where(MasteryEstimate.user_id == person.id)).all()
+    assert any(e.verdict == "proficient" for e in stored), "the stored estimates (heatmap, plan) moved too"
+    assert training.after_attempt(person, attempt.id).changes, "the result page says what changed"
+    # and wrong answers move them the other way
+    failing = newcomer("second.day@demo.uptake")
+    take_quiz(failing, "placement-account-executive", right=False)
+    rows = {r["slug"]: r for r in skill_model.assess(failing)}
+    assert rows["opportunity-pipeline"]["probability"] < 0.5

@@ -21,7 +21,8 @@ def items_of(model, skill):
 
 @pytest.mark.parametrize("p, evidence, expected", [
     (0.95, 5, PROFICIENT), (0.05, 5, WEAK), (0.5, 5, UNKNOWN), (0.95, 1, UNKNOWN), (0.8, 3, PROFICIENT),
-    (0.21, 3, UNKNOWN),
+    (0.21, 3, UNKNOWN), (0.05, 2 * 0.5 ** (1 / (180 * 86400)), WEAK), (0.05, 2 * 0.5 ** (3 / 180), WEAK),
+    (0.05, 2 * 0.5 ** (30 / 180), UNKNOWN),
 ])
 def test_verdict_rules(p, evidence, expected):
     assert verdict(p, evidence, target=0.8) == expected
