@@ -5,6 +5,7 @@ from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import Evidence, Item
+from app.services.simulation import check_title
 from app.services.skill_model import current_bundle
 
 
@@ -32,6 +33,6 @@ def check_stats() -> list[dict]:
     rows = db.session.execute(select(Evidence.check_key, func.count(Evidence.id), func.avg(Evidence.score),
                                      func.sum(case((Evidence.score < 0.999, 1), else_=0)))
                               .where(Evidence.check_key.is_not(None)).group_by(Evidence.check_key)).all()
-    result = [{"check": key, "results": int(n), "mean": float(mean or 0), "failed": int(failed or 0),
+    result = [{"check": key, "title": check_title(key), "results": int(n), "mean": float(mean or 0), "failed": int(failed or 0),
                "fail_rate": (failed or 0) / n if n else 0.0} for key, n, mean, failed in rows]
     return sorted(result, key=lambda r: -r["fail_rate"])
