@@ -141,6 +141,21 @@ def user_by_email(email: str):
     return find_user_by_email(email)
 
 
+def add_other_organisation(db, admin_email: str = "admin@other.example",
+                           password: str = "other-admin-password"):
+    """A second company with one admin, for proving one organisation never sees another's records."""
+    from app.models import Organisation, User
+    from app.services.passwords import hash_password
+
+    other = Organisation(name="Other Org")
+    db.session.add(other)
+    db.session.flush()
+    db.session.add(User(organisation_id=other.id, email=admin_email, name="Other Admin", role="admin",
+                        password_hash=hash_password(password), active=True, session_version=1))
+    db.session.commit()
+    return other
+
+
 def csrf_from(response) -> str:
     match = CSRF_RE.search(response.get_data(as_text=True))
     assert match, "page has no CSRF token"

@@ -58,14 +58,14 @@ def import_new():
 
 @bp.get("/content/imports/<int:import_id>")
 def import_preview(import_id: int):
-    record = content.get_import(import_id)
+    record = content.get_import(import_id, current_user.organisation_id)
     result = content.parse_import(record)
     return render_template("admin/import_preview.html", record=record, result=result, form=ToggleForm())
 
 
 @bp.post("/content/imports/<int:import_id>/<any(confirm, cancel):action>")
 def import_decide(import_id: int, action: str):
-    record = content.get_import(import_id)
+    record = content.get_import(import_id, current_user.organisation_id)
     if not ToggleForm().validate_on_submit():
         flash("Your form expired; please try again.", "error")
     elif action == "cancel":

@@ -120,7 +120,7 @@ def _record_form(kind: str, record):
     if form.validate_on_submit():
         try:
             catalogue.save_org_record(model, current_user.organisation_id, form.name.data,
-                                      form.description.data, record=record)
+                                      form.description.data, record=record, actor=current_user)
         except ServiceError as error:
             db.session.rollback()
             _form_error(form, error)
@@ -147,7 +147,7 @@ def record_edit(kind: str, record_id: int):
 def record_active(kind: str, record_id: int, state: str):
     record = catalogue.get_org_record(_kind_model(kind), current_user.organisation_id, record_id)
     if ToggleForm().validate_on_submit():
-        catalogue.set_active(record, state == "on")
+        catalogue.set_active(record, state == "on", actor=current_user)
         flash(f"{record.name} is now {'active' if state == 'on' else 'inactive'}.", "success")
     return redirect(url_for("admin.records", kind=kind))
 
@@ -162,7 +162,8 @@ def _skill_form(skill):
     form = SkillForm(obj=skill)
     if form.validate_on_submit():
         try:
-            catalogue.save_skill(form.slug.data or "", form.name.data, form.description.data, skill=skill)
+            catalogue.save_skill(form.slug.data or "", form.name.data, form.description.data, skill=skill,
+                                 actor=current_user)
         except ServiceError as error:
             db.session.rollback()
             _form_error(form, error)
@@ -187,23 +188,24 @@ def skill_edit(skill_id: int):
 def skill_active(skill_id: int, state: str):
     skill = catalogue.get_skill(skill_id)
     if ToggleForm().validate_on_submit():
-        catalogue.set_active(skill, state == "on")
+        catalogue.set_active(skill, state == "on", actor=current_user)
         flash(f"{skill.name} is now {'active' if state == 'on' else 'inactive'}.", "success")
     return redirect(url_for("admin.skills"))
 
 
 # --- audit trail ---------------------------------------------------------------------------------
 AUDIT_FILTERS = {"": "All events", "sign_in": "Sign-ins", "authz": "Refused access", "user": "Users and roles",
-                 "content": "Content imports"}
+                 "unit": "Business units", "job_role": "Job roles", "skill": "Skills", "objectives": "Objectives",
+                 "assignment": "Assignments", "session": "Workshop sessions", "content": "Content imports"}
 
 
 @bp.get("/audit")
 def audit_log():
     action = request.args.get("action") if request.args.get("action") in AUDIT_FILTERS else ""
     page = max(request.args.get("page", 1, type=int), 1)
-    events, total = audit.list_events(action or None, page=page)
+    events, total = audit.list_events(current_user.organisation_id, action or None, page=page)
     return render_template("admin/audit.html", events=events, total=total, page=page, per_page=50, action=action,
-                           filters=AUDIT_FILTERS)
+                           filters=AUDIT_FILTERS, action_label=audit.action_label)
 
 
 # --- CSV user import --------------------------------------------------------------------------------
@@ -283,6 +285,7 @@ def export_csv(which: str):
                             ([q.key, q.title, q.role or "everyone", q.definition.get("time_limit_minutes"),
                               q.definition.get("layout"), q.active]
                              for q in db.session.scalars(select(Quiz).order_by(Quiz.title))))
-    events, _ = audit.list_events(per_page=100_000)
-    return csv_response("audit-log.csv", ["at", "actor", "action", "target", "detail", "ip"],
-                        ([e.at.isoformat(), email or "", e.action, e.target, e.detail, e.ip] for e, email in events))
+    events, _ = audit.list_events(org_id, per_page=100_000)
+    return csv_response("audit-log.csv", ["at", "actor", "action", "what", "target", "detail", "ip"],
+                        ([e.at.isoformat(), email or "", e.action, audit.action_label(e.action), e.target, e.detail,
+                          e.ip] for e, email in events))

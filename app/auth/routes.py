@@ -8,7 +8,7 @@ from app.auth.forms import SignInForm, SignOutForm
 from app.authz import home_url_for
 from app.extensions import db
 from app.services import audit
-from app.services.auth import authenticate, end_all_sessions
+from app.services.auth import authenticate, end_all_sessions, find_user_by_email
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -28,17 +28,19 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         email = form.email.data
-        if audit.sign_in_blocked(email):
-            audit.record("sign_in.throttled", target=email[:255])
+        account = find_user_by_email(email)
+        account_org = account.organisation_id if account else None
+        attempt = audit.sign_in_attempt(email)
+        if attempt is None:
+            audit.record("sign_in.throttled", target=email[:255], organisation_id=account_org)
             flash("Too many sign-in attempts. Wait 15 minutes and try again.", "error")
             return render_template("auth/sign_in.html", form=form), 429
         user = authenticate(email, form.password.data)
         if user is None:
-            audit.sign_in_failed(email)
-            audit.record("sign_in.failure", target=email[:255])
+            audit.record("sign_in.failure", target=email[:255], organisation_id=account_org)
             flash("The email or password is not right, or the account is not active.", "error")
             return render_template("auth/sign_in.html", form=form), 401
-        audit.sign_in_succeeded(email)
+        audit.sign_in_succeeded(email, attempt)
         audit.record("sign_in.success", target=user.email, actor=user)
         next_url = _safe_next(request.args.get("next"))
         session.clear()  # no state from before sign-in survives it

@@ -39,6 +39,22 @@ def _title(kind: str, ref: str | None) -> str:
     return "Complete your training path"
 
 
+def _target_label(target_type: str, target_id: int) -> str:
+    """Who an assignment is for, as the audit trail says it: "Sales EMEA (whole unit)", a person's name."""
+    if target_type == "unit":
+        unit = db.session.get(BusinessUnit, target_id)
+        return f"{unit.name} (whole unit)" if unit else "a business unit"
+    if target_type == "job_role":
+        role = db.session.get(JobRole, target_id)
+        return f"everyone who is {role.name}" if role else "a job role"
+    person = db.session.get(User, target_id)
+    return f"{person.name} <{person.email}>" if person else "a person"
+
+
+def _session_label(session: TrainingSession) -> str:
+    return f"{training.get_module(session.module_key).title}, {session.starts_at:%d %b %Y %H:%M} UTC"
+
+
 def create_assignment(actor: User, kind: str, ref: str | None, target_type: str, target_id: int, due: date,
                       note: str = "", today: date | None = None) -> Assignment:
     if kind not in KINDS:
@@ -67,8 +83,8 @@ def create_assignment(actor: User, kind: str, ref: str | None, target_type: str,
                             due_date=due, note=note.strip()[:2000], created_by=actor.id, active=True)
     db.session.add(assignment)
     db.session.commit()
-    audit.record("assignment.created", target=f"{target_type} {target_id}",
-                 detail={"kind": kind, "ref": ref, "due": due.isoformat()}, actor=actor)
+    audit.record("assignment.created", target=_target_label(target_type, target_id),
+                 detail={"what": titles_of([assignment])[assignment.id], "due": due.isoformat()}, actor=actor)
     return assignment
 
 
@@ -323,8 +339,9 @@ def record_attendance(actor: User, session_id: int, attended: set[int]) -> int:
             db.session.add(row)
         row.status, row.completed_at = "completed", row.completed_at or now
     db.session.commit()
-    audit.record("session.attendance", target=f"session {session.id}", actor=actor,
-                 detail={"attended": sorted(attended)})
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(attended))).all())
+    audit.record("session.attendance", target=_session_label(session), actor=actor,
+                 detail={"attended": ", ".join(sorted(names.values()))})
     return len(attended)
 
 
@@ -343,6 +360,6 @@ def update_session(actor: User, session_id: int, starts_at: datetime, minutes: i
     session.starts_at, session.minutes = starts_at, minutes
     session.location, session.capacity = location.strip()[:255], capacity
     db.session.commit()
-    audit.record("session.updated", target=f"session {session.id}", actor=actor,
+    audit.record("session.updated", target=_session_label(session), actor=actor,
                  detail={"starts_at": starts_at.isoformat(), "location": session.location})
     return session

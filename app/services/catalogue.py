@@ -10,7 +10,8 @@ import re
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import BusinessUnit, JobRole, Skill
+from app.models import BusinessUnit, JobRole, Skill, User
+from app.services import audit
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
 ORG_MODELS = {"units": BusinessUnit, "job-roles": JobRole}
@@ -39,25 +40,45 @@ def get_org_record(model, organisation_id: int, record_id: int):
     return record
 
 
-def save_org_record(model, organisation_id: int, name: str, description: str = "", record=None):
-    """Create (record=None) or rename a unit or job role; names are unique per organisation."""
+def _audit_kind(record) -> str:
+    return {"BusinessUnit": "unit", "JobRole": "job_role", "Skill": "skill"}[type(record).__name__]
+
+
+def save_org_record(model, organisation_id: int, name: str, description: str = "", record=None,
+                    actor: User | None = None):
+    """Create (record=None) or rename a unit or job role; names are unique per organisation. Recorded
+    in the audit trail with what changed."""
     name = _clean_name(name)
     clash = db.session.scalar(select(model).where(
         model.organisation_id == organisation_id, func.lower(model.name) == name.lower()
     ))
     if clash is not None and clash is not record:
         raise Conflict(f"“{name}” already exists.", field="name")
-    if record is None:
+    created = record is None
+    if created:
         record = model(organisation_id=organisation_id, active=True)
         db.session.add(record)
+    before = {"name": record.name, "description": record.description}
     record.name, record.description = name, (description or "").strip()
     db.session.commit()
+    _audit_saved(record, created, before, actor)
     return record
 
 
-def set_active(record, active: bool):
-    record.active = active
-    db.session.commit()
+def _audit_saved(record, created: bool, before: dict, actor: User | None) -> None:
+    after = {"name": record.name, "description": record.description}
+    changed = {k: f"{before[k]} → {after[k]}" for k in after if before[k] != after[k]}
+    if created or changed:
+        audit.record(f"{_audit_kind(record)}.{'created' if created else 'updated'}", target=record.name,
+                     detail={} if created else changed, actor=actor)
+
+
+def set_active(record, active: bool, actor: User | None = None):
+    if record.active != active:
+        record.active = active
+        db.session.commit()
+        audit.record(f"{_audit_kind(record)}.{'activated' if active else 'deactivated'}", target=record.name,
+                     actor=actor)
     return record
 
 
@@ -72,7 +93,8 @@ def get_skill(skill_id: int) -> Skill:
     return skill
 
 
-def save_skill(slug: str, name: str, description: str = "", skill: Skill | None = None) -> Skill:
+def save_skill(slug: str, name: str, description: str = "", skill: Skill | None = None,
+               actor: User | None = None) -> Skill:
     """Create a skill or edit one. The slug is fixed once created: content refers to it."""
     name = _clean_name(name)
     if skill is None:
@@ -84,6 +106,9 @@ def save_skill(slug: str, name: str, description: str = "", skill: Skill | None 
             raise Conflict(f"A skill with slug “{slug}” already exists.", field="slug")
         skill = Skill(slug=slug, active=True)
         db.session.add(skill)
+    created = skill.id is None
+    before = {"name": skill.name, "description": skill.description}
     skill.name, skill.description = name, (description or "").strip()
     db.session.commit()
+    _audit_saved(skill, created, before, actor)
     return skill

@@ -179,9 +179,10 @@ def start_import(user: User, filename: str, data: bytes, fmt: str, default_skill
     return record
 
 
-def get_import(import_id: int) -> ContentImport:
+def get_import(import_id: int, organisation_id: int) -> ContentImport:
+    """An upload made by someone in this organisation (another organisation's file is not found)."""
     record = db.session.get(ContentImport, import_id)
-    if record is None:
+    if record is None or db.session.get(User, record.user_id).organisation_id != organisation_id:
         raise NotFound("No such import.")
     return record
 

@@ -44,10 +44,23 @@
       return value === "" ? null : value;
     }
     if (type === "ordering") {
-      var rows = Array.prototype.map.call(fieldset.querySelectorAll("select[data-step]"),
-        function (sel) { return [sel.dataset.step, Number(sel.value)]; });
-      var positions = rows.map(function (r) { return r[1]; }).sort(function (a, b) { return a - b; });
-      for (var i = 0; i < positions.length; i++) { if (positions[i] !== i + 1) { return null; } }
+      // Only a complete order is an answer; a half-set or clashing order is reported and not sent, so
+      // the last complete order stays saved (app/trainee/answers.py says the same without JavaScript).
+      var selects = fieldset.querySelectorAll("select[data-step]");
+      var rows = [];
+      selects.forEach(function (sel) { if (sel.value) { rows.push([sel.dataset.step, Number(sel.value)]); } });
+      if (rows.length === 0) { return null; }
+      var seen = {};
+      var repeated = null;
+      rows.forEach(function (r) { if (seen[r[1]] && (repeated === null || r[1] < repeated)) { repeated = r[1]; } seen[r[1]] = true; });
+      if (repeated !== null) {
+        return { invalid: "Position " + repeated + " is given to more than one step: give each step its own position. " +
+                          "Your last complete order is still saved." };
+      }
+      if (rows.length < selects.length) {
+        return { invalid: "Give every step a position (" + rows.length + " of " + selects.length + " have one). " +
+                          "Your last complete order is still saved." };
+      }
       rows.sort(function (a, b) { return a[1] - b[1]; });
       return rows.map(function (r) { return r[0]; });
     }
@@ -83,7 +96,14 @@
 
   function queue(fieldset) {
     if (closed) { return; }
-    pending.set(fieldset.dataset.itemKey, { answer: answerOf(fieldset), seq: seq(), time: timeSpent() });
+    var answer = answerOf(fieldset);
+    if (answer && answer.invalid) {  // not an answer yet: say why, send nothing, keep what is saved
+      pending.delete(fieldset.dataset.itemKey);
+      showError(fieldset.dataset.itemKey, answer.invalid);
+      flush();
+      return;
+    }
+    pending.set(fieldset.dataset.itemKey, { answer: answer, seq: seq(), time: timeSpent() });
     setStatus("Saving…", false);
     flush();
   }
@@ -99,7 +119,14 @@
   function flush() {
     if (inflight || closed) { return; }
     var next = pending.entries().next();
-    if (next.done) { setStatus("All answers saved.", false); return; }
+    if (next.done) {
+      if (form.querySelector(".item-error:not([hidden])")) {
+        setStatus("Saved, except a question that needs your attention (marked below).", true);
+      } else {
+        setStatus("All answers saved.", false);
+      }
+      return;
+    }
     var key = next.value[0];
     var body = next.value[1];
     inflight = true;
@@ -150,6 +177,22 @@
     if (!fieldset) { return; }
     clearTimeout(typingTimers[fieldset.dataset.itemKey]);
     typingTimers[fieldset.dataset.itemKey] = setTimeout(function () { queue(fieldset); }, 700);
+  });
+  // Answers given before this script ran (a quick hand on a slow connection) or restored by the
+  // browser on "back" fire no event we could hear: anything that differs from the page as the server
+  // rendered it is saved now, so the status never says "saved" of an answer the server has not got.
+  function changedSinceRender(fieldset) {
+    return Array.prototype.some.call(fieldset.querySelectorAll("input, select, textarea"), function (el) {
+      if (el.type === "radio" || el.type === "checkbox") { return el.checked !== el.defaultChecked; }
+      if (el.tagName === "SELECT") {
+        var rendered = Array.prototype.findIndex.call(el.options, function (o) { return o.defaultSelected; });
+        return el.selectedIndex !== Math.max(rendered, 0);
+      }
+      return el.type !== "hidden" && el.value !== el.defaultValue;
+    });
+  }
+  form.querySelectorAll("[data-item-key]").forEach(function (fieldset) {
+    if (changedSinceRender(fieldset)) { queue(fieldset); }
   });
   window.addEventListener("online", flush);
   window.addEventListener("beforeunload", function (event) {

@@ -69,3 +69,53 @@ def test_timed_one_per_page_quiz_shows_a_countdown_and_moves_between_questions(p
     expect(page.get_by_text("Question 2 of 10")).to_be_visible()
     page.get_by_role("navigation", name="Jump to question").get_by_role("button", name="10").click()
     expect(page.get_by_text("Question 10 of 10")).to_be_visible()
+
+
+def test_an_ordering_with_two_steps_at_one_position_says_so_and_keeps_the_saved_order(page, quiz_server, db):
+    from app.models import Attempt, Item
+    from sqlalchemy import select
+
+    sign_in_through_form(page, quiz_server, "trainee@demo.uptake")
+    page.goto(f"{quiz_server}/me/quizzes/pipeline-hygiene")
+    page.get_by_role("button", name=re.compile("Start Pipeline hygiene")).click()
+    attempt = db.session.scalars(select(Attempt).order_by(Attempt.id.desc())).first()
+    key = next(k for k in attempt.item_keys if db.session.scalar(select(Item.type).where(Item.key == k)) == "ordering")
+    page.goto(f"{quiz_server}/me/attempts/{attempt.id}?page={attempt.item_keys.index(key) + 1}")
+    question = page.locator(f'fieldset[data-item-key="{key}"]')
+    selects = question.locator("select")
+    count = selects.count()
+    for n in range(count):
+        selects.nth(n).select_option(str(n + 1))
+    status = page.locator("#save-status")
+    expect(status).to_have_text("All answers saved.")
+    expect(page.locator("#answered-count")).to_have_text("1")
+    selects.nth(1).select_option("1")  # now two steps at position 1
+    expect(question.locator(".item-error")).to_contain_text("Position 1 is given to more than one step")
+    expect(status).to_contain_text("needs your attention")
+    expect(page.locator("#answered-count")).to_have_text("1")  # the saved order still counts
+    page.reload()
+    saved = [question.locator("select").nth(n).input_value() for n in range(count)]
+    assert saved == [str(n + 1) for n in range(count)]  # the last complete order, as it was saved
+
+
+def test_answers_given_before_the_player_script_runs_are_saved_when_it_does(page, quiz_server):
+    """A quick hand on a slow connection answers before quiz.js has run: no change event reaches the
+    player, yet it must save those answers rather than sit on "saved as you go" with nothing sent."""
+    sign_in_through_form(page, quiz_server, "trainee@demo.uptake")
+    page.get_by_role("link", name="CRM basics: find it, log it, keep it clean").click()
+    page.route("**/static/quiz.js*", lambda route: route.abort())  # the script has not arrived yet
+    page.get_by_role("button", name=re.compile("Start CRM basics")).click()
+    fieldset(page, "A customer calls and says only").get_by_label(
+        re.compile("Type \"Halvorsen\" into global search")).check()
+    fieldset(page, "what is the name of the section").get_by_label("Your answer").fill("related lists")
+    status = page.locator("#save-status")
+    expect(status).to_have_text("Answers are saved as you go.")  # nothing has been sent
+
+    page.unroute("**/static/quiz.js*")
+    page.add_script_tag(url="/static/quiz.js")  # now it arrives and runs
+    expect(status).to_have_text("All answers saved.")
+    expect(page.locator("#answered-count")).to_have_text("2")
+    page.reload()
+    expect(fieldset(page, "A customer calls and says only").get_by_label(
+        re.compile("Type \"Halvorsen\" into global search"))).to_be_checked()
+    expect(fieldset(page, "what is the name of the section").get_by_label("Your answer")).to_have_value("related lists")

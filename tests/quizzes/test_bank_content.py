@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from app.skills.taxonomy import SKILL_SLUGS
-from quizzes.assembly import FixedForm, load_quizzes, option_orders
+from quizzes.assembly import FixedForm, load_quizzes
 from quizzes.loader import bank_files, load_bank
 from quizzes.answers import right_answer as reference_answer
 from quizzes.registry import ITEM_TYPES, grade, item_type

@@ -5,8 +5,8 @@ Wrong role → 403; a record outside the viewer's reach → 404; not signed in �
 import pytest
 from sqlalchemy import select
 
-from app.models import BusinessUnit, Organisation, User
-from tests.conftest import DEMO_EMAILS, sign_in, user_by_email
+from app.models import BusinessUnit
+from tests.conftest import DEMO_EMAILS, add_other_organisation, sign_in, user_by_email
 
 
 def _refs(db):
@@ -84,14 +84,7 @@ def test_state_changing_admin_actions_are_refused_for_other_roles(client, demo, 
 
 
 def test_admin_of_another_organisation_cannot_reach_demo_records(client, demo, db):
-    from app.services.passwords import hash_password
-
-    other = Organisation(name="Other Org")
-    db.session.add(other)
-    db.session.flush()
-    db.session.add(User(organisation_id=other.id, email="admin@other.example", name="Other Admin", role="admin",
-                        password_hash=hash_password("other-admin-password"), active=True, session_version=1))
-    db.session.commit()
+    add_other_organisation(db)
     refs = _refs(db)
     sign_in(client, "admin@other.example", "other-admin-password")
     for url in ("/admin/users/{own_trainee}/edit", "/trainer/people/{own_trainee}", "/trainer/units/{own_unit}",

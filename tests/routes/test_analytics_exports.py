@@ -47,4 +47,4 @@ def test_admin_exports_users_and_audit_log_with_formulas_neutralised(client, dem
     login_as("admin")
     users = client.get("/admin/users.csv").get_data(as_text=True)
     assert "'=cmd" in users and "\n=cmd" not in users and "trainee@demo.uptake" in users
-    assert client.get("/admin/audit.csv").get_data(as_text=True).startswith("at,actor,action,target,detail,ip")
+    assert client.get("/admin/audit.csv").get_data(as_text=True).startswith("at,actor,action,what,target,detail,ip")

@@ -1,6 +1,6 @@
 """A 90-minute attempt can still be submitted: neither the CSRF token nor the session cuts it short."""
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from tests.conftest import as_sent, csrf_from
 

@@ -235,3 +235,26 @@ def test_a_false_answer_counts_as_answered_on_the_review_page(trainee_client, db
     assert "You have answered 1 of 8" in finish
     listed = re.search(r"Not answered yet: (.*?)\. Unanswered", finish).group(1)
     assert len(re.findall(r"question \d+", listed)) == 7 and f"question {position}" not in listed.split(", ")
+
+
+def test_an_ordering_with_a_repeated_position_is_explained_and_the_saved_order_kept(trainee_client, db):
+    attempt_id = start(trainee_client, "pipeline-hygiene")
+    attempt = db.session.get(Attempt, attempt_id)
+    key = next(k for k in attempt.item_keys if db.session.scalar(select(Item.type).where(Item.key == k)) == "ordering")
+    position = attempt.item_keys.index(key) + 1
+    right = as_sent(attempt_id, key, right_answer(engine_item(db.session.scalar(select(Item).where(Item.key == key)))))
+    page_url = f"/me/attempts/{attempt_id}?page={position}"
+    saved = post_form(trainee_client, page_url, page_url,
+                      {**{f"answer-{key}-{step}": str(i + 1) for i, step in enumerate(right)}, "goto": "1"})
+    assert saved.status_code == 302
+    clash = {f"answer-{key}-{step}": str(i + 1) for i, step in enumerate(right)}
+    clash[f"answer-{key}-{right[1]}"] = "1"  # two steps at position 1
+    response = post_form(trainee_client, page_url, page_url, {**clash, "goto": "1"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Position 1 is given to more than one step" in text
+    half = {f"answer-{key}-{right[0]}": "1", "goto": "1"}
+    response = post_form(trainee_client, page_url, page_url, half)
+    assert response.status_code == 422 and f"(1 of {len(right)} have one)" in response.get_data(as_text=True)
+    db.session.expire_all()
+    state = trainee_client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert next(i for i in state["items"] if i["key"] == key)["saved_answer"] == right  # nothing lost

@@ -61,7 +61,8 @@ def test_audit_trail_records_sign_ins_refusals_and_role_changes(client, demo, db
     for action in ("sign_in.success", "authz.forbidden", "sign_out", "user.role_changed"):
         assert action in logged
     page = client.get("/admin/audit?action=user").get_data(as_text=True)
-    assert "user.role_changed" in page and "trainer2@demo.uptake" in page and "sign_in.success" not in page
+    assert "Changed a person&#39;s role" in page and "trainer2@demo.uptake" in page and "Signed in" not in page
+    assert "user.role_changed" not in page  # people read what happened, not the internal action name
 
 
 def test_audit_log_is_for_admins_only(client, demo, login_as):
@@ -74,3 +75,31 @@ def test_bandit_finds_nothing():
     result = subprocess.run([sys.executable, "-m", "bandit", "-q", "-r", "app", "quizzes", "simulations", "config.py",
                              "wsgi.py"], cwd=root, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_parallel_guesses_cannot_outrun_the_account_limit(app, demo, db):
+    """Eleven guesses arrive at once (as on several workers): each is counted before its password is
+    checked, so only five are checked at all and the rest are refused — even the right password."""
+    from app.services import audit
+
+    with app.test_request_context("/auth/sign-in", environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+        tickets = [audit.sign_in_attempt("trainee@demo.uptake") for _ in range(11)]
+    assert sum(t is not None for t in tickets) == 5
+    assert all(t is None for t in tickets[5:])
+
+
+def test_an_account_awaiting_activation_costs_a_password_check_like_any_other(app, demo, db, monkeypatch):
+    """Imported accounts have no password yet; a wrong guess at one must do the same hashing work as
+    for every other account, so the answer's timing does not tell them apart."""
+    from app.models.people import UNUSABLE_PASSWORD
+    from app.services import auth
+    from tests.conftest import user_by_email
+
+    person = user_by_email("trainee@demo.uptake")
+    person.password_hash = UNUSABLE_PASSWORD
+    db.session.commit()
+    checked = []
+    real = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda stored, given: checked.append(stored) or real(stored, given))
+    assert auth.authenticate("trainee@demo.uptake", "a-guess") is None
+    assert checked and all(stored != UNUSABLE_PASSWORD and "$" in stored for stored in checked)

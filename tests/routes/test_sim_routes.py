@@ -1,7 +1,6 @@
 """The sandbox CRM through the pages: lists, records, saves with errors, task panel, replay."""
 import re
 
-from sqlalchemy import select
 
 from app.models import Attempt
 from tests.conftest import csrf_from, post_form, sign_in, user_by_email

@@ -1,7 +1,6 @@
 """Skill profiles on the trainee and trainer pages, and the adaptive quiz through the pages."""
 import re
 
-from sqlalchemy import select
 
 from app.models import Attempt
 from tests.conftest import post_form, user_by_email

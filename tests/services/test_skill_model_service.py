@@ -135,7 +135,7 @@ def test_scenario_check_evidence_feeds_the_model(content_loaded, db):
     """Simulation checks are evidence like quiz answers: keyed `check:<key>`, with their own skills."""
     from datetime import timedelta
 
-    from app.models import Attempt, Evidence
+    from app.models import Attempt
     from app.models.types import utcnow
     from app.services.demo_history import load_history
 

@@ -4,7 +4,6 @@ from datetime import date
 from sqlalchemy import select
 
 from app.models import BusinessUnit, ModuleProgress
-from app.services import attempts as attempt_service
 from app.services import simulation, training
 from tests.conftest import user_by_email
 
