@@ -12,6 +12,9 @@ from config import Config, load_or_create_secret_key
 def create_app(config_class: type[Config] = Config) -> Flask:
     app = Flask(__name__, instance_path=str(config_class.INSTANCE_PATH))
     app.config.from_object(config_class)
+    from app.params import BoundedIntegerConverter
+
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(config_class.INSTANCE_PATH)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

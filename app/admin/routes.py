@@ -7,11 +7,12 @@ from app.admin import bp
 from app.admin.forms import NamedRecordForm, SkillForm, ToggleForm, UserForm
 from app.extensions import db
 from app.models import ROLES, BusinessUnit, JobRole, Objective, Quiz, User
+from app.params import db_int
 from app.services import audit, catalogue, people
 from app.services import objectives as svc
 from app.services import user_import as importer
+from app.services.errors import ServiceError, ValidationFailed
 from app.services.exports import csv_response
-from app.services.errors import ServiceError
 
 KIND_LABELS = {"units": ("Business units", "business unit"), "job-roles": ("Job roles", "job role")}
 
@@ -42,9 +43,9 @@ def home():
 def users():
     org_id = current_user.organisation_id
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=db_int)
     query = (request.args.get("q") or "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     found, total = people.list_users(org_id, role=role, unit_id=unit_id, query=query, page=page)
     return render_template("admin/users.html", users=found, total=total, page=page, per_page=50,
                            role=role, unit_id=unit_id, query=query, toggle=ToggleForm(),
@@ -202,7 +203,7 @@ AUDIT_FILTERS = {"": "All events", "sign_in": "Sign-ins", "authz": "Refused acce
 @bp.get("/audit")
 def audit_log():
     action = request.args.get("action") if request.args.get("action") in AUDIT_FILTERS else ""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     events, total = audit.list_events(current_user.organisation_id, action or None, page=page)
     return render_template("admin/audit.html", events=events, total=total, page=page, per_page=50, action=action,
                            filters=AUDIT_FILTERS, action_label=audit.action_label)
@@ -231,6 +232,13 @@ def user_import():
 
 
 # --- objectives -----------------------------------------------------------------------------------
+def _skill_key(text: str) -> int:
+    try:
+        return db_int(text)
+    except ValueError:
+        raise ValidationFailed("The form names a skill that does not exist; nothing was changed.") from None
+
+
 @bp.route("/objectives", methods=["GET", "POST"])
 def objectives():
     org_id = current_user.organisation_id
@@ -239,14 +247,14 @@ def objectives():
     if not roles:
         flash("Add a job role first.", "info")
         return redirect(url_for("admin.records", kind="job-roles"))
-    role = svc.get_role(org_id, request.values.get("role", roles[0].id, type=int))
-    unit_id = request.values.get("unit", type=int)
+    role = svc.get_role(org_id, request.values.get("role", roles[0].id, type=db_int))
+    unit_id = request.values.get("unit", type=db_int)
     unit = catalogue.get_org_record(BusinessUnit, org_id, unit_id) if unit_id else None
     error = None
     if request.method == "POST":
-        values = {int(k[7:]): (request.form.get(k, ""), request.form.get(f"weight-{k[7:]}", ""))
-                  for k in request.form if k.startswith("target-")}
         try:
+            values = {_skill_key(k[7:]): (request.form.get(k, ""), request.form.get(f"weight-{k[7:]}", ""))
+                      for k in request.form if k.startswith("target-")}
             svc.save(current_user, role, unit, values)
         except ServiceError as exc:
             db.session.rollback()

@@ -40,7 +40,14 @@ def table(role: JobRole, unit: BusinessUnit | None) -> list[dict]:
 
 
 def save(actor: User, role: JobRole, unit: BusinessUnit | None, values: dict[int, tuple[str, str]]) -> int:
-    """values: skill id → (target %, weight %) as typed. All rows are validated before any is saved."""
+    """values: skill id → (target %, weight %) as typed. All rows are validated before any is saved;
+    a form with no rows (or naming skills that do not exist) changes nothing."""
+    if not values:
+        raise ValidationFailed("The form had no targets, so nothing was changed. Set targets and weights, then save.")
+    known = set(db.session.scalars(select(Skill.id).where(Skill.active.is_(True), Skill.id.in_(list(values)))))
+    if unknown := sorted(set(values) - known):
+        raise ValidationFailed(f"The form names {len(unknown)} skill(s) that do not exist or are inactive; "
+                               "nothing was changed. Reload the page and try again.")
     parsed = {}
     for skill_id, (target_text, weight_text) in values.items():
         try:

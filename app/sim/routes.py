@@ -103,9 +103,11 @@ def search(attempt_id: int):
 
 @bp.route("/sim/<int:attempt_id>/rec/<obj>/<rid>", methods=["GET", "POST"])
 def record(attempt_id: int, obj: str, rid: str):
-    attempt, done = _open(attempt_id)
+    attempt, done = _open_object(attempt_id, obj)
     if done:
         return done
+    if rid not in svc.load_run(attempt).state["records"].get(obj, {}):
+        abort(404)  # before anything is recorded: a record that is not there is not viewed or saved
     errors, submitted = {}, None
     if request.method == "POST":
         submitted = values_from(obj, request.form)
@@ -120,7 +122,7 @@ def record(attempt_id: int, obj: str, rid: str):
         _act(attempt_id, {"type": "view", "object": obj, "id": rid})
     run = svc.load_run(attempt)
     if rid not in run.state["records"].get(obj, {}):
-        abort(404)
+        abort(404)  # deleted by this very request (a merge elsewhere cannot do that, but be safe)
     related = [(child, ref, [(cid, c) for cid, c in run.state["records"].get(child, {}).items() if c.get(ref) == rid])
                for child, ref in RELATED.get(obj, [])]
     return _page("sim/record.html", attempt, run, 422 if errors else 200, obj=obj, rid=rid,
@@ -154,7 +156,7 @@ def create(attempt_id: int, obj: str):
 
 @bp.post("/sim/<int:attempt_id>/rec/<obj>/<rid>/<any(delete, convert, merge):op>")
 def record_op(attempt_id: int, obj: str, rid: str, op: str):
-    _open(attempt_id)
+    _open_object(attempt_id, obj)
     if op == "delete":
         action = {"type": "delete", "object": obj, "id": rid}
     elif op == "convert":

@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import IN_PROGRESS, Attempt
+from app.params import db_int
 from app.services import attempts as attempt_service
 from app.services import simulation, training
 from app.services.assignments import assignments_for
-from app.services.skill_model import assess
 from app.services.errors import ServiceError
 from app.services.quiz_views import public_attempt, result_summary
+from app.services.skill_model import assess
 from app.trainee import bp
 from app.trainee.answers import answer_from_form, field_name
 
@@ -83,7 +84,7 @@ def attempt(attempt_id: int):
             flash("This attempt was already closed; your saved answers were graded.", "info")
         return redirect(url_for("trainee.result", attempt_id=attempt.id))
     full = public_attempt(attempt)
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=db_int)
     positions = _page_positions(full["count"], full["layout"], page)
     view = public_attempt(attempt, positions)
     errors: dict[str, str] = {}

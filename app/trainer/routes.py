@@ -7,11 +7,17 @@ from sqlalchemy import func, select
 from app.charts import bar_chart, line_chart
 from app.extensions import db
 from app.models import Attempt, JobRole, Quiz, Skill, User
-from app.services.errors import NotFound, ServiceError
+from app.params import db_int
 from app.services import analytics as stats
 from app.services import assignments, simulation, training
+from app.services.access import (
+    get_person_for,
+    get_unit_for,
+    trainees_in_unit,
+    visible_units,
+)
 from app.services.adoption import dashboard
-from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
+from app.services.errors import NotFound, ServiceError
 from app.services.exports import csv_response
 from app.services.skill_model import assess
 from app.skills.planner import plural
@@ -38,15 +44,15 @@ def home():
 
 def _gap_people():
     return training.people_needing(visible_units(current_user), request.args.get("skill", ""),
-                                   request.args.get("unit", type=int), request.args.get("role", type=int))
+                                   request.args.get("unit", type=db_int), request.args.get("role", type=db_int))
 
 
 @bp.get("/gaps")
 def gaps():
     """The heatmap's click-through: who needs one skill (in a unit or a job role) and how they stand."""
     skill, rows = _gap_people()  # NotFound (404) for a unit outside the trainer's or an unknown skill
-    return render_template("trainer/gaps.html", skill=skill, rows=rows, unit_id=request.args.get("unit", type=int),
-                           role_id=request.args.get("role", type=int))
+    return render_template("trainer/gaps.html", skill=skill, rows=rows, unit_id=request.args.get("unit", type=db_int),
+                           role_id=request.args.get("role", type=db_int))
 
 
 @bp.get("/gaps.csv")
