@@ -4,18 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+import icalendar
 from sqlalchemy import and_, or_, select
 
 from app.extensions import db
-from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Objective, Quiz,
+from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Objective, Quiz, Skill,
                         TrainingSession, User)
 from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import NotFound, ValidationFailed
 from app.services.objectives import required_of_role
 from app.services.simulation import scenarios
+from app.services.text import one_line
 from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap, evidence_phrase
 
+HORIZON_DAYS = 730  # due dates and session starts: at most two years ahead
 KINDS = {"module": "Module", "quiz": "Test", "exercise": "Exercise", "path": "Whole training path"}
 
 
@@ -65,8 +68,12 @@ def create_assignment(actor: User, kind: str, ref: str | None, target_type: str,
         raise ValidationFailed("Choose an existing test.", field="ref")
     if kind == "exercise" and ref not in scenarios():
         raise ValidationFailed("Choose an existing exercise.", field="ref")
-    if due < (today or date.today()):
+    today = today or date.today()
+    if due < today:
         raise ValidationFailed("The due date cannot be in the past.", field="due_date")
+    if due > today + timedelta(days=HORIZON_DAYS):
+        raise ValidationFailed(f"Choose a due date within two years (by {today + timedelta(days=HORIZON_DAYS):%d %B %Y}).",
+                               field="due_date")
     if target_type == "unit":
         get_unit_for(actor, target_id)  # NotFound outside the actor's units
     elif target_type == "user":
@@ -277,26 +284,31 @@ def unit_sessions(unit: BusinessUnit) -> list[TrainingSession]:
                                    .order_by(TrainingSession.starts_at)))
 
 
-def _ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
 def ical(unit: BusinessUnit, host: str = "uptake") -> str:
-    """The unit's sessions as an RFC 5545 calendar (CRLF line endings, UTC times)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Uptake//Training sessions//EN", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{_ics_text(unit.name + ' training')}"]
+    """The unit's sessions as an RFC 5545 calendar, written by the icalendar library (escaping, line
+    folding, CRLF endings): whatever a place or title contains stays inside its own property."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Uptake//Training sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{unit.name} training")
+    stamp = datetime.now(timezone.utc)
     catalogue = training.catalogue()
+    names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
     for s in unit_sessions(unit):
         module = catalogue.get(s.module_key)
-        end = s.starts_at + timedelta(minutes=s.minutes)
-        lines += ["BEGIN:VEVENT", f"UID:session-{s.id}@{host}", f"DTSTAMP:{stamp}",
-                  f"DTSTART:{s.starts_at.strftime('%Y%m%dT%H%M%SZ')}", f"DTEND:{end.strftime('%Y%m%dT%H%M%SZ')}",
-                  f"SUMMARY:{_ics_text(module.title if module else s.module_key)}",
-                  f"LOCATION:{_ics_text(s.location)}",
-                  f"DESCRIPTION:{_ics_text('Skills: ' + ', '.join(module.skills) if module else '')}", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+        starts = s.starts_at if s.starts_at.tzinfo else s.starts_at.replace(tzinfo=timezone.utc)
+        event = icalendar.Event()
+        event.add("uid", f"session-{s.id}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", starts)
+        event.add("dtend", starts + timedelta(minutes=s.minutes))
+        event.add("summary", module.title if module else "Training session")
+        event.add("location", s.location)
+        if module:
+            event.add("description", "Skills: " + ", ".join(names.get(k, k) for k in module.skills))
+        calendar.add_component(event)
+    return calendar.to_ical().decode()
 
 
 def session_seats(sessions: list[TrainingSession]) -> dict[int, list[tuple[User, bool]]]:
@@ -355,10 +367,13 @@ def update_session(actor: User, session_id: int, starts_at: datetime, minutes: i
         raise ValidationFailed("A session lasts between 15 minutes and 8 hours.", field="minutes")
     if not 1 <= capacity <= 500:
         raise ValidationFailed("Capacity must be between 1 and 500.", field="capacity")
-    if not location.strip():
-        raise ValidationFailed("Give a place or a meeting link.", field="location")
+    location = one_line(location, "Place or meeting link", 255, field="location")
+    now = datetime.now(timezone.utc)
+    if not now - timedelta(days=7) <= starts_at <= now + timedelta(days=HORIZON_DAYS):
+        raise ValidationFailed("Choose a start within two years from now (or up to a week ago, to correct a record).",
+                               field="starts_at")
     session.starts_at, session.minutes = starts_at, minutes
-    session.location, session.capacity = location.strip()[:255], capacity
+    session.location, session.capacity = location, capacity
     db.session.commit()
     audit.record("session.updated", target=_session_label(session), actor=actor,
                  detail={"starts_at": starts_at.isoformat(), "location": session.location})

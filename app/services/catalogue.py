@@ -13,18 +13,14 @@ from app.extensions import db
 from app.models import BusinessUnit, JobRole, Skill, User
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.text import one_line, paragraphs
 
 ORG_MODELS = {"units": BusinessUnit, "job-roles": JobRole}
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationFailed("Enter a name.", field="name")
-    if len(name) > 120:
-        raise ValidationFailed("Use at most 120 characters.", field="name")
-    return name
+    return one_line(name)
 
 
 def list_org_records(model, organisation_id: int) -> list:
@@ -48,7 +44,7 @@ def save_org_record(model, organisation_id: int, name: str, description: str = "
                     actor: User | None = None):
     """Create (record=None) or rename a unit or job role; names are unique per organisation. Recorded
     in the audit trail with what changed."""
-    name = _clean_name(name)
+    name, description = _clean_name(name), paragraphs(description)
     clash = db.session.scalar(select(model).where(
         model.organisation_id == organisation_id, func.lower(model.name) == name.lower()
     ))
@@ -59,7 +55,7 @@ def save_org_record(model, organisation_id: int, name: str, description: str = "
         record = model(organisation_id=organisation_id, active=True)
         db.session.add(record)
     before = {"name": record.name, "description": record.description}
-    record.name, record.description = name, (description or "").strip()
+    record.name, record.description = name, description
     db.session.commit()
     _audit_saved(record, created, before, actor)
     return record
@@ -96,7 +92,7 @@ def get_skill(skill_id: int) -> Skill:
 def save_skill(slug: str, name: str, description: str = "", skill: Skill | None = None,
                actor: User | None = None) -> Skill:
     """Create a skill or edit one. The slug is fixed once created: content refers to it."""
-    name = _clean_name(name)
+    name, description = _clean_name(name), paragraphs(description)
     if skill is None:
         slug = slug.strip().lower()
         if not SLUG_RE.match(slug) or len(slug) > 64:
@@ -108,7 +104,7 @@ def save_skill(slug: str, name: str, description: str = "", skill: Skill | None 
         db.session.add(skill)
     created = skill.id is None
     before = {"name": skill.name, "description": skill.description}
-    skill.name, skill.description = name, (description or "").strip()
+    skill.name, skill.description = name, description
     db.session.commit()
     _audit_saved(skill, created, before, actor)
     return skill

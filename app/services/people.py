@@ -12,6 +12,7 @@ from app.services import audit
 from app.services.auth import end_all_sessions, find_user_by_email
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.passwords import check_new_password, hash_password
+from app.services.text import one_line
 
 
 @dataclass
@@ -44,11 +45,7 @@ def _org_record(model, record_id: int | None, organisation_id: int, label: str, 
 
 
 def _apply(user: User, data: UserInput, organisation_id: int) -> None:
-    name = data.name.strip()
-    if not name:
-        raise ValidationFailed("Enter a name.", field="name")
-    if len(name) > 120:
-        raise ValidationFailed("Use at most 120 characters.", field="name")
+    name = one_line(data.name)
     if data.role not in ROLES:
         raise ValidationFailed("Choose trainee, trainer or admin.", field="role")
     email = normalise_email(data.email)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,11 +23,13 @@ from app.models.types import utcnow
 from app.services import audit
 from app.services.errors import NotFound, ValidationFailed
 from app.services.people import normalise_email
+from app.services.text import one_line
 
 REQUIRED = ("email", "name", "role")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 INVITATION_DAYS = 14
+NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
 @dataclass
@@ -47,6 +50,13 @@ class Preview:
     @property
     def problem_count(self) -> int:
         return sum(len(r.problems) for r in self.rows)
+
+
+def looks_like_formula(cell: str) -> bool:
+    """A cell a spreadsheet would evaluate: it starts with = + - @ (or a tab or CR before one), unless
+    it is a plain number such as -5 or +44. "=1+HYPERLINK(…)" and "-2+3+cmd|…" are formulas."""
+    text = cell.lstrip("\t\r ")
+    return text[:1] in ("=", "+", "-", "@") and not NUMBER.fullmatch(text)
 
 
 def parse(data: bytes, organisation_id: int) -> Preview:
@@ -82,8 +92,10 @@ def parse(data: bytes, organisation_id: int) -> Preview:
         if email and email in seen:
             row.problems.append(f"The same email is on line {seen[email]}.")
         seen.setdefault(email, number)
-        if not values.get("name"):
-            row.problems.append("Name is missing.")
+        try:
+            values["name"] = one_line(values.get("name"))
+        except ValidationFailed as error:
+            row.problems.append(error.message)
         role = values.get("role", "").lower()
         if role not in ROLES:
             row.problems.append("Role must be trainee, trainer or admin.")
@@ -97,10 +109,8 @@ def parse(data: bytes, organisation_id: int) -> Preview:
         for name in filter(None, (n.strip() for n in values.get("trainer_units", "").split(";"))):
             if name.lower() not in units:
                 row.problems.append(f"Unknown business unit “{name}” in trainer_units.")
-        for cell in values.values():
-            if cell[:1] in ("=", "+", "-", "@") and not cell[1:2].isdigit():
-                row.problems.append("Cells may not start with =, +, - or @ (spreadsheet formulas).")
-                break
+        if any(looks_like_formula(cell) for cell in values.values()):
+            row.problems.append("Cells may not start with =, +, - or @ (a spreadsheet would run them as formulas).")
         rows.append(row)
     return Preview(rows)
 
@@ -116,7 +126,7 @@ def apply(actor: User, data: bytes, base_url: str) -> list[tuple[User, str]]:
     try:
         for row in preview.rows:
             v = row.values
-            user = User(organisation_id=actor.organisation_id, email=v["email"].lower(), name=v["name"][:120],
+            user = User(organisation_id=actor.organisation_id, email=v["email"].lower(), name=v["name"],
                         role=v["role"].lower(), password_hash=UNUSABLE_PASSWORD, active=True, session_version=1,
                         business_unit=units.get(v.get("business_unit", "").lower()),
                         job_role=roles.get(v.get("job_role", "").lower()))

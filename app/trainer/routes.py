@@ -17,7 +17,7 @@ from app.services.access import (
     visible_units,
 )
 from app.services.adoption import dashboard
-from app.services.errors import NotFound, ServiceError
+from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.exports import csv_response
 from app.services.skill_model import assess
 from app.skills.planner import plural
@@ -113,12 +113,19 @@ def assign(unit_id: int):
         ref = request.form.get(f"ref_{kind}") or None
         target = request.form.get("target", "")
         target_type, _, target_id = target.partition(":")
+        due_text = request.form.get("due_date", "").strip()
         try:
-            due = date.fromisoformat(request.form.get("due_date", ""))
-            assignments.create_assignment(current_user, kind, ref, target_type, int(target_id or 0), due,
+            try:
+                target_number = db_int(target_id)
+            except ValueError:
+                raise ValidationFailed("Choose who the assignment is for.", field="target") from None
+            try:
+                due = date.fromisoformat(due_text)
+            except ValueError:
+                raise ValidationFailed("Choose a due date." if not due_text else
+                                       "Enter the due date as a calendar date, e.g. 2027-01-31.", field="due_date") from None
+            assignments.create_assignment(current_user, kind, ref, target_type, target_number, due,
                                           request.form.get("note", ""))
-        except ValueError:
-            errors["due_date"] = "Enter the due date as YYYY-MM-DD."
         except ServiceError as error:
             db.session.rollback()
             errors[error.field or "kind"] = error.message
@@ -306,10 +313,13 @@ def adoption_csv(which: str):
 def session_update(session_id: int):
     try:
         starts = datetime.fromisoformat(request.form.get("starts_at", "")).replace(tzinfo=timezone.utc)
-        session = assignments.update_session(current_user, session_id, starts, int(request.form.get("minutes", 0)),
-                                             request.form.get("location", ""), int(request.form.get("capacity", 0)))
+        minutes, capacity = db_int(request.form.get("minutes", "")), db_int(request.form.get("capacity", ""))
     except ValueError:
         flash("Enter the start as a date and time, and whole numbers for minutes and capacity.", "error")
+        return _back()
+    try:
+        session = assignments.update_session(current_user, session_id, starts, minutes,
+                                             request.form.get("location", ""), capacity)
     except ServiceError as error:
         _session_error(error)
     else:

@@ -30,7 +30,13 @@ def test_bad_due_date_is_explained_and_nothing_is_saved(client, content_loaded, 
     url = f"/trainer/units/{tara.business_unit_id}/assign"
     response = post_form(client, url, url, {"kind": "module", "ref_module": "el-pipeline", "target": f"user:{tara.id}",
                                             "due_date": "someday"})
-    assert response.status_code == 422 and "YYYY-MM-DD" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "calendar date, e.g." in response.get_data(as_text=True)
+    empty = post_form(client, url, url, {"kind": "module", "ref_module": "el-pipeline", "target": f"user:{tara.id}",
+                                         "due_date": ""})
+    assert empty.status_code == 422 and "Choose a due date." in empty.get_data(as_text=True)
+    nobody = post_form(client, url, url, {"kind": "module", "ref_module": "el-pipeline", "target": "user:99999999999999",
+                                          "due_date": "2099-01-01"})
+    assert nobody.status_code == 422 and "Choose who the assignment is for." in nobody.get_data(as_text=True)
     past = post_form(client, url, url, {"kind": "module", "ref_module": "el-pipeline", "target": f"user:{tara.id}",
                                         "due_date": "2020-01-01"})
     assert past.status_code == 422 and "cannot be in the past" in past.get_data(as_text=True)
@@ -62,20 +68,26 @@ def test_trainer_edits_a_session_and_the_calendar_follows(app, client, fitted_de
     page = f"/trainer/units/{unit.id}"
     post_form(client, page, f"{page}/accept-plan", {})
     session = db.session.scalars(select(TrainingSession)).first()
-    bad = post_form(client, page, f"/trainer/sessions/{session.id}", {"starts_at": "2027-01-12T10:30", "minutes": "60",
+    when = date.today() + timedelta(days=40)
+    starts = f"{when.isoformat()}T10:30"
+    bad = post_form(client, page, f"/trainer/sessions/{session.id}", {"starts_at": starts, "minutes": "60",
                                                                        "location": "", "capacity": "10"},
                     follow_redirects=True)
-    assert "Give a place or a meeting link." in bad.get_data(as_text=True)
-    post_form(client, page, f"/trainer/sessions/{session.id}", {"starts_at": "2027-01-12T10:30", "minutes": "60",
+    assert "Enter a place or meeting link." in bad.get_data(as_text=True)
+    far = post_form(client, page, f"/trainer/sessions/{session.id}", {"starts_at": "9999-12-31T23:59", "minutes": "60",
+                                                                       "location": "Room 4", "capacity": "10"},
+                    follow_redirects=True)
+    assert "Choose a start within two years" in far.get_data(as_text=True)
+    post_form(client, page, f"/trainer/sessions/{session.id}", {"starts_at": starts, "minutes": "60",
                                                                  "location": "Room 4, Berlin office; or https://meet.example/x",
                                                                  "capacity": "10"})
     ics = client.get(f"{page}/sessions.ics").get_data(as_text=True)
-    assert "DTSTART:20270112T103000Z" in ics and "LOCATION:Room 4\\, Berlin office\\; or https://meet.example/x" in ics
+    assert f"DTSTART:{when:%Y%m%d}T103000Z" in ics and "LOCATION:Room 4\\, Berlin office\\; or https://meet.example/x" in ics
     from tests.conftest import sign_in
 
     other = app.test_client()
     sign_in(other, "trainer2@demo.uptake")
-    assert post_form(other, "/trainer/", f"/trainer/sessions/{session.id}", {"starts_at": "2027-01-12T10:30",
+    assert post_form(other, "/trainer/", f"/trainer/sessions/{session.id}", {"starts_at": starts,
                      "minutes": "60", "location": "x", "capacity": "5"}).status_code == 404
 
 

@@ -34,7 +34,7 @@ def test_bad_rows_are_listed_and_nothing_is_imported(client, demo, login_as, db)
     text = page.get_data(as_text=True)
     assert page.status_code == 422
     for message in ("Enter a valid email address", "A user with this email already exists", "Unknown business unit",
-                    "Unknown job role", "spreadsheet formulas"):
+                    "Unknown job role", "run them as formulas"):
         assert message in text
     assert "Import 4 people" not in text and count(db) == before
     confirm = client.post("/admin/users/import", data={"csrf_token": csrf_from(client.get("/admin/users/import")),

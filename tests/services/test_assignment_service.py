@@ -158,7 +158,7 @@ def test_accepting_the_plan_again_adds_nothing_and_trainees_see_their_session(fi
     session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
     seat = db.session.scalars(select(Assignment).where(Assignment.session_id == session.id)).first()
     person = db.session.get(type(trainer), seat.target_id)
-    later = datetime(2030, 3, 5, 14, 0, tzinfo=timezone.utc)
+    later = (datetime.now(timezone.utc) + timedelta(days=90)).replace(hour=14, minute=0, second=0, microsecond=0)
     svc.update_session(trainer, session.id, later, 120, "Room 4, Lyon office", 14)
     mine = next(s for s in svc.assignments_for(person) if s.assignment.id == seat.id)
     assert mine.session.location == "Room 4, Lyon office" and mine.session.starts_at == later
@@ -189,3 +189,56 @@ def test_attendance_completes_the_workshop_for_booked_people_only(fitted_demo, d
                                                          ModuleProgress.module_key == session.module_key))
     assert row.status == "completed"
     assert dict((p.id, done) for p, done in svc.session_seats([session])[session.id])[booked[0][0].id] is True
+
+
+def test_the_calendar_keeps_every_place_inside_its_own_line_and_names_skills(fitted_demo, db):
+    from datetime import timezone
+
+    import icalendar
+
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    svc.accept_plan(trainer, unit)
+    session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
+    # a place saved before places were checked, with a bare CR that once injected calendar lines
+    session.location = "Room 4\rLOCATION:Somewhere else\nATTENDEE:mailto:x@evil.example; a, b"
+    db.session.commit()
+    ics = svc.ical(unit, "uptake.test")
+    parsed = icalendar.Calendar.from_ical(ics)
+    events = parsed.walk("VEVENT")
+    assert len(events) == len(svc.unit_sessions(unit)) >= 1
+    ours = next(e for e in events if str(e["UID"]) == f"session-{session.id}@uptake.test")
+    assert str(ours["LOCATION"]).startswith("Room 4") and "ATTENDEE" not in ours and "x@evil" in str(ours["LOCATION"])
+    assert "Skills: " in str(ours["DESCRIPTION"]) and "-" not in str(ours["DESCRIPTION"]).split("Skills: ")[1].split(",")[0]
+    starts = session.starts_at if session.starts_at.tzinfo else session.starts_at.replace(tzinfo=timezone.utc)
+    assert ours.decoded("DTSTART") == starts
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"starts_at": "9999-12-31T23:59"}, "starts_at"), ({"starts_at": "2001-01-01T09:00"}, "starts_at"),
+    ({"location": "Room 4\rLOCATION:evil"}, "location"), ({"location": "Room \u202e4"}, "location"),
+    ({"location": "   "}, "location"), ({"minutes": 5}, "minutes"), ({"capacity": 0}, "capacity")])
+def test_session_changes_out_of_bounds_are_refused_and_change_nothing(fitted_demo, db, change, field):
+    from datetime import datetime, timezone
+
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    svc.accept_plan(trainer, unit)
+    session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
+    before = (session.starts_at, session.location, session.minutes, session.capacity)
+    values = {"starts_at": (datetime.now(timezone.utc) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+              "location": "Room 4", "minutes": 60, "capacity": 10, **change}
+    with pytest.raises(ValidationFailed) as excinfo:
+        svc.update_session(trainer, session.id, datetime.fromisoformat(values["starts_at"]).replace(tzinfo=timezone.utc),
+                           values["minutes"], values["location"], values["capacity"])
+    assert excinfo.value.field == field
+    db.session.rollback()
+    db.session.refresh(session)
+    assert (session.starts_at, session.location, session.minutes, session.capacity) == before
+
+
+def test_due_dates_more_than_two_years_ahead_are_refused(org):
+    trainer, tara, _ = org
+    with pytest.raises(ValidationFailed, match="within two years") as excinfo:
+        svc.create_assignment(trainer, "module", "el-pipeline", "user", tara.id, date(9999, 12, 31))
+    assert excinfo.value.field == "due_date"
