@@ -69,6 +69,10 @@ class Config:
     # Absolute session lifetime; a timed test may run 90 minutes, so this is well beyond it.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+    # Strict-Transport-Security max-age (0: not sent); production sends a year unless told otherwise.
+    HSTS_SECONDS = int(os.environ.get("UPTAKE_HSTS_SECONDS", "0"))
+    # Behind a TLS-terminating reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none).
+    PROXY_HOPS = int(os.environ.get("UPTAKE_PROXY_HOPS", "0"))
 
     # The CSRF token lives as long as the session: a 90-minute test must still submit.
     WTF_CSRF_TIME_LIMIT = None
@@ -100,6 +104,7 @@ class ProductionConfig(Config):
     UPTAKE_ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = int(os.environ.get("UPTAKE_HSTS_SECONDS", str(365 * 24 * 3600)))
 
 
 CONFIGS = {"development": Config, "testing": TestingConfig, "production": ProductionConfig}

@@ -1,3 +1,4 @@
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
@@ -46,6 +47,7 @@ def sign_in():
         session.clear()  # no state from before sign-in survives it
         login_user(user)
         session.permanent = True
+        session["signed_in_at"] = datetime.now(timezone.utc).timestamp()  # the absolute lifetime counts from here
         return redirect(next_url or home_url_for(user))
     status = 400 if form.errors else 200
     return render_template("auth/sign_in.html", form=form), status

@@ -107,3 +107,28 @@ def test_security_headers_on_every_response(client, demo):
         assert "unsafe-inline" not in csp
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_session_ends_after_its_absolute_lifetime_however_busy(client, demo, app):
+    """Every request re-signs the cookie, so only the stored sign-in time can end a session: after
+    PERMANENT_SESSION_LIFETIME the next page asks for a sign-in, and the API answers 401 in JSON."""
+    sign_in(client, "trainee@demo.uptake")
+    assert client.get("/me/").status_code == 200  # busy: last_seen is fresh
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= lifetime + 60
+    api = client.get("/api/v1/attempts/1", headers={"Accept": "application/json"})
+    assert api.status_code == 401 and api.is_json
+    sign_in(client, "trainee@demo.uptake")
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= lifetime + 60
+    response = client.get("/me/", follow_redirects=True)
+    assert "/auth/sign-in" in response.request.path and "longest a session lasts" in response.get_data(as_text=True)
+    assert client.get("/me/").status_code == 302  # and it stays ended
+
+
+def test_a_session_without_a_sign_in_time_is_not_trusted(client, demo):
+    sign_in(client, "trainee@demo.uptake")
+    with client.session_transaction() as session:
+        del session["signed_in_at"]  # a cookie from before sign-in times were stored
+    assert client.get("/me/").status_code == 302
