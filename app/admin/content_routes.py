@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Item, Quiz, Skill, item_skills
 from app.services import content
 from app.services.errors import ServiceError
+from quizzes.importers import MAX_IMPORT_BYTES
 
 
 class ImportForm(FlaskForm):
@@ -45,8 +46,12 @@ def import_new():
         select(Skill).where(Skill.active.is_(True)).order_by(Skill.name))]
     if form.validate_on_submit():
         upload = form.file.data
+        try:  # read one byte past the limit at most, then close (large uploads are spooled to a temp file)
+            data = upload.read(MAX_IMPORT_BYTES + 1)
+        finally:
+            upload.close()
         try:
-            record = content.start_import(current_user, upload.filename, upload.read(), form.format.data,
+            record = content.start_import(current_user, upload.filename, data, form.format.data,
                                           form.default_skills.data or [])
         except ServiceError as error:
             db.session.rollback()

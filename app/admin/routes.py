@@ -215,7 +215,13 @@ def user_import():
     preview, error, text = None, None, ""
     if request.method == "POST":
         upload = request.files.get("file")
-        data = upload.read() if upload and upload.filename else request.form.get("content", "").encode()
+        if upload and upload.filename:
+            try:  # at most one byte past the limit (the importer refuses it), then close the spooled file
+                data = upload.read(importer.MAX_BYTES + 1)
+            finally:
+                upload.close()
+        else:
+            data = request.form.get("content", "").encode()
         try:
             if request.form.get("confirm") == "1":
                 links = importer.apply(current_user, data, request.host_url)

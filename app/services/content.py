@@ -18,7 +18,7 @@ from app.models.types import utcnow
 from app.services.errors import NotFound, ValidationFailed
 from quizzes import model as engine
 from quizzes.assembly import QuizDef, load_quizzes
-from quizzes.importers import ImportResult
+from quizzes.importers import MAX_IMPORT_BYTES, ImportResult
 from quizzes.importers.gift import import_gift
 from quizzes.importers.moodle_xml import import_moodle_xml
 from quizzes.loader import bank_files, load_bank
@@ -160,6 +160,9 @@ def start_import(user: User, filename: str, data: bytes, fmt: str, default_skill
         raise ValidationFailed("Choose GIFT or Moodle XML.", field="format")
     if not data:
         raise ValidationFailed("The file is empty.", field="file")
+    if len(data) > MAX_IMPORT_BYTES:  # refused before anything is stored
+        raise ValidationFailed("The file is larger than 1 MiB, the limit for one import; nothing was stored. "
+                               "Split it into smaller files and import each.", field="file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
