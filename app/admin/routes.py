@@ -73,7 +73,7 @@ def _user_form(user: User | None):
             flash(f"Saved {saved.name}.", "success")
             return redirect(url_for("admin.users"))
     status = 400 if form.errors or request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    return render_template("admin/user_form.html", form=form, user=user, toggle=ToggleForm()), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -98,6 +98,22 @@ def user_active(user_id: int, state: str):
             flash(error.message, "error")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                     else url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/activation-link")
+def user_activation_link(user_id: int):
+    """A new activation link, shown once (the earlier ones stop working)."""
+    user = people.get_org_user(current_user.organisation_id, user_id)
+    if not ToggleForm().validate_on_submit():
+        flash("Your form expired; please try again.", "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    try:
+        link = importer.reissue_invitation(current_user, user, request.host_url)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_import_done.html", links=[(user, link)], reissued=True)
 
 
 # --- business units and job roles (one shape) --------------------------------------------------

@@ -150,6 +150,25 @@ def _invite(user: User) -> str:
     return token
 
 
+def reissue_invitation(actor: User, user: User, base_url: str) -> str:
+    """A new activation link for someone who has not activated yet (the old one was lost or expired);
+    every earlier link of theirs stops working at once."""
+    if user.organisation_id != actor.organisation_id:
+        raise NotFound("No such user.")
+    if not user.awaiting_activation:
+        raise ValidationFailed(f"{user.name} has already activated their account; they sign in with their password.")
+    if not user.active:
+        raise ValidationFailed(f"{user.name} is deactivated; reactivate them first.")
+    now = utcnow()
+    for old in db.session.scalars(select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None),
+                                                           Invitation.expires_at > now)):
+        old.expires_at = now
+    token = _invite(user)
+    db.session.commit()
+    audit.record("user.invitation_reissued", target=user.email, actor=actor)
+    return base_url.rstrip("/") + "/auth/activate/" + token
+
+
 def invitation_for(token: str) -> Invitation:
     invitation = db.session.scalar(select(Invitation).where(
         Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()))

@@ -80,3 +80,32 @@ def test_import_needs_the_header_row_and_utf8(client, demo, login_as):
     bad = client.post("/admin/users/import", data={"csrf_token": token, "file": (io.BytesIO(b"\xff\xfe\x00"), "u.csv")},
                       content_type="multipart/form-data")
     assert "not UTF-8" in bad.get_data(as_text=True)
+
+
+def test_a_lost_activation_link_is_replaced_and_the_old_one_stops_working(app, demo, db):
+    admin = app.test_client()
+    sign_in(admin, "admin@demo.uptake")
+    done = admin.post("/admin/users/import", data={"csrf_token": csrf_from(admin.get("/admin/users/import")),
+                                                   "confirm": "1", "content": GOOD}).get_data(as_text=True)
+    old = re.findall(r"http://localhost/auth/activate/[\w-]+", done)[0].replace("http://localhost", "")
+    rep = user_by_email("new.rep@demo.uptake")
+    edit = admin.get(f"/admin/users/{rep.id}/edit").get_data(as_text=True)
+    assert "Issue a new activation link" in edit and "has not used their activation link" in edit
+    page = admin.post(f"/admin/users/{rep.id}/activation-link",
+                      data={"csrf_token": csrf_from(admin.get(f"/admin/users/{rep.id}/edit"))}).get_data(as_text=True)
+    assert "New activation link for New Rep" in page and "earlier links no longer work" in page
+    new = re.findall(r"http://localhost/auth/activate/[\w-]+", page)[0].replace("http://localhost", "")
+    person = app.test_client()
+    assert person.get(old).status_code == 404  # the lost link no longer works
+    assert person.post(new, data={"csrf_token": csrf_from(person.get(new)),
+                                  "password": "my-own-password-1"}).status_code == 302
+    assert "Issue a new activation link" not in admin.get(f"/admin/users/{rep.id}/edit").get_data(as_text=True)
+    again = admin.post(f"/admin/users/{rep.id}/activation-link",
+                       data={"csrf_token": csrf_from(admin.get(f"/admin/users/{rep.id}/edit"))}, follow_redirects=True)
+    assert "already activated their account" in again.get_data(as_text=True)
+    from sqlalchemy import select as sql_select
+
+    from app.models import AuditEvent
+
+    assert db.session.scalar(sql_select(AuditEvent.target).where(AuditEvent.action == "user.invitation_reissued")) \
+        == "new.rep@demo.uptake"
