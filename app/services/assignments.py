@@ -58,6 +58,14 @@ def _session_label(session: TrainingSession) -> str:
     return f"{training.get_module(session.module_key).title}, {session.starts_at:%d %b %Y %H:%M} UTC"
 
 
+def _check_due(due: date, today: date) -> None:
+    if due < today:
+        raise ValidationFailed("The due date cannot be in the past.", field="due_date")
+    if due > today + timedelta(days=HORIZON_DAYS):
+        raise ValidationFailed(f"Choose a due date within two years (by {today + timedelta(days=HORIZON_DAYS):%d %B %Y}).",
+                               field="due_date")
+
+
 def create_assignment(actor: User, kind: str, ref: str | None, target_type: str, target_id: int, due: date,
                       note: str = "", today: date | None = None) -> Assignment:
     if kind not in KINDS:
@@ -68,12 +76,7 @@ def create_assignment(actor: User, kind: str, ref: str | None, target_type: str,
         raise ValidationFailed("Choose an existing test.", field="ref")
     if kind == "exercise" and ref not in scenarios():
         raise ValidationFailed("Choose an existing exercise.", field="ref")
-    today = today or date.today()
-    if due < today:
-        raise ValidationFailed("The due date cannot be in the past.", field="due_date")
-    if due > today + timedelta(days=HORIZON_DAYS):
-        raise ValidationFailed(f"Choose a due date within two years (by {today + timedelta(days=HORIZON_DAYS):%d %B %Y}).",
-                               field="due_date")
+    _check_due(due, today or date.today())
     if target_type == "unit":
         get_unit_for(actor, target_id)  # NotFound outside the actor's units
     elif target_type == "user":
@@ -177,6 +180,49 @@ def titles_of(rows: list[Assignment]) -> dict[int, str]:
                 cache[(a.kind, a.ref)] = "A module no longer in the catalogue"
         result[a.id] = cache[(a.kind, a.ref)]
     return result
+
+
+def get_assignment_for(actor: User, assignment_id: int) -> Assignment:
+    """An open assignment the actor may manage: for a unit or person within their reach, or (admins)
+    a job role of their organisation. Anything else is not found."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not assignment.active:
+        raise NotFound("No such assignment.")
+    if assignment.target_type == "unit":
+        get_unit_for(actor, assignment.target_id)
+    elif assignment.target_type == "user":
+        get_person_for(actor, assignment.target_id)
+    else:
+        role = db.session.get(JobRole, assignment.target_id)
+        if actor.role != "admin" or role is None or role.organisation_id != actor.organisation_id:
+            raise NotFound("No such assignment.")
+    return assignment
+
+
+def withdraw_assignment(actor: User, assignment_id: int) -> Assignment:
+    """Take an assignment back: it leaves every trainee's list and the overdue lists at once; what
+    people already completed stays completed. A workshop seat is freed."""
+    assignment = get_assignment_for(actor, assignment_id)
+    what = titles_of([assignment])[assignment.id]
+    assignment.active = False
+    db.session.commit()
+    audit.record("assignment.withdrawn", target=_target_label(assignment.target_type, assignment.target_id),
+                 detail={"what": what}, actor=actor)
+    return assignment
+
+
+def change_due_date(actor: User, assignment_id: int, due: date, today: date | None = None) -> Assignment:
+    assignment = get_assignment_for(actor, assignment_id)
+    if assignment.session_id is not None:
+        raise ValidationFailed("A workshop seat is due on its session's date: change the session instead.",
+                               field="due_date")
+    _check_due(due, today or date.today())
+    before = assignment.due_date
+    assignment.due_date = due
+    db.session.commit()
+    audit.record("assignment.updated", target=_target_label(assignment.target_type, assignment.target_id), actor=actor,
+                 detail={"what": titles_of([assignment])[assignment.id], "due": f"{before:%d %b %Y} → {due:%d %b %Y}"})
+    return assignment
 
 
 def unit_assignments(unit: BusinessUnit) -> list[Assignment]:

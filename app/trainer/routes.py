@@ -104,6 +104,16 @@ def exercise(person_id: int, attempt_id: int):
                            brief=simulation.brief(attempt), back=url_for("trainer.person", person_id=person.id))
 
 
+@bp.get("/assign")
+def assign_choose_unit():
+    """The menu's "Assign training": choose the unit (the form then offers its people, the whole unit and,
+    for admins, a job role across the organisation). One unit goes straight to its form."""
+    units = visible_units(current_user)
+    if len(units) == 1:
+        return redirect(url_for("trainer.assign", unit_id=units[0].id))
+    return render_template("trainer/assign_choose.html", units=units)
+
+
 @bp.route("/units/<int:unit_id>/assign", methods=["GET", "POST"])
 def assign(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
@@ -307,6 +317,27 @@ def adoption_csv(which: str):
         return csv_response("adoption-most-weak.csv", ["skill", "people_weak"], data["most_weak"])
     return csv_response("adoption-gains.csv", ["module", "people", "score_before", "score_after"],
                         ([g["module"], g["people"], g["before"], g["after"]] for g in data["gains"]))
+
+
+@bp.post("/assignments/<int:assignment_id>/<any(withdraw, due):op>")
+def assignment_change(assignment_id: int, op: str):
+    """Withdraw an assignment or move its due date (CSRF is checked for every POST); back to the page."""
+    try:
+        if op == "withdraw":
+            assignment = assignments.withdraw_assignment(current_user, assignment_id)
+            flash(f"Withdrawn: {assignments.titles_of([assignment])[assignment.id]}. It is off everyone's list.", "success")
+        else:
+            due_text = request.form.get("due_date", "").strip()
+            try:
+                due = date.fromisoformat(due_text)
+            except ValueError:
+                raise ValidationFailed("Choose a due date." if not due_text else
+                                       "Enter the due date as a calendar date, e.g. 2027-01-31.") from None
+            assignment = assignments.change_due_date(current_user, assignment_id, due)
+            flash(f"Now due {due:%d %b %Y}: {assignments.titles_of([assignment])[assignment.id]}.", "success")
+    except ServiceError as error:
+        _session_error(error)  # 404 out of reach, else the message
+    return _back()
 
 
 @bp.post("/sessions/<int:session_id>")

@@ -55,3 +55,47 @@ def test_trainer_drills_from_a_heatmap_cell_to_a_person_and_reads_the_dashboard(
     page.get_by_role("link", name="Adoption").click()
     expect(page.get_by_role("heading", name="Proficiency over time")).to_be_visible()
     expect(page.get_by_role("table", name="Time to proficiency")).to_contain_text("Sales EMEA")
+
+
+def test_an_admin_assigns_from_the_menu_and_a_trainer_moves_then_withdraws_it(screen, content_loaded, live_server):
+    """Assign training is in the menu; the form shows only the picker for the chosen kind; the unit page
+    changes the due date and withdraws the assignment, and the trainee's home follows each step."""
+    from datetime import date, timedelta
+
+    from tests.browser.conftest import assert_screen_ok
+
+    page = screen
+    sign_in_through_form(page, live_server, "admin@demo.uptake")
+    page.get_by_role("link", name="Assign training").click()
+    page.get_by_role("link", name="Sales EMEA").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Assign training")
+    expect(page.get_by_label("Module (if “Module”)")).to_be_visible()
+    expect(page.get_by_label("Test (if “Test”)")).to_be_hidden()
+    page.get_by_label("Test", exact=True).check()
+    expect(page.get_by_label("Test (if “Test”)")).to_be_visible()
+    expect(page.get_by_label("Module (if “Module”)")).to_be_hidden()
+    page.get_by_label("Whole training path").check()
+    expect(page.locator("select[name^=ref_]:visible")).to_have_count(0)
+    page.get_by_label("Module", exact=True).check()
+    page.get_by_label("Module (if “Module”)").select_option("el-pipeline")
+    page.get_by_label("For").select_option(label="Tara Ingram")
+    page.get_by_role("button", name="Assign").click()
+    expect(page.locator("#due-error")).to_have_text("Choose a due date.")  # the chosen module and person are kept
+    expect(page.get_by_label("Module (if “Module”)")).to_have_value("el-pipeline")
+    assert_screen_ok(page, "assign form with an error")
+    page.get_by_label("Due date").fill((date.today() + timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Assign").click()
+    expect(page.get_by_text("Assigned.")).to_be_visible()
+
+    row = page.locator("ul.assignments li").filter(has_text="A pipeline that tells the truth for Tara Ingram")
+    row.get_by_text("Change or withdraw").click()
+    later = date.today() + timedelta(days=40)
+    row.get_by_label("New due date").fill(later.isoformat())
+    row.get_by_role("button", name="Change due date").click()
+    expect(page.get_by_text(f"Now due {later:%d %b %Y}")).to_be_visible()
+    assert_screen_ok(page, "unit page after a change")
+    row = page.locator("ul.assignments li").filter(has_text="A pipeline that tells the truth for Tara Ingram")
+    row.get_by_text("Change or withdraw").click()
+    row.get_by_role("button", name="Withdraw this assignment").click()
+    expect(page.get_by_text("Withdrawn: A pipeline that tells the truth")).to_be_visible()
+    expect(page.locator("ul.assignments li").filter(has_text="for Tara Ingram")).to_have_count(0)

@@ -139,3 +139,63 @@ def test_attendance_is_offered_only_once_a_session_has_started(client, fitted_de
     assert "Attendance recorded: 1 person completed the workshop." in done and "(attended)" in done
     assert db.session.scalar(select(ModuleProgress.status).where(
         ModuleProgress.user_id == person_id, ModuleProgress.module_key == session.module_key)) == "completed"
+
+
+def test_assignments_are_withdrawn_or_moved_from_the_unit_page_and_trainees_see_it(app, client, content_loaded,
+                                                                                   login_as, db):
+    from app.models import AuditEvent
+    from tests.conftest import sign_in
+
+    login_as("trainer")
+    tara = user_by_email("trainee@demo.uptake")
+    unit_page = f"/trainer/units/{tara.business_unit_id}"
+    due = date.today() + timedelta(days=20)
+    post_form(client, f"{unit_page}/assign", f"{unit_page}/assign", {
+        "kind": "module", "ref_module": "el-pipeline", "target": f"user:{tara.id}", "due_date": due.isoformat()})
+    assignment = db.session.scalars(select(Assignment).order_by(Assignment.id.desc())).first()
+    trainee = app.test_client()
+    sign_in(trainee, "trainee@demo.uptake")
+    assert "A pipeline that tells the truth" in trainee.get("/me/").get_data(as_text=True)
+
+    later = date.today() + timedelta(days=45)
+    moved = post_form(client, unit_page, f"/trainer/assignments/{assignment.id}/due", {"due_date": later.isoformat()},
+                      follow_redirects=True).get_data(as_text=True)
+    assert f"Now due {later:%d %b %Y}" in moved
+    bad = post_form(client, unit_page, f"/trainer/assignments/{assignment.id}/due", {"due_date": "2001-01-01"},
+                    follow_redirects=True).get_data(as_text=True)
+    assert "cannot be in the past" in bad
+    db.session.refresh(assignment)
+    assert assignment.due_date == later  # the refused change changed nothing
+    assert f"due {later:%d %b %Y}" in trainee.get("/me/").get_data(as_text=True)  # the trainee sees the new date
+
+    gone = post_form(client, unit_page, f"/trainer/assignments/{assignment.id}/withdraw", {},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Withdrawn: A pipeline that tells the truth. It is off everyone&#39;s list." in gone
+    home = trainee.get("/me/").get_data(as_text=True)
+    assert f"due {later:%d %b %Y}" not in home
+    assert post_form(client, unit_page, f"/trainer/assignments/{assignment.id}/withdraw", {}).status_code == 404
+    actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("assignment.%"))))
+    assert {"assignment.created", "assignment.updated", "assignment.withdrawn"} <= actions
+
+
+def test_a_trainer_cannot_withdraw_another_units_assignment(app, content_loaded, db):
+    from app.services import assignments as svc
+    from tests.conftest import sign_in
+
+    admin = user_by_email("admin@demo.uptake")
+    service = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Customer Service"))
+    theirs = svc.create_assignment(admin, "module", "el-pipeline", "unit", service.id, date.today() + timedelta(days=9))
+    trainer = app.test_client()
+    sign_in(trainer, "trainer@demo.uptake")  # Sales units only
+    page = f"/trainer/units/{user_by_email('trainee@demo.uptake').business_unit_id}"
+    assert post_form(trainer, page, f"/trainer/assignments/{theirs.id}/withdraw", {}).status_code == 404
+    db.session.refresh(theirs)
+    assert theirs.active
+
+
+def test_admins_reach_assign_training_from_the_menu(client, content_loaded, login_as):
+    login_as("admin")
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/trainer/assign"' in home
+    chooser = client.get("/trainer/assign").get_data(as_text=True)
+    assert "Choose the business unit" in chooser and "Customer Service" in chooser
