@@ -237,9 +237,11 @@ def _plan_note(delivery: str, skills, gaps: dict) -> str:
     return (f"{delivery} from the unit plan. " + " ".join(f"{r}." for r in reasons))[:2000]
 
 
-def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None) -> dict[str, int]:
+def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None,
+                chosen: set[str] | None = None) -> dict[str, int]:
     """Turn the unit's training-needs plan into sessions and assignments, each noting the gap it
-    closes and the evidence behind that gap. Accepting again adds only what is new: a planned
+    closes and the evidence behind that gap; `chosen` keeps only the lines the trainer left ticked
+    ("session:<module>", "elearning:<person>:<module>"), None keeps all. Accepting again adds only what is new: a planned
     session reuses the unit's upcoming session of the same module, and nobody gets a module they
     already have an open assignment for."""
     get_unit_for(actor, unit.id)
@@ -255,6 +257,8 @@ def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None) -> d
         .order_by(TrainingSession.starts_at.desc()))}
     sessions = assigned = 0
     for planned in plan.sessions:
+        if chosen is not None and f"session:{planned.module.id}" not in chosen:
+            continue
         newcomers = [p for p in planned.people if (p, planned.module.id) not in held]
         if not newcomers:
             continue
@@ -279,7 +283,7 @@ def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None) -> d
             assigned += 1
     for person, modules in plan.elearning.items():
         for module in modules:
-            if (person, module.id) in held:
+            if (person, module.id) in held or (chosen is not None and f"elearning:{person}:{module.id}" not in chosen):
                 continue
             db.session.add(Assignment(kind="module", ref=module.id, target_type="user", target_id=person,
                                       due_date=today + timedelta(days=30), created_by=actor.id, active=True, origin="plan",

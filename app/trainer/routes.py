@@ -154,9 +154,13 @@ def assign(unit_id: int):
 @bp.post("/units/<int:unit_id>/accept-plan")
 def accept_plan(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
-    counts = assignments.accept_plan(current_user, unit)
+    chosen = set(request.form.getlist("include")) if request.form.get("edited") == "1" else None
+    if chosen is not None and not chosen:
+        flash("Nothing was ticked, so nothing was accepted. Tick the sessions and modules to schedule.", "error")
+        return redirect(url_for("trainer.unit", unit_id=unit.id))
+    counts = assignments.accept_plan(current_user, unit, chosen=chosen)
     if not counts["sessions"] and not counts["assignments"]:
-        flash("Nothing new to accept: every session and assignment in this plan already exists.", "info")
+        flash("Nothing new to accept: every session and assignment you ticked already exists.", "info")
     else:
         flash(f"Plan accepted: {plural(counts['sessions'], 'session')} scheduled and "
               f"{plural(counts['assignments'], 'assignment')} made.", "success")

@@ -199,3 +199,28 @@ def test_admins_reach_assign_training_from_the_menu(client, content_loaded, logi
     assert 'href="/trainer/assign"' in home
     chooser = client.get("/trainer/assign").get_data(as_text=True)
     assert "Choose the business unit" in chooser and "Customer Service" in chooser
+
+
+def test_a_trainer_leaves_lines_out_of_the_plan_before_accepting_it(client, fitted_demo, login_as, db):
+    import re as regex
+
+    from app.models import TrainingSession
+
+    login_as("trainer")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    page = f"/trainer/units/{unit.id}"
+    html = client.get(page).get_data(as_text=True)
+    sessions = regex.findall(r'name="include" value="(session:[\w-]+)"', html)
+    elearning = regex.findall(r'name="include" value="(elearning:\d+:[\w-]+)"', html)
+    assert sessions and elearning, "the demo unit's plan offers sessions and eLearning to tick"
+    nothing = post_form(client, page, f"{page}/accept-plan", {"edited": "1"}, follow_redirects=True)
+    assert "Nothing was ticked, so nothing was accepted" in nothing.get_data(as_text=True)
+    assert db.session.scalars(select(Assignment).where(Assignment.origin == "plan")).all() == []
+
+    kept_session, kept_module = sessions[0], elearning[0]
+    post_form(client, page, f"{page}/accept-plan", {"edited": "1", "include": [kept_session, kept_module]})
+    made = db.session.scalars(select(TrainingSession)).all()
+    assert [s.module_key for s in made] == [kept_session.split(":")[1]]
+    _, person, module = kept_module.split(":")
+    solo = db.session.scalars(select(Assignment).where(Assignment.origin == "plan", Assignment.session_id.is_(None))).all()
+    assert [(a.target_id, a.ref) for a in solo] == [(int(person), module)]
