@@ -7,9 +7,19 @@ from markupsafe import Markup, escape
 PALETTE = ["#1f5fbf", "#d9822b", "#1e7a3c", "#8e44ad", "#b3261e", "#0f6e6e"]
 
 
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of how wide `text` is drawn at font `size` in a sans-serif face: room
+    reserved from it keeps every label inside the chart (an SVG clips at its viewBox)."""
+    return len(text) * size * 0.62
+
+
 def bar_chart(title: str, rows: list[tuple[str, float]], maximum: float | None = None, percent: bool = False) -> Markup:
-    width, bar_h, gap, label_w = 560, 22, 8, 200
-    top = maximum or max((v for _, v in rows), default=1) or 1
+    """Horizontal bars; percentages are drawn against 100 % (a 67 % bar is two thirds long), other
+    values against `maximum` or the largest value."""
+    bar_h, gap = 22, 8
+    label_w = max(120.0, min(320.0, max((text_width(label, 13) for label, _ in rows), default=0) + 12))
+    width = 560 + max(0.0, label_w - 200)
+    top = maximum or (1.0 if percent else max((v for _, v in rows), default=1)) or 1
     height = len(rows) * (bar_h + gap) + 10
     parts = [f'<svg role="img" aria-labelledby="t-{id(rows)}" viewBox="0 0 {width} {height}" class="chart" '
              f'xmlns="http://www.w3.org/2000/svg"><title id="t-{id(rows)}">{escape(title)}</title>']
@@ -17,7 +27,9 @@ def bar_chart(title: str, rows: list[tuple[str, float]], maximum: float | None =
         y = n * (bar_h + gap) + 5
         w = (width - label_w - 60) * (value / top if top else 0)
         text = f"{value * 100:.0f}%" if percent else f"{value:g}"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>'
+        shown = label if text_width(label, 13) + 12 <= label_w else label[:int((label_w - 12) / (13 * 0.62)) - 1] + "…"
+        parts.append(f'<text x="{label_w - 6:.1f}" y="{y + 16}" text-anchor="end" font-size="13">'
+                     f'<title>{escape(label)}</title>{escape(shown)}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" fill="{PALETTE[0]}"/>'
                      f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" font-size="13">{text}</text>')
     parts.append("</svg>")
@@ -25,25 +37,38 @@ def bar_chart(title: str, rows: list[tuple[str, float]], maximum: float | None =
 
 
 def line_chart(title: str, labels: list[str], series: dict[str, list[float | None]]) -> Markup:
-    width, height, left, bottom = 560, 220, 40, 30
-    plot_w, plot_h = width - left - 120, height - bottom - 10
+    """Lines over months on a 0–100 % scale; the legend sits under the plot, as many names to a row
+    as fit, so long unit names are never cut."""
+    width, plot_top, left, bottom = 560, 10, 40, 30
+    plot_w, plot_h = width - left - 20, 180
+    legend, x, row = [], 0.0, 0
+    for name in series:
+        need = 16 + text_width(name, 11) + 14
+        if x and x + need > width - left:
+            x, row = 0.0, row + 1
+        legend.append((left + x, row))
+        x += need
+    height = plot_top + plot_h + bottom + (row + 1) * 18 + 6 if series else plot_top + plot_h + bottom
     parts = [f'<svg role="img" aria-labelledby="l-{id(series)}" viewBox="0 0 {width} {height}" class="chart" '
              f'xmlns="http://www.w3.org/2000/svg"><title id="l-{id(series)}">{escape(title)}</title>']
     for tick in (0, 0.5, 1):
-        y = 10 + plot_h * (1 - tick)
+        y = plot_top + plot_h * (1 - tick)
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5dae4"/>'
                      f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{tick * 100:.0f}%</text>')
     step = plot_w / max(len(labels) - 1, 1)
     for n, label in enumerate(labels):
-        parts.append(f'<text x="{left + n * step:.1f}" y="{height - 8}" text-anchor="middle" font-size="11">{escape(label)}</text>')
+        parts.append(f'<text x="{left + n * step:.1f}" y="{plot_top + plot_h + 20}" text-anchor="middle" font-size="11">'
+                     f'{escape(label)}</text>')
     for k, (name, values) in enumerate(series.items()):
         colour = PALETTE[k % len(PALETTE)]
-        points = [(left + n * step, 10 + plot_h * (1 - v)) for n, v in enumerate(values) if v is not None]
+        points = [(left + n * step, plot_top + plot_h * (1 - v)) for n, v in enumerate(values) if v is not None]
         if points:
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="'
                          + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + '"/>')
             parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points]
-        parts.append(f'<rect x="{left + plot_w + 12}" y="{14 + k * 18}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{left + plot_w + 26}" y="{23 + k * 18}" font-size="11">{escape(name)}</text>')
+        lx, lrow = legend[k]
+        ly = plot_top + plot_h + bottom + lrow * 18
+        parts.append(f'<rect x="{lx:.1f}" y="{ly:.1f}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{lx + 14:.1f}" y="{ly + 9:.1f}" font-size="11">{escape(name)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # every label above went through escape(); numbers are formatted here  # nosec B704
