@@ -1,6 +1,7 @@
 """Training paths, module progress, the unit heatmap and unit training-needs plans."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,10 +44,45 @@ def get_module(module_id: str) -> Module:
 
 
 def render_lesson(module: Module) -> str:
-    """Lesson Markdown as sanitised HTML (no scripts, styles or event handlers can get through)."""
-    html = markdown.markdown(lesson_text(module), extensions=["tables"])
-    return nh3.clean(html, tags={"h2", "h3", "p", "ul", "ol", "li", "strong", "em", "code", "table", "thead", "tbody",
-                                 "tr", "th", "td", "a", "blockquote"}, link_rel="noopener noreferrer")
+    """Lesson Markdown as sanitised HTML (no scripts, styles or event handlers can get through), with
+    its sandbox figures drawn from the sandbox itself (app/services/lesson_figures.py)."""
+    from app.services import lesson_figures
+    from app.services.simulation import scenarios
+
+    text, specs = lesson_figures.split_figures(lesson_text(module))
+    html = nh3.clean(markdown.markdown(text, extensions=["tables"]),
+                     tags={"h2", "h3", "p", "ul", "ol", "li", "strong", "em", "code", "table", "thead", "tbody",
+                           "tr", "th", "td", "a", "blockquote"}, link_rel="noopener noreferrer")
+    for n, spec in enumerate(specs):
+        figure = lesson_figures.build_figure(spec, scenarios())
+        html = html.replace(lesson_figures.placeholder(n), lesson_figures.figure_html(figure, n + 1), 1)
+    return html
+
+
+READING_WORDS_PER_MINUTE = 180  # a careful read of instructions with examples, not skimming
+
+
+def time_parts(module: Module) -> tuple[int, int]:
+    """An honest time for a lesson: minutes to read it (figures count as the words they show) and
+    minutes for its check (the exercise's own estimate, or a minute per test question)."""
+    from app.services import lesson_figures
+    from app.services.simulation import scenarios
+
+    text, specs = lesson_figures.split_figures(lesson_text(module))
+    words = len(re.findall(r"\w+", text)) + 40 * len(specs)
+    read = max(1, -(-words // READING_WORDS_PER_MINUTE))
+    check = 0
+    if module.check.get("exercise"):
+        scenario = scenarios().get(module.check["exercise"])
+        check = scenario.minutes if scenario else 0
+    elif module.check.get("quiz"):
+        from app.services.content import quiz_def
+
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == module.check["quiz"]))
+        if quiz is not None:
+            definition = quiz_def(quiz)
+            check = len(definition.item_ids) + sum(count for _, count in definition.rules)
+    return read, check
 
 
 def statuses_for(user: User, rows: list[dict] | None = None) -> list[SkillStatus]:

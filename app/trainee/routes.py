@@ -156,8 +156,10 @@ def module(module_id: str):
     item = training.get_module(module_id)
     progress = training.open_module(current_user, module_id)
     seats = [st.session for st in assignments_for(current_user) if st.assignment.ref == module_id and st.session]
+    lesson = training.render_lesson(item) if item.lesson else None
+    times = training.time_parts(item) if item.lesson and item.kind == "elearning" else None
     return render_template("trainee/module.html", module=item, progress=progress, form=ActionForm(), seats=seats,
-                           lesson=training.render_lesson(item) if item.lesson else None)
+                           lesson=lesson, times=times)
 
 
 @bp.post("/modules/<module_id>/read")

@@ -93,6 +93,8 @@ def test_reports_and_campaign_members_pages(client, demo, login_as, db):
                                        "measure": "amount"})
     text = response.get_data(as_text=True)
     assert "Negotiation" in text and "40,000.00" in text and "70,000.00" not in text
+    assert ">Priority</option>" in text and ">Activity type</option>" in text
+    assert ">priority<" not in text and '<th scope="col">Stage</th>' in text  # labels people read, not field names
 
 
 def test_a_page_opened_from_another_site_records_no_step(client, demo, login_as, db):
