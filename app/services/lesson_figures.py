@@ -3,12 +3,15 @@
 A lesson marks a figure with a fenced block:
 
     ```sandbox
-    exercise: advance-opportunity      # a sandbox exercise
-    record: deal                       # one of its records, by symbol, or `created: activity`
+    exercise: advance-opportunity
+    record: deal
     caption: The deal after the one edit that moves it to Negotiation.
-    notes:                             # field → what to notice (numbered callouts, in this order)
+    notes:
       stage: Negotiation: the customer is working on terms.
     ```
+
+`record` names one of the exercise's records by its symbol (or `created: activity` takes the first
+record of that kind its solution creates); `notes` lists field → what to notice, numbered in order.
 
 The figure is the record as the exercise's reference solution leaves it, each field as the record
 page lists it, changed fields shown "before → after". It is built from the same scenario generator,
@@ -21,7 +24,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import yaml
 from markupsafe import Markup, escape
 
 from simulations.scenario import solve, start
@@ -120,15 +122,33 @@ def figure_html(figure: Figure, number: int) -> Markup:
     return Markup("".join(parts))  # every value above went through escape()  # nosec B704
 
 
+def parse_spec(block: str) -> dict:
+    """`key: value` lines, and under `notes:` indented `field: note` lines. Everything after the
+    first ": " is the value, so notes may contain colons (YAML would choke on "Status: Closed: …")."""
+    spec: dict = {}
+    notes: dict[str, str] | None = None
+    for line in block.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.strip().partition(":")
+        if not sep:
+            raise FigureError(f"a sandbox figure line needs 'name: value': {line.strip()!r}")
+        if line[:1] in (" ", "\t") and notes is not None:
+            notes[key.strip()] = value.strip()
+        elif key.strip() == "notes":
+            notes = spec["notes"] = {}
+        else:
+            notes = None
+            spec[key.strip()] = value.strip()
+    return spec
+
+
 def split_figures(markdown_text: str) -> tuple[str, list[dict]]:
     """The lesson with each ```sandbox block replaced by a placeholder paragraph, and the specs."""
     specs: list[dict] = []
 
     def keep(match: re.Match) -> str:
-        spec = yaml.safe_load(match.group(1))
-        if not isinstance(spec, dict):
-            raise FigureError("a sandbox figure needs exercise, record (or created), caption and notes")
-        specs.append(spec)
+        specs.append(parse_spec(match.group(1)))
         return f"\n\nSANDBOXFIGURE{len(specs) - 1}\n\n"
 
     return BLOCK.sub(keep, markdown_text), specs

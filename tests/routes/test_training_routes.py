@@ -49,3 +49,13 @@ def test_a_persons_page_assesses_them_once(client, fitted_demo, login_as, db):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert "Training path (" in page and "Skill profile" in page
     assert len([s for s in seen if "FROM evidence" in s]) == 1
+
+
+def test_a_lesson_page_states_its_honest_time_and_does_not_repeat_its_title(client, content_loaded, login_as):
+    import re
+
+    login_as("trainee")
+    page = client.get("/me/modules/el-pipeline").get_data(as_text=True)
+    assert re.search(r"about (\d+) minutes \((\d+) to read, (\d+) for the hands-on check\)", page)
+    assert page.count("A pipeline that tells the truth</h") == 1  # the H1 only
+    assert '<figure class="sandbox-shot"' in page and "Common mistakes</h2>" in page
