@@ -17,6 +17,10 @@ from simulations.schema import OBJECTS
 MAX_FILE_BYTES = 512 * 1024
 
 
+# Where an exercise can open: any object's list view, the report builder or global search.
+START_PAGES = frozenset(OBJECTS) - {"campaign_member"} | {"report", "search"}
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
@@ -42,7 +46,7 @@ class Scenario:
     checks: tuple[CheckDef, ...]
     solution: tuple[dict, ...]
     hints: tuple[str, ...] = ()
-    start: str = "account"  # the tab the exercise opens on
+    start: str = "account"  # the page the exercise opens on: an object's list, "report" or "search"
     source: str = ""
     hint_checks: tuple[tuple[str, ...], ...] = ()  # per hint, the checks it helps with (empty: any)
 
@@ -193,6 +197,8 @@ def _parse(raw: Any, file: str, skills: frozenset[str]) -> tuple[Scenario | None
     for tag in raw.get("skills") or []:
         if tag not in skills:
             report("skills", f"unknown skill {tag!r}")
+    if raw.get("start", "account") not in START_PAGES:
+        report("start", f"must be one of {', '.join(sorted(START_PAGES))} (the page the exercise opens on)")
     if problems:
         return None, problems
     return Scenario(sid, raw["title"].strip(), raw["brief"].strip(), tuple(raw.get("skills") or []),

@@ -66,8 +66,12 @@ def start(key: str):
 @bp.get("/sim/<int:attempt_id>")
 def home(attempt_id: int):
     attempt, done = _open(attempt_id)
-    return done or redirect(url_for("sim.list_view", attempt_id=attempt_id,
-                                    obj=svc.get_scenario(attempt.scenario_key).start))
+    if done:
+        return done
+    start = svc.get_scenario(attempt.scenario_key).start
+    if start in ("report", "search"):
+        return redirect(url_for("sim.reports" if start == "report" else "sim.search", attempt_id=attempt_id))
+    return redirect(url_for("sim.list_view", attempt_id=attempt_id, obj=start))
 
 
 @bp.get("/sim/<int:attempt_id>/list/<obj>")

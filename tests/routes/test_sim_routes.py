@@ -3,6 +3,7 @@ import re
 
 
 from app.models import Attempt
+from app.services import simulation
 from tests.conftest import csrf_from, post_form, sign_in, user_by_email
 
 
@@ -111,3 +112,18 @@ def test_a_page_opened_from_another_site_records_no_step(client, demo, login_as,
     assert simulation.steps(attempt) == []
     client.get(url, headers={"Sec-Fetch-Site": "same-origin"})
     assert [s.action["type"] for s in simulation.steps(attempt)] == ["view"]
+
+
+def test_every_exercise_opens_on_a_working_page_and_resumes_there(client, demo, login_as):
+    """An exercise opens where its brief says (a list, the report builder or search), never on a 404,
+    and the home page's "Resume" opens the same page."""
+    login_as("trainee")
+    broken = []
+    for key in simulation.scenarios():
+        attempt_id = start(client, key)
+        opened = client.get(f"/me/sim/{attempt_id}", follow_redirects=True)
+        if opened.status_code != 200 or "Your task" not in opened.get_data(as_text=True):
+            broken.append(f"{key} → {opened.status_code} {opened.request.path}")
+    assert not broken, "\n".join(broken)
+    home = client.get("/me/").get_data(as_text=True)
+    assert "Resume" in home

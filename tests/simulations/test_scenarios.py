@@ -118,6 +118,7 @@ GOOD = """
     (GOOD.replace("account: [", "spaceship: ["), "setup.spaceship", "unknown object"),
     (GOOD.replace("brief: Do it.", "brief: ''"), "brief", "is missing"),
     (GOOD.replace("id: c1, type", "id: c1, id: c2, type"), None, "duplicate key"),
+    (GOOD.replace("brief: Do it.", "brief: Do it.\n  start: reports"), "start", "the page the exercise opens on"),
 ])
 def test_loader_reports_problems_with_file_scenario_and_field(tmp_path, text, field, message):
     scenarios, problems = load_scenarios(write(tmp_path, text), SKILL_SLUGS)
