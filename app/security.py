@@ -17,8 +17,9 @@ def _set_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if current_app.config.get("HSTS_SECONDS"):  # production: browsers keep to HTTPS for this long
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
+    hsts = current_app.config.get("HSTS_SECONDS")
+    if hsts:  # production: browsers keep to HTTPS for this long
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
     if current_user and getattr(current_user, "is_authenticated", False):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -112,6 +112,25 @@ def app(config_class, _migrated):
 
 
 @pytest.fixture
+def another_app(config_class):
+    """Build extra apps from config_class subclasses (say, production settings) next to `app`; their
+    database connections are closed at the end of the test, so none is left for the collector."""
+    made = []
+
+    def build(**overrides):
+        settings = type("Overridden", (config_class,), overrides)
+        extra = create_app(settings)
+        made.append(extra)
+        return extra
+
+    yield build
+    for extra in made:
+        with extra.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app):
     return _db
 

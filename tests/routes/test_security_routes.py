@@ -105,30 +105,20 @@ def test_an_account_awaiting_activation_costs_a_password_check_like_any_other(ap
     assert checked and all(stored != UNUSABLE_PASSWORD and "$" in stored for stored in checked)
 
 
-def test_production_sends_hsts_and_development_does_not(config_class, _migrated):
-    from app import create_app
-
-    class Production(config_class):
-        HSTS_SECONDS = 31536000
-
-    assert "Strict-Transport-Security" not in create_app(config_class).test_client().get("/healthz").headers
-    header = create_app(Production).test_client().get("/healthz").headers["Strict-Transport-Security"]
+def test_production_sends_hsts_and_development_does_not(app, another_app):
+    assert "Strict-Transport-Security" not in app.test_client().get("/healthz").headers
+    header = another_app(HSTS_SECONDS=31536000).test_client().get("/healthz").headers["Strict-Transport-Security"]
     assert header == "max-age=31536000; includeSubDomains"
     from config import ProductionConfig
 
     assert ProductionConfig.HSTS_SECONDS >= 180 * 24 * 3600
 
 
-def test_behind_a_proxy_the_client_address_is_the_forwarded_one(config_class, _migrated, demo, db):
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(another_app, demo, db):
     """With UPTAKE_PROXY_HOPS=1 the audit log and the per-address limits see the client, not the proxy;
     without it a forged X-Forwarded-For is ignored."""
-    from app import create_app
-
-    class BehindProxy(config_class):
-        PROXY_HOPS = 1
-
-    for config, expected in ((BehindProxy, "203.0.113.7"), (config_class, "127.0.0.1")):
-        client = create_app(config).test_client()
+    for overrides, expected in (({"PROXY_HOPS": 1}, "203.0.113.7"), ({}, "127.0.0.1")):
+        client = another_app(**overrides).test_client()
         client.environ_base.update(HTTP_X_FORWARDED_FOR="203.0.113.7")
         sign_in(client, "trainee@demo.uptake", "wrong-password-here")
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_in.failure")
