@@ -84,6 +84,7 @@ def test_an_ordering_with_two_steps_at_one_position_says_so_and_keeps_the_saved_
     question = page.locator(f'fieldset[data-item-key="{key}"]')
     selects = question.locator("select")
     count = selects.count()
+    assert selects.first.bounding_box()["height"] >= 40  # a finger-sized target, not an 18 px sliver
     for n in range(count):
         selects.nth(n).select_option(str(n + 1))
     status = page.locator("#save-status")
