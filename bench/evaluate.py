@@ -92,8 +92,8 @@ def measure(make, X, y, n_persons, n_items, train, test):
             "fit_seconds": seconds, "peak_mib": peak / 2 ** 20}
 
 
-def evaluate(folder: str | Path, seeds: int = 3) -> dict:
-    data = load_dataset(folder)
+def evaluate(folder: str | Path, seeds: int = 3, qmatrix: str | None = None) -> dict:
+    data = load_dataset(folder, qmatrix)
     X, y = data.observations()
     n_persons, n_items = data.responses.shape
     makers = {"model": lambda: Mastery(data.q_matrix), "item_mean": ItemMean,
@@ -137,8 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data_dir")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--qmatrix", help="the Q-matrix file to use when the folder holds several "
+                                          "(e.g. skill_qmatrix.csv)")
     args = parser.parse_args(argv)
-    result = evaluate(args.data_dir, args.seeds)
+    try:
+        result = evaluate(args.data_dir, args.seeds, args.qmatrix)
+    except ValueError as error:
+        parser.error(str(error))
     print(json.dumps(result) if args.json else report(result))
     return 0
 

@@ -96,6 +96,11 @@ def fit_model(progress=None) -> dict:
     """Refit from all evidence, save the model beside its card and refresh every estimate."""
     last_evidence_id = db.session.scalar(select(func.max(Evidence.id))) or 0
     data = training_data()
+    if len(data.skills) > MAX_SKILLS:  # the model's E-step holds people × 2^skills profiles
+        raise ValidationFailed(
+            f"{len(data.skills)} skills are active, and this skill model estimates at most {MAX_SKILLS} at once. "
+            f"Deactivate {len(data.skills) - MAX_SKILLS} under Admin → Skills (their evidence is kept), then fit "
+            "again. The current model keeps serving meanwhile.")
     if len(data.y) < MIN_OBSERVATIONS:
         raise ValidationFailed(f"Only {len(data.y)} graded answers so far; the model needs {MIN_OBSERVATIONS}.")
     now = utcnow()

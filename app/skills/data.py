@@ -29,14 +29,20 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def load_dataset(folder: str | Path) -> ResponseData:
-    """Load a data set directory. Items are the response columns named in the Q-matrix; without a
-    Q-matrix every item measures one skill, 'ability'."""
+def load_dataset(folder: str | Path, qmatrix: str | None = None) -> ResponseData:
+    """Load a data set directory. Items are the response columns named in the Q-matrix (`qmatrix`,
+    a file name in the folder, else `qmatrix.csv`, else the only `*qmatrix*.csv`; several of those
+    without a choice is an error); without a Q-matrix every item measures one skill, 'ability'."""
     folder = Path(folder)
     header, rows = _read_csv(folder / "responses.csv")
-    q_path = folder / "qmatrix.csv"
+    q_path = folder / (qmatrix or "qmatrix.csv")
+    if qmatrix and not q_path.exists():
+        raise ValueError(f"{folder} has no Q-matrix {qmatrix}")
     if not q_path.exists():
         candidates = sorted(folder.glob("*qmatrix*.csv"))
+        if len(candidates) > 1:  # several item→skill maps: choosing one is the caller's decision
+            raise ValueError(f"{folder} has {len(candidates)} Q-matrices ({', '.join(c.name for c in candidates)}); "
+                             "choose one (qmatrix= here, --qmatrix for bench.evaluate)")
         q_path = candidates[0] if candidates else None
     if q_path is not None:
         q_header, q_rows = _read_csv(q_path)

@@ -101,6 +101,12 @@ class MasteryModel(BaseEstimator):
         if len(X) and (X.min() < 0 or X[:, 1].max() >= n_items):
             raise ValueError(f"item index out of range (the Q-matrix has {n_items} items)")
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if w.shape != y.shape:
+            raise ValueError(f"sample_weight must give one weight per observation ({len(y)}), not {w.shape}")
+        if len(w) and (np.isnan(w).any() or w.min() < 0):
+            raise ValueError("sample_weight must be 0 or more for every observation (no NaN)")
+        if len(X) and X[:, 0].max() >= n_persons:
+            raise ValueError(f"person index out of range (n_persons is {n_persons})")
         flat = X[:, 0] * n_items + X[:, 1]
         size = n_persons * n_items
         W = np.bincount(flat, weights=w, minlength=size).reshape(n_persons, n_items)

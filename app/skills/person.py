@@ -36,7 +36,14 @@ def empty_state(model: MasteryModel, t: float = 0.0) -> PersonState:
 
 def observe(model: MasteryModel, state: PersonState, item: int, score: float, t: float,
             half_life: float = 180.0, weight: float = 1.0) -> PersonState:
-    """Add one graded observation (item index, score in [0, 1], time in days). O(2^K)."""
+    """Add one graded observation (item index, score in [0, 1], time in days). O(2^K). Bad input is
+    refused here, before it can turn the person's state into NaN for good."""
+    if not 0 <= item < len(model.profile_P_):
+        raise ValueError(f"item index {item} is out of range (the model knows {len(model.profile_P_)} items)")
+    if not 0.0 <= score <= 1.0:  # also False for NaN
+        raise ValueError(f"score must lie in [0, 1], not {score}")
+    if not np.isfinite(t) or not (weight >= 0 and np.isfinite(weight)):
+        raise ValueError(f"time must be a finite number of days and weight 0 or more (got t={t}, weight={weight})")
     factor = _decay(t - state.t_ref, half_life) if t >= state.t_ref else 1.0
     p = model.profile_P_[item]
     if t >= state.t_ref:

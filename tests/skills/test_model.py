@@ -43,6 +43,31 @@ def test_bad_input_is_refused_with_a_message(X, y, message):
         MasteryModel(np.eye(3, dtype=int)).fit(X, y)
 
 
+@pytest.mark.parametrize("X, y, weights, message", [
+    (np.array([[0, 0], [0, 1]]), np.array([1.0, np.nan]), None, "scores must lie in"),
+    (np.array([[0, -1]]), np.array([1.0]), None, "item index out of range"),
+    (np.array([[0, 0], [1, 1]]), np.array([1.0, 0.0]), np.array([1.0, -0.5]), "0 or more"),
+    (np.array([[0, 0], [1, 1]]), np.array([1.0, 0.0]), np.array([1.0, np.nan]), "0 or more"),
+    (np.array([[0, 0], [1, 1]]), np.array([1.0, 0.0]), np.array([1.0]), "one weight per observation"),
+])
+def test_nan_negative_and_misshapen_inputs_are_refused(X, y, weights, message):
+    with pytest.raises(ValueError, match=message):
+        MasteryModel(np.eye(3, dtype=int)).fit(X, y, sample_weight=weights)
+    with pytest.raises(ValueError, match="person index out of range"):
+        MasteryModel(np.eye(3, dtype=int)).fit(np.array([[4, 0]]), np.array([1.0]), n_persons=2)
+
+
+def test_the_loader_refuses_to_guess_between_q_matrices(tmp_path):
+    (tmp_path / "responses.csv").write_text("id,i1,i2\np1,1,0\np2,0,1\n")
+    (tmp_path / "domain_qmatrix.csv").write_text("item,a\ni1,1\ni2,1\n")
+    (tmp_path / "skill_qmatrix.csv").write_text("item,a,b\ni1,1,0\ni2,0,1\n")
+    with pytest.raises(ValueError, match="2 Q-matrices .*choose one"):
+        load_dataset(tmp_path)
+    assert load_dataset(tmp_path, "skill_qmatrix.csv").skills == ["a", "b"]
+    with pytest.raises(ValueError, match="no Q-matrix nope.csv"):
+        load_dataset(tmp_path, "nope.csv")
+
+
 def test_profiles_and_item_groups():
     patterns = profiles(2)
     assert patterns.tolist() == [[0, 0], [1, 0], [0, 1], [1, 1]]

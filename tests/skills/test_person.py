@@ -38,6 +38,18 @@ def test_hand_made_people(model):
     assert verdict(mastery(model, nothing)[1], nothing.evidence[1]) == UNKNOWN
 
 
+@pytest.mark.parametrize("item, score, t, weight, message", [
+    (0, float("nan"), 1.0, 1.0, "score must lie in"), (0, 1.5, 1.0, 1.0, "score must lie in"),
+    (-1, 1.0, 1.0, 1.0, "item index -1"), (10_000, 1.0, 1.0, 1.0, "out of range"),
+    (0, 1.0, float("nan"), 1.0, "finite number of days"), (0, 1.0, 1.0, -2.0, "weight 0 or more"),
+])
+def test_one_bad_observation_is_refused_and_the_state_stays_usable(model, item, score, t, weight, message):
+    state = state_from(model, [0, 1], [1.0, 0.0], [0.0, 0.0])
+    with pytest.raises(ValueError, match=message):
+        observe(model, state, item, score, t, weight=weight)
+    assert np.isfinite(mastery(model, state, 2)).all()  # nothing NaN got in
+
+
 def test_incremental_update_equals_batch(model):
     items, scores, times = [0, 3, 5, 1], [1.0, 0.0, 0.5, 1.0], [0.0, 2.0, 10.0, 30.0]
     state = empty_state(model)
