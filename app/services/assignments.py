@@ -1,21 +1,19 @@
-"""Assignments with due dates, accepting a unit's plan, and scheduled sessions as iCalendar."""
+"""Assignments with due dates and accepting a unit's plan (the sessions it schedules: `sessions`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-import icalendar
 from sqlalchemy import and_, or_, select
 
 from app.extensions import db
-from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Objective, Quiz, Skill,
+from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Objective, Quiz,
                         TrainingSession, User)
 from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import NotFound, ValidationFailed
 from app.services.objectives import required_of_role
 from app.services.simulation import scenarios
-from app.services.text import one_line
 from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap, evidence_phrase
 
 HORIZON_DAYS = 730  # due dates and session starts: at most two years ahead
@@ -52,10 +50,6 @@ def _target_label(target_type: str, target_id: int) -> str:
         return f"everyone who is {role.name}" if role else "a job role"
     person = db.session.get(User, target_id)
     return f"{person.name} <{person.email}>" if person else "a person"
-
-
-def _session_label(session: TrainingSession) -> str:
-    return f"{training.get_module(session.module_key).title}, {session.starts_at:%d %b %Y %H:%M} UTC"
 
 
 def _check_due(due: date, today: date) -> None:
@@ -327,104 +321,3 @@ def schedule_refresher(user: User, rows: list[dict], today: date | None = None) 
     db.session.add(assignment)
     db.session.commit()
     return assignment
-
-
-def unit_sessions(unit: BusinessUnit) -> list[TrainingSession]:
-    return list(db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)
-                                   .order_by(TrainingSession.starts_at)))
-
-
-def ical(unit: BusinessUnit, host: str = "uptake") -> str:
-    """The unit's sessions as an RFC 5545 calendar, written by the icalendar library (escaping, line
-    folding, CRLF endings): whatever a place or title contains stays inside its own property."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Uptake//Training sessions//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{unit.name} training")
-    stamp = datetime.now(timezone.utc)
-    catalogue = training.catalogue()
-    names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
-    for s in unit_sessions(unit):
-        module = catalogue.get(s.module_key)
-        starts = s.starts_at if s.starts_at.tzinfo else s.starts_at.replace(tzinfo=timezone.utc)
-        event = icalendar.Event()
-        event.add("uid", f"session-{s.id}@{host}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", starts)
-        event.add("dtend", starts + timedelta(minutes=s.minutes))
-        event.add("summary", module.title if module else "Training session")
-        event.add("location", s.location)
-        if module:
-            event.add("description", "Skills: " + ", ".join(names.get(k, k) for k in module.skills))
-        calendar.add_component(event)
-    return calendar.to_ical().decode()
-
-
-def session_seats(sessions: list[TrainingSession]) -> dict[int, list[tuple[User, bool]]]:
-    """Per session, who holds a seat in it and whether their attendance is recorded (module completed)."""
-    ids = [s.id for s in sessions]
-    if not ids:
-        return {}
-    rows = db.session.execute(select(Assignment.session_id, User).join(User, User.id == Assignment.target_id).where(
-        Assignment.session_id.in_(ids), Assignment.active.is_(True), Assignment.target_type == "user")
-        .order_by(User.name)).all()
-    modules = {s.id: s.module_key for s in sessions}
-    completed = {(p.user_id, p.module_key) for p in db.session.scalars(select(ModuleProgress).where(
-        ModuleProgress.user_id.in_({u.id for _, u in rows}), ModuleProgress.status == "completed"))}
-    seats: dict[int, list[tuple[User, bool]]] = {i: [] for i in ids}
-    for session_id, person in rows:
-        seats[session_id].append((person, (person.id, modules[session_id]) in completed))
-    return seats
-
-
-def record_attendance(actor: User, session_id: int, attended: set[int]) -> int:
-    """The trainer records who attended: their workshop module is completed (that is what completes
-    a workshop). Only people holding a seat in the session can be marked; returns how many were."""
-    session = db.session.get(TrainingSession, session_id)
-    if session is None:
-        raise NotFound("No such session.")
-    get_unit_for(actor, session.business_unit_id)
-    if session.starts_at > datetime.now(timezone.utc):
-        raise ValidationFailed("Attendance can be recorded once the session has started.")
-    holders = {u.id for u, _ in session_seats([session])[session.id]}
-    unknown = attended - holders
-    if unknown:
-        raise ValidationFailed("Only people booked on this session can be marked as attended.")
-    now = datetime.now(timezone.utc)
-    existing = {p.user_id: p for p in db.session.scalars(select(ModuleProgress).where(
-        ModuleProgress.user_id.in_(attended), ModuleProgress.module_key == session.module_key))}
-    for person_id in sorted(attended):
-        row = existing.get(person_id)
-        if row is None:
-            row = ModuleProgress(user_id=person_id, module_key=session.module_key, started_at=session.starts_at)
-            db.session.add(row)
-        row.status, row.completed_at = "completed", row.completed_at or now
-    db.session.commit()
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(attended))).all())
-    audit.record("session.attendance", target=_session_label(session), actor=actor,
-                 detail={"attended": ", ".join(sorted(names.values()))})
-    return len(attended)
-
-
-def update_session(actor: User, session_id: int, starts_at: datetime, minutes: int, location: str,
-                   capacity: int) -> TrainingSession:
-    session = db.session.get(TrainingSession, session_id)
-    if session is None:
-        raise NotFound("No such session.")
-    get_unit_for(actor, session.business_unit_id)
-    if not 15 <= minutes <= 8 * 60:
-        raise ValidationFailed("A session lasts between 15 minutes and 8 hours.", field="minutes")
-    if not 1 <= capacity <= 500:
-        raise ValidationFailed("Capacity must be between 1 and 500.", field="capacity")
-    location = one_line(location, "Place or meeting link", 255, field="location")
-    now = datetime.now(timezone.utc)
-    if not now - timedelta(days=7) <= starts_at <= now + timedelta(days=HORIZON_DAYS):
-        raise ValidationFailed("Choose a start within two years from now (or up to a week ago, to correct a record).",
-                               field="starts_at")
-    session.starts_at, session.minutes = starts_at, minutes
-    session.location, session.capacity = location, capacity
-    db.session.commit()
-    audit.record("session.updated", target=_session_label(session), actor=actor,
-                 detail={"starts_at": starts_at.isoformat(), "location": session.location})
-    return session

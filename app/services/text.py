@@ -16,17 +16,20 @@ def hidden_characters(text: str) -> list[str]:
     return sorted({f"U+{ord(c):04X}" for c in text if c in BIDI_CONTROLS or unicodedata.category(c) == "Cc"})
 
 
-def one_line(raw: str | None, label: str = "Name", max_length: int = 120, field: str = "name",
-             required: bool = True) -> str:
-    """`raw` with runs of spaces collapsed, checked: present (if required), at most `max_length`
-    characters, no line breaks, tabs, control or direction-override characters."""
-    text = raw or ""
-    found = hidden_characters(text.replace(" ", ""))
+def _refuse_hidden(text: str, label: str, field: str) -> None:
+    found = hidden_characters(text)
     if found:
         raise ValidationFailed(f"{label} contains characters that are not shown but change how text reads "
                                f"({', '.join(found)}); type it again without them.", field=field)
+
+
+def one_line(raw: str | None, label: str = "Name", max_length: int = 120, field: str = "name") -> str:
+    """`raw` with runs of spaces collapsed, checked: present, at most `max_length`
+    characters, no line breaks, tabs, control or direction-override characters."""
+    text = raw or ""
+    _refuse_hidden(text.replace(" ", ""), label, field)
     text = " ".join(text.split())
-    if required and not text:
+    if not text:
         raise ValidationFailed(f"Enter a {label.lower()}.", field=field)
     if len(text) > max_length:
         raise ValidationFailed(f"{label} is {len(text)} characters long; use at most {max_length}.", field=field)
@@ -36,10 +39,7 @@ def one_line(raw: str | None, label: str = "Name", max_length: int = 120, field:
 def paragraphs(raw: str | None, label: str = "Description", max_length: int = 2000, field: str = "description") -> str:
     """Free text over several lines (descriptions): line breaks and tabs allowed, nothing else hidden."""
     text = (raw or "").replace("\r\n", "\n").strip()
-    found = hidden_characters(text.replace("\n", "").replace("\t", ""))
-    if found:
-        raise ValidationFailed(f"{label} contains characters that are not shown but change how text reads "
-                               f"({', '.join(found)}); type it again without them.", field=field)
+    _refuse_hidden(text.replace("\n", "").replace("\t", ""), label, field)
     if len(text) > max_length:
         raise ValidationFailed(f"{label} is {len(text)} characters long; use at most {max_length}.", field=field)
     return text

@@ -10,6 +10,7 @@ from app.models import Attempt, JobRole, Quiz, Skill, User
 from app.params import db_int
 from app.services import analytics as stats
 from app.services import assignments, simulation, training
+from app.services import sessions as workshops
 from app.services.access import (
     get_person_for,
     get_unit_for,
@@ -72,10 +73,10 @@ def unit(unit_id: int):
     plan, people = training.unit_plan(unit)
 
     skill_names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
-    sessions, assigned = assignments.unit_sessions(unit), assignments.unit_assignments(unit)
+    sessions, assigned = workshops.unit_sessions(unit), assignments.unit_assignments(unit)
     return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit), plan=plan, by_id=people,
                            skill_names=skill_names, overdue=assignments.overdue_in_unit(unit),
-                           sessions=sessions, seats=assignments.session_seats(sessions),
+                           sessions=sessions, seats=workshops.session_seats(sessions),
                            assigned=assigned, titles=assignments.titles_of(assigned), catalogue=training.catalogue(),
                            now=datetime.now(timezone.utc))
 
@@ -114,6 +115,16 @@ def assign_choose_unit():
     return render_template("trainer/assign_choose.html", units=units)
 
 
+def _due_date_from_form() -> date:
+    """The form's due date (a date picker sends YYYY-MM-DD), or a message saying what is missing."""
+    text = request.form.get("due_date", "").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed("Choose a due date." if not text else
+                               "Enter the due date as a calendar date, e.g. 2027-01-31.", field="due_date") from None
+
+
 @bp.route("/units/<int:unit_id>/assign", methods=["GET", "POST"])
 def assign(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
@@ -123,17 +134,12 @@ def assign(unit_id: int):
         ref = request.form.get(f"ref_{kind}") or None
         target = request.form.get("target", "")
         target_type, _, target_id = target.partition(":")
-        due_text = request.form.get("due_date", "").strip()
         try:
             try:
                 target_number = db_int(target_id)
             except ValueError:
                 raise ValidationFailed("Choose who the assignment is for.", field="target") from None
-            try:
-                due = date.fromisoformat(due_text)
-            except ValueError:
-                raise ValidationFailed("Choose a due date." if not due_text else
-                                       "Enter the due date as a calendar date, e.g. 2027-01-31.", field="due_date") from None
+            due = _due_date_from_form()
             assignments.create_assignment(current_user, kind, ref, target_type, target_number, due,
                                           request.form.get("note", ""))
         except ServiceError as error:
@@ -185,7 +191,7 @@ def _session_error(error: ServiceError) -> None:
 def session_attendance(session_id: int):
     try:
         attended = {int(v) for v in request.form.getlist("attended")}
-        recorded = assignments.record_attendance(current_user, session_id, attended)
+        recorded = workshops.record_attendance(current_user, session_id, attended)
     except ValueError:
         flash("Choose people from the list.", "error")
     except ServiceError as error:
@@ -199,7 +205,7 @@ def session_attendance(session_id: int):
 @bp.get("/units/<int:unit_id>/sessions.ics")
 def sessions_ics(unit_id: int):
     unit = get_unit_for(current_user, unit_id)
-    return Response(assignments.ical(unit, request.host), mimetype="text/calendar",
+    return Response(workshops.ical(unit, request.host), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="unit-{unit.id}-sessions.ics"'})
 
 
@@ -331,12 +337,7 @@ def assignment_change(assignment_id: int, op: str):
             assignment = assignments.withdraw_assignment(current_user, assignment_id)
             flash(f"Withdrawn: {assignments.titles_of([assignment])[assignment.id]}. It is off everyone's list.", "success")
         else:
-            due_text = request.form.get("due_date", "").strip()
-            try:
-                due = date.fromisoformat(due_text)
-            except ValueError:
-                raise ValidationFailed("Choose a due date." if not due_text else
-                                       "Enter the due date as a calendar date, e.g. 2027-01-31.") from None
+            due = _due_date_from_form()
             assignment = assignments.change_due_date(current_user, assignment_id, due)
             flash(f"Now due {due:%d %b %Y}: {assignments.titles_of([assignment])[assignment.id]}.", "success")
     except ServiceError as error:
@@ -353,7 +354,7 @@ def session_update(session_id: int):
         flash("Enter the start as a date and time, and whole numbers for minutes and capacity.", "error")
         return _back()
     try:
-        session = assignments.update_session(current_user, session_id, starts, minutes,
+        session = workshops.update_session(current_user, session_id, starts, minutes,
                                              request.form.get("location", ""), capacity)
     except ServiceError as error:
         _session_error(error)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.models import Assignment, BusinessUnit, TrainingSession
 from app.services import assignments as svc
+from app.services import sessions as workshops
 from app.services import simulation
 from app.services.errors import NotFound, ValidationFailed
 from app.services.people import UserInput, create_user
@@ -80,7 +81,7 @@ def test_accepting_a_plan_creates_sessions_assignments_and_a_calendar(fitted_dem
     assert all(a.note.startswith(("Instructor-led session from the unit plan.", "eLearning from the unit plan."))
                and "sure you have mastered it" in a.note and re.search(r"from \d+ answers?( and \d+ exercises?)?", a.note)
                and not re.search(r"\d\.\d answers", a.note) for a in made)
-    ics = svc.ical(unit, "uptake.test")
+    ics = workshops.ical(unit, "uptake.test")
     assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and ics.endswith("END:VCALENDAR\r\n")
     assert ics.count("BEGIN:VEVENT") == len(sessions) and "DTSTART:" in ics and "@uptake.test" in ics
     assert "\n" not in ics.replace("\r\n", "")
@@ -159,7 +160,7 @@ def test_accepting_the_plan_again_adds_nothing_and_trainees_see_their_session(fi
     seat = db.session.scalars(select(Assignment).where(Assignment.session_id == session.id)).first()
     person = db.session.get(type(trainer), seat.target_id)
     later = (datetime.now(timezone.utc) + timedelta(days=90)).replace(hour=14, minute=0, second=0, microsecond=0)
-    svc.update_session(trainer, session.id, later, 120, "Room 4, Lyon office", 14)
+    workshops.update_session(trainer, session.id, later, 120, "Room 4, Lyon office", 14)
     mine = next(s for s in svc.assignments_for(person) if s.assignment.id == seat.id)
     assert mine.session.location == "Room 4, Lyon office" and mine.session.starts_at == later
     with pytest.raises(ValidationFailed, match="attendance"):
@@ -175,20 +176,20 @@ def test_attendance_completes_the_workshop_for_booked_people_only(fitted_demo, d
     unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
     svc.accept_plan(trainer, unit)
     session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
-    booked = svc.session_seats([session])[session.id]
+    booked = workshops.session_seats([session])[session.id]
     assert booked and not any(done for _, done in booked)
     with pytest.raises(ValidationFailed, match="once the session has started"):
-        svc.record_attendance(trainer, session.id, {booked[0][0].id})
+        workshops.record_attendance(trainer, session.id, {booked[0][0].id})
     session.starts_at = datetime.now(timezone.utc) - timedelta(hours=2)
     db.session.commit()
     outsider = user_by_email("trainee@demo.uptake")  # Sales EMEA, not booked here
     with pytest.raises(ValidationFailed, match="Only people booked"):
-        svc.record_attendance(trainer, session.id, {outsider.id})
-    assert svc.record_attendance(trainer, session.id, {booked[0][0].id}) == 1
+        workshops.record_attendance(trainer, session.id, {outsider.id})
+    assert workshops.record_attendance(trainer, session.id, {booked[0][0].id}) == 1
     row = db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == booked[0][0].id,
                                                          ModuleProgress.module_key == session.module_key))
     assert row.status == "completed"
-    assert dict((p.id, done) for p, done in svc.session_seats([session])[session.id])[booked[0][0].id] is True
+    assert dict((p.id, done) for p, done in workshops.session_seats([session])[session.id])[booked[0][0].id] is True
 
 
 def test_the_calendar_keeps_every_place_inside_its_own_line_and_names_skills(fitted_demo, db):
@@ -203,10 +204,10 @@ def test_the_calendar_keeps_every_place_inside_its_own_line_and_names_skills(fit
     # a place saved before places were checked, with a bare CR that once injected calendar lines
     session.location = "Room 4\rLOCATION:Somewhere else\nATTENDEE:mailto:x@evil.example; a, b"
     db.session.commit()
-    ics = svc.ical(unit, "uptake.test")
+    ics = workshops.ical(unit, "uptake.test")
     parsed = icalendar.Calendar.from_ical(ics)
     events = parsed.walk("VEVENT")
-    assert len(events) == len(svc.unit_sessions(unit)) >= 1
+    assert len(events) == len(workshops.unit_sessions(unit)) >= 1
     ours = next(e for e in events if str(e["UID"]) == f"session-{session.id}@uptake.test")
     assert str(ours["LOCATION"]).startswith("Room 4") and "ATTENDEE" not in ours and "x@evil" in str(ours["LOCATION"])
     assert "Skills: " in str(ours["DESCRIPTION"]) and "-" not in str(ours["DESCRIPTION"]).split("Skills: ")[1].split(",")[0]
@@ -229,7 +230,7 @@ def test_session_changes_out_of_bounds_are_refused_and_change_nothing(fitted_dem
     values = {"starts_at": (datetime.now(timezone.utc) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
               "location": "Room 4", "minutes": 60, "capacity": 10, **change}
     with pytest.raises(ValidationFailed) as excinfo:
-        svc.update_session(trainer, session.id, datetime.fromisoformat(values["starts_at"]).replace(tzinfo=timezone.utc),
+        workshops.update_session(trainer, session.id, datetime.fromisoformat(values["starts_at"]).replace(tzinfo=timezone.utc),
                            values["minutes"], values["location"], values["capacity"])
     assert excinfo.value.field == field
     db.session.rollback()
