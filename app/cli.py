@@ -77,7 +77,7 @@ def skills_fit() -> None:
             raise click.ClickException(error.message) from None
     validation = card.get("validation") or {}
     click.echo(f"Fitted on {card['responses']} answers from {card['persons']} people "
-               f"({card['items_and_checks']} items and checks, {card['structure']} structure, "
+               f"({card['items_and_checks']} items and checks, {len(card['skills'])} skills, "
                f"{card['iterations']} iterations)." + (f" Held-out AUC {validation['auc']:.3f}, log loss "
                                                       f"{validation['logloss']:.3f}." if validation else ""))
 

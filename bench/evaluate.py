@@ -1,12 +1,20 @@
-"""Held-out evaluation of the mastery model against baselines on any item-response data set.
+"""Held-out evaluation of the mastery model against peers on any item-response data set.
 
-    python -m bench.evaluate DATA_DIR [--json] [--seeds 3]
+    python -m bench.evaluate DATA_DIR [DATA_DIR ...] [--json] [--seeds 5] [--qmatrix FILE]
 
-DATA_DIR holds responses.csv (persons × items, 0/1, blank = missing) and qmatrix.csv (items ×
-skills). For each seed, a random 20% of the observed cells is held out; every model is fitted on
-the rest and scored on the held-out cells (AUC, log loss). Reported: the mean over seeds, the mean
-fit time and the peak memory allocated while fitting (tracemalloc), plus the model's estimated
-share of masters per skill when fitted on all the data.
+DATA_DIR holds responses.csv (persons × items, 0/1 or partial credit, blank = missing) and an
+item→skill map (qmatrix.csv; `--qmatrix` names one when the folder has several). Two protocols,
+every model in the same run on the same splits:
+
+- **person split** (the product's own case): calibrate on 80 % of the people; for each new person,
+  score them from a random half of their answers and predict the other half.
+- **cells**: hold out a random 20 % of all answered cells, fit on the rest, predict the held-out ones.
+
+Models: the app's skill model (`MasteryModel`, exactly as the app fits and scores people), the same
+model without its ability slopes (a pure latent-class model), 2PL IRT from girth (marginal maximum
+likelihood; new people scored by EAP on 61 nodes), logistic regression on person and item
+indicators (new people enter with their scored half), and the per-item mean. Reported per model:
+AUC and log loss (mean over seeds ± standard error), fit seconds (timed without memory tracing).
 """
 from __future__ import annotations
 
@@ -14,137 +22,228 @@ import argparse
 import json
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
-from app.skills.data import load_dataset
+from app.skills.data import ResponseData, load_dataset
 from app.skills.model import MasteryModel
 
+NAMES = ("model", "model_without_slopes", "irt_2pl_girth", "logistic_person_item", "item_mean")
 
-def split(n_obs: int, seed: int, share: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+
+def split_cells(n_obs: int, seed: int, share: float = 0.2) -> np.ndarray:
     rng = np.random.default_rng(seed)
     test = np.zeros(n_obs, dtype=bool)
     test[rng.choice(n_obs, size=int(round(share * n_obs)), replace=False)] = True
-    return ~test, test
+    return test
+
+
+def split_people(X: np.ndarray, n_persons: int, seed: int, share: float = 0.2):
+    """(train rows, seen rows of new people, rows to predict of new people, new-person mask)."""
+    rng = np.random.default_rng(seed)
+    new = np.zeros(n_persons, dtype=bool)
+    new[rng.choice(n_persons, size=int(round(share * n_persons)), replace=False)] = True
+    is_new = new[X[:, 0]]
+    seen = np.zeros(len(X), dtype=bool)
+    for person in np.flatnonzero(new):
+        rows = np.flatnonzero(X[:, 0] == person)
+        rows = rows[rng.permutation(len(rows))]
+        seen[rows[:(len(rows) + 1) // 2]] = True
+    return ~is_new, is_new & seen, is_new & ~seen, new
 
 
 class ItemMean:
-    name = "item_mean"
-
     def fit(self, X, y, n_persons, n_items):
-        sums = np.bincount(X[:, 1], weights=y, minlength=n_items)
-        counts = np.bincount(X[:, 1], minlength=n_items)
-        self.p = (sums + 0.5) / (counts + 1.0)
+        self.p = (np.bincount(X[:, 1], weights=y, minlength=n_items) + 0.5) / (
+            np.bincount(X[:, 1], minlength=n_items) + 1.0)
         return self
 
-    def predict(self, X):
+    def predict(self, X, seen_X=None, seen_y=None):
         return self.p[X[:, 1]]
 
 
 class PersonItemLogistic:
-    """Logistic regression on one-hot person and item indicators (a regularised Rasch model)."""
-
-    name = "logistic_person_item"
+    """Logistic regression on one-hot person and item indicators (a regularised Rasch model); new
+    people are fitted together with the calibration data from their seen answers."""
 
     def fit(self, X, y, n_persons, n_items):
-        self.n_persons, self.n_items = n_persons, n_items
-        self.model = LogisticRegression(C=1.0, max_iter=2000).fit(self._design(X), (y >= 0.5).astype(int))
+        self.X, self.y, self.n_persons, self.n_items = X, y, n_persons, n_items
+        self.model = self._fit(X, y)
         return self
+
+    def _fit(self, X, y):
+        return LogisticRegression(C=1.0, max_iter=2000).fit(self._design(X), (y >= 0.5).astype(int))
 
     def _design(self, X):
         rows = np.repeat(np.arange(len(X)), 2)
         cols = np.column_stack([X[:, 0], self.n_persons + X[:, 1]]).ravel()
         return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(X), self.n_persons + self.n_items))
 
-    def predict(self, X):
-        return self.model.predict_proba(self._design(X))[:, 1]
+    def predict(self, X, seen_X=None, seen_y=None):
+        model = self.model if seen_X is None else self._fit(np.vstack([self.X, seen_X]),
+                                                            np.concatenate([self.y, seen_y]))
+        return model.predict_proba(self._design(X))[:, 1]
+
+
+class TwoPL:
+    """2PL IRT, calibrated by girth's marginal maximum likelihood; people scored by EAP."""
+
+    nodes = np.linspace(-5, 5, 61)
+
+    def fit(self, X, y, n_persons, n_items):
+        from girth import twopl_mml
+        from girth.utilities import INVALID_RESPONSE
+
+        matrix = np.full((n_items, n_persons), INVALID_RESPONSE, dtype=int)
+        matrix[X[:, 1], X[:, 0]] = (y >= 0.5).astype(int)
+        answered = (matrix != INVALID_RESPONSE).any(axis=0)
+        result = twopl_mml(matrix[:, answered])
+        self.a, self.b = np.asarray(result["Discrimination"], float), np.asarray(result["Difficulty"], float)
+        self.X, self.y = X, y
+        return self
+
+    def _eap(self, X, y, n_persons):
+        log_prior = -0.5 * self.nodes ** 2
+        p = np.clip(expit(self.a[X[:, 1], None] * (self.nodes[None, :] - self.b[X[:, 1], None])), 1e-9, 1 - 1e-9)
+        s = (y >= 0.5).astype(float)[:, None]
+        ll = s * np.log(p) + (1 - s) * np.log1p(-p)
+        log_post = np.tile(log_prior, (n_persons, 1))
+        np.add.at(log_post, X[:, 0], ll)
+        log_post -= log_post.max(axis=1, keepdims=True)
+        post = np.exp(log_post)
+        return post / post.sum(axis=1, keepdims=True)
+
+    def predict(self, X, seen_X=None, seen_y=None):
+        if seen_X is None:
+            seen_X, seen_y = self.X, self.y
+        post = self._eap(seen_X, seen_y, int(max(seen_X[:, 0].max(), X[:, 0].max()) + 1))
+        p = expit(self.a[X[:, 1], None] * (self.nodes[None, :] - self.b[X[:, 1], None]))
+        return (post[X[:, 0]] * p).sum(axis=1)
 
 
 class Mastery:
-    name = "model"
-
-    def __init__(self, q_matrix):
-        self.q_matrix = q_matrix
+    def __init__(self, q_matrix, **params):
+        self.q_matrix, self.params = q_matrix, params
 
     def fit(self, X, y, n_persons, n_items):
-        self.model = MasteryModel(self.q_matrix).fit(X, y, n_persons=n_persons)
+        self.model = MasteryModel(self.q_matrix, **self.params).fit(X, y, n_persons=n_persons)
         return self
 
-    def predict(self, X):
-        return self.model.predict_proba(X)[:, 1]
+    def predict(self, X, seen_X=None, seen_y=None):
+        if seen_X is None:
+            return self.model.predict_proba(X)[:, 1]
+        people = np.unique(np.concatenate([seen_X[:, 0], X[:, 0]]))
+        local = {p: i for i, p in enumerate(people)}
+        renumber = np.vectorize(local.get)
+        post = self.model.score(np.column_stack([renumber(seen_X[:, 0]), seen_X[:, 1]]), seen_y,
+                                n_persons=len(people))
+        return self.model.predict_scored(post, np.column_stack([renumber(X[:, 0]), X[:, 1]]))
 
 
-def measure(make, X, y, n_persons, n_items, train, test):
-    tracemalloc.start()
-    start = time.perf_counter()
-    fitted = make().fit(X[train], y[train], n_persons, n_items)
-    seconds = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    p = np.clip(fitted.predict(X[test]), 1e-6, 1 - 1e-6)
-    truth = (y[test] >= 0.5).astype(int)
-    return {"auc": roc_auc_score(truth, p), "logloss": log_loss(truth, p, labels=[0, 1]),
-            "fit_seconds": seconds, "peak_mib": peak / 2 ** 20}
+def makers(q_matrix):
+    return {"model": lambda: Mastery(q_matrix), "model_without_slopes": lambda: Mastery(q_matrix, slope_iter=0),
+            "irt_2pl_girth": TwoPL, "logistic_person_item": PersonItemLogistic, "item_mean": ItemMean}
 
 
-def evaluate(folder: str | Path, seeds: int = 3, qmatrix: str | None = None) -> dict:
-    data = load_dataset(folder, qmatrix)
+def _score(p, y):
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    truth = (y >= 0.5).astype(int)
+    return {"auc": float(roc_auc_score(truth, p)), "logloss": float(log_loss(truth, p, labels=[0, 1]))}
+
+
+def evaluate(folder: str | Path, seeds: int = 5, qmatrix: str | None = None, only: tuple[str, ...] = NAMES) -> dict:
+    return evaluate_data(load_dataset(folder, qmatrix), str(folder), seeds, only)
+
+
+def evaluate_data(data: ResponseData, name: str, seeds: int = 5, only: tuple[str, ...] = NAMES) -> dict:
     X, y = data.observations()
     n_persons, n_items = data.responses.shape
-    makers = {"model": lambda: Mastery(data.q_matrix), "item_mean": ItemMean,
-              "logistic_person_item": PersonItemLogistic}
-    runs = {name: [] for name in makers}
+    make = {name: maker for name, maker in makers(data.q_matrix).items() if name in only}
+    runs: dict[str, dict[str, list]] = {"person_split": {n: [] for n in make}, "cells": {n: [] for n in make}}
     for seed in range(seeds):
-        train, test = split(len(y), seed)
-        for name, make in makers.items():
-            runs[name].append(measure(make, X, y, n_persons, n_items, train, test))
-    result = {"data": str(folder), "persons": n_persons, "items": n_items, "skills": data.skills,
+        train, seen, target, _ = split_people(X, n_persons, seed)
+        test = split_cells(len(y), seed)
+        for name, maker in make.items():
+            start = time.perf_counter()
+            fitted = maker().fit(X[train], y[train], n_persons, n_items)
+            seconds = time.perf_counter() - start
+            runs["person_split"][name].append({**_score(fitted.predict(X[target], X[seen], y[seen]), y[target]),
+                                               "fit_seconds": seconds})
+            start = time.perf_counter()
+            fitted = maker().fit(X[~test], y[~test], n_persons, n_items)
+            seconds = time.perf_counter() - start
+            runs["cells"][name].append({**_score(fitted.predict(X[test]), y[test]), "fit_seconds": seconds})
+    result = {"data": name, "persons": n_persons, "items": n_items, "skills": data.skills,
               "observations": int(len(y)), "seeds": seeds}
-    for name, rows in runs.items():
-        result[name] = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
-    full = MasteryModel(data.q_matrix).fit(X, y, n_persons=n_persons)
-    result["model"]["mastery_proportion"] = dict(zip(data.skills, map(float, full.mastery_proportion_.round(4))))
-    result["model"]["log_likelihood_full_data"] = float(full.log_likelihood_)
-    baselines = [n for n in makers if n != "model"]
-    best = max(baselines, key=lambda n: result[n]["auc"])
-    result["best_baseline"] = best
+    for protocol, by_model in runs.items():
+        result[protocol] = {}
+        for name, rows in by_model.items():
+            summary = {}
+            for key in rows[0]:
+                values = np.array([r[key] for r in rows])
+                summary[key] = float(values.mean())
+                summary[key + "_se"] = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
+            if "model" in by_model and name != "model":  # paired difference: the same splits for both
+                diff = np.array([m["auc"] - r["auc"] for m, r in zip(by_model["model"], rows)])
+                summary["model_auc_lead"] = float(diff.mean())
+                summary["model_auc_lead_se"] = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+            result[protocol][name] = summary
+    if "model" in make:
+        full = MasteryModel(data.q_matrix).fit(X, y, n_persons=n_persons)
+        result["mastery_proportion"] = dict(zip(data.skills, map(float, full.mastery_proportion_.round(4))))
     return result
+
+
+def verdict(result: dict, protocol: str) -> str:
+    """'ahead', 'level' (behind by no more than the standard error) or 'behind' the best peer."""
+    rows = result[protocol]
+    peers = [n for n in rows if n not in ("model", "model_without_slopes")]
+    best = max(peers, key=lambda n: rows[n]["auc"])
+    lead, se = rows[best]["model_auc_lead"], rows[best]["model_auc_lead_se"]
+    return f"{'ahead' if lead > 0 else 'level' if -lead <= se else 'behind'} of {best} ({lead:+.4f} ± {se:.4f})"
 
 
 def report(result: dict) -> str:
     lines = [f"data: {result['data']}  ({result['persons']} persons × {result['items']} items, "
-             f"{result['observations']} observed cells, {len(result['skills'])} skills; "
-             f"held-out 20%, mean of {result['seeds']} seeds)",
-             f"{'model':<24}{'AUC':>8}{'log loss':>10}{'fit s':>9}{'peak MiB':>10}"]
-    for name in ("model", "item_mean", "logistic_person_item"):
-        r = result[name]
-        lines.append(f"{name:<24}{r['auc']:>8.4f}{r['logloss']:>10.4f}{r['fit_seconds']:>9.3f}{r['peak_mib']:>10.1f}")
-    best = result[result["best_baseline"]]
-    lines.append(f"model vs best baseline ({result['best_baseline']}): AUC {result['model']['auc'] - best['auc']:+.4f}, "
-                 f"log loss {result['model']['logloss'] - best['logloss']:+.4f} (negative is better)")
-    lines.append("mastery proportion per skill: " + ", ".join(
-        f"{k} {v:.3f}" for k, v in result["model"]["mastery_proportion"].items()))
+             f"{result['observations']} observed cells, {len(result['skills'])} skills; mean of {result['seeds']} seeds)"]
+    for protocol, title in (("person_split", "person split: calibrate on 80 % of people, score each new person "
+                                             "from half their answers, predict the other half"),
+                            ("cells", "cells: 20 % of answered cells held out")):
+        lines.append(title)
+        lines.append(f"  {'model':<24}{'AUC':>8}{'± se':>8}{'log loss':>10}{'fit s':>8}{'lead of model':>18}")
+        for name, r in result[protocol].items():
+            lead = f"{r['model_auc_lead']:+.4f} ± {r['model_auc_lead_se']:.4f}" if "model_auc_lead" in r else ""
+            lines.append(f"  {name:<24}{r['auc']:>8.4f}{r['auc_se']:>8.4f}{r['logloss']:>10.4f}"
+                         f"{r['fit_seconds']:>8.2f}{lead:>18}")
+        if "model" in result[protocol] and len(result[protocol]) > 2:
+            lines.append(f"  model is {verdict(result, protocol)}")
+    if "mastery_proportion" in result:
+        lines.append("mastery proportion per skill: " + ", ".join(
+            f"{k} {v:.3f}" for k, v in result["mastery_proportion"].items()))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--qmatrix", help="the Q-matrix file to use when the folder holds several "
+    parser.add_argument("data_dir", nargs="+")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per data set")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--qmatrix", help="the Q-matrix file to use when a folder holds several "
                                           "(e.g. skill_qmatrix.csv)")
+    parser.add_argument("--only", help="comma-separated model names (default: all)")
     args = parser.parse_args(argv)
-    try:
-        result = evaluate(args.data_dir, args.seeds, args.qmatrix)
-    except ValueError as error:
-        parser.error(str(error))
-    print(json.dumps(result) if args.json else report(result))
+    only = tuple(args.only.split(",")) if args.only else NAMES
+    for folder in args.data_dir:
+        try:
+            result = evaluate(folder, args.seeds, args.qmatrix, only)
+        except ValueError as error:
+            parser.error(f"{folder}: {error}")
+        print(json.dumps(result) if args.json else report(result), flush=True)
     return 0
 
 

@@ -23,11 +23,11 @@ from app.services.errors import ValidationFailed
 from app.services.simulation import check_title
 from app.services.sql import upsert
 from app.skills import persistence
-from app.skills.model import MasteryModel
 from app.skills.adaptive import open_skills, select_next
-from app.skills.model import MAX_SKILLS
-from app.skills.priors import CalibratedRates, extend, prior_model
+from app.skills.model import MasteryModel
 from app.skills.person import at, days_until_below, explain, mastery, state_from, verdict
+from app.skills.person import evidence as evidence_weight
+from app.skills.priors import CalibratedRates, extend, prior_model
 
 MIN_OBSERVATIONS = 50
 DEFAULT_TARGET = 0.8
@@ -96,11 +96,6 @@ def fit_model(progress=None) -> dict:
     """Refit from all evidence, save the model beside its card and refresh every estimate."""
     last_evidence_id = db.session.scalar(select(func.max(Evidence.id))) or 0
     data = training_data()
-    if len(data.skills) > MAX_SKILLS:  # the model's E-step holds people × 2^skills profiles
-        raise ValidationFailed(
-            f"{len(data.skills)} skills are active, and this skill model estimates at most {MAX_SKILLS} at once. "
-            f"Deactivate {len(data.skills) - MAX_SKILLS} under Admin → Skills (their evidence is kept), then fit "
-            "again. The current model keeps serving meanwhile.")
     if len(data.y) < MIN_OBSERVATIONS:
         raise ValidationFailed(f"Only {len(data.y)} graded answers so far; the model needs {MIN_OBSERVATIONS}.")
     now = utcnow()
@@ -111,7 +106,7 @@ def fit_model(progress=None) -> dict:
     bundle = {"model": model, "keys": data.keys, "skills": data.skills}
     card = persistence.save(bundle, model_folder(), {
         "responses": int(len(data.y)), "persons": len(data.users), "items_and_checks": len(data.keys),
-        "skills": data.skills, "structure": model.structure_, "iterations": model.n_iter_,
+        "skills": data.skills, "iterations": model.n_iter_,
         "half_life_days": half_life(), "fitted_at": now.isoformat(), "validation": validation,
         "last_evidence_id": int(last_evidence_id),
         "mastery_proportion": dict(zip(data.skills, map(float, model.mastery_proportion_.round(4))))})
@@ -131,9 +126,9 @@ def _validate(data: Training, weights: np.ndarray) -> dict:
         return {}
     model = MasteryModel(data.q).fit(data.X[~test], data.y[~test], sample_weight=weights[~test],
                                      n_persons=len(data.users))
-    p = np.clip(model.predict_proba(data.X[test])[:, 1], 1e-6, 1 - 1e-6) if model.posterior_ is not None else None
-    if p is None:
+    if model.given_node_ is None:  # too many people to keep per-person posteriors for this check
         return {}
+    p = np.clip(model.predict_proba(data.X[test])[:, 1], 1e-6, 1 - 1e-6)
     return {"held_out": int(test.sum()), "auc": float(roc_auc_score(truth, p)), "logloss": float(log_loss(truth, p))}
 
 
@@ -157,15 +152,15 @@ def current_bundle() -> tuple[dict | None, dict | None]:
 def scoring_bundle() -> dict | None:
     """What person scoring reads: the fitted model with its key index and provisional-prior rates or,
     before the first fit, a prior-only model over the active skills (`priors.prior_model`) so that a
-    new deployment's verdicts move from the first answer. None when there are no active skills (or
-    more than the model can hold), or when the saved model fails to load."""
+    new deployment's verdicts move from the first answer. None when there are no active skills, or
+    when the saved model fails to load."""
     bundle, _ = current_bundle()
     if bundle is not None:
         return {**bundle, "index": _cache["index"], "rates": _cache["rates"], "calibrated": True}
     if persistence.read_card(model_folder()) is not None:
         return None  # a fitted model exists but does not load (tampered, half-copied): never guess past it
     skills = tuple(db.session.scalars(select(Skill.slug).where(Skill.active.is_(True)).order_by(Skill.slug)))
-    if not 0 < len(skills) <= MAX_SKILLS:
+    if not skills:
         return None
     if _cache.get("prior_skills") != skills:
         model, rates = prior_model(len(skills))
@@ -272,12 +267,12 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
     t_now = _days(now, origin)
     state = state_from(model, items, scores, times, half_life())
     probabilities = mastery(model, state, t_now, half_life())
-    decay = 0.5 ** (max(t_now - state.t_ref, 0) / half_life())
+    weights = evidence_weight(model, state, t_now, half_life())
     answers, exercises = whole_counts(model, known, items)
     result = []
     for k, slug in enumerate(bundle["skills"]):
         target, weight = objectives.get(slug, (DEFAULT_TARGET, 0.0))
-        p, ev = float(probabilities[k]), float(state.evidence[k] * decay)
+        p, ev = float(probabilities[k]), float(weights[k])
         row = {"slug": slug, "name": names.get(slug, slug), "probability": p, "evidence": ev,
                "answers": int(answers[k]), "exercises": int(exercises[k]),
                "verdict": verdict(p, ev, target), "target": target, "weight": weight, "gap": max(0.0, target - p),

@@ -4,6 +4,10 @@ The next item minimises the expected entropy of the targeted skills' mastery aft
 (averaged over a right and a wrong answer, weighted by how likely each is for this person). The
 test stops when every targeted skill is classified — P(mastered) ≥ target or ≤ 1 − target — or at
 the maximum length.
+
+Every candidate is scored at once: each hypothetical answer is added to the person's evidence
+tables as a batch (candidates × skills × nodes), the other skills of a several-skill candidate read
+at the person's current posterior, and `inference.posterior` gives each outcome's mastery.
 """
 from __future__ import annotations
 
@@ -11,36 +15,45 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.skills.model import MasteryModel
-from app.skills.person import PersonState, observe, profile_posterior
+from app.skills.inference import Batch, Tables, accumulate, posterior
+from app.skills.person import PersonState, empty_state, mastery, observe, person_tables
 
 
-def _entropy(p: np.ndarray) -> float:
+def _entropy(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-12, 1 - 1e-12)
-    return float(-(p * np.log(p) + (1 - p) * np.log(1 - p)).sum())
+    return -(p * np.log(p) + (1 - p) * np.log(1 - p)).sum(axis=-1)
 
 
 def open_skills(marginals: np.ndarray, skills: list[int], target: float) -> list[int]:
     return [k for k in skills if 1 - target < marginals[k] < target]
 
 
-def select_next(model: MasteryModel, state: PersonState, candidates: list[int], skills: list[int],
+def expected_entropy(model, state: PersonState, candidates: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """Per candidate item: the expected entropy of the wanted skills' mastery after its answer."""
+    from app.skills.model import predict
+
+    base, post = person_tables(model, state)
+    n = len(candidates)
+    others = np.broadcast_to(post.given_node, (n,) + post.given_node.shape[1:])
+    p_right = predict(model, np.repeat(post.theta, n, axis=0), others, candidates)
+    expected = np.zeros(n)
+    for outcome, likely in ((1.0, p_right), (0.0, 1 - p_right)):
+        batch = Batch.of(model, np.arange(n), candidates, np.full(n, outcome), np.ones(n), n)
+        delta = accumulate(model, batch, others)
+        after = posterior(model, Tables(base.A0 + delta.A0, base.A1 + delta.A1, base.offset + delta.offset))
+        expected += likely * _entropy(after.mastery[:, wanted])
+    return expected
+
+
+def select_next(model, state: PersonState, candidates: list[int], skills: list[int],
                 target: float = 0.8) -> int | None:
     """Index of the most informative candidate item for the open skills (None if nothing helps)."""
-    post = profile_posterior(model, state)
-    marginals = post @ model.patterns_
-    wanted = open_skills(marginals, skills, target) or skills
-    relevant = [j for j in candidates if model.q_matrix_[j, wanted].any()]
-    if not relevant:
+    marginals = mastery(model, state)
+    wanted = open_skills(marginals, skills, target) or list(skills)
+    relevant = np.array([j for j in candidates if model.q_matrix_[j, wanted].any()], dtype=np.int64)
+    if not len(relevant):
         return None
-    P = model.profile_P_[relevant]  # candidates × profiles
-    A = model.patterns_[:, wanted]
-    p_right = P @ post
-    right = (post * P) / np.maximum(p_right[:, None], 1e-300)
-    wrong = (post * (1 - P)) / np.maximum(1 - p_right[:, None], 1e-300)
-    expected = [p_right[i] * _entropy(right[i] @ A) + (1 - p_right[i]) * _entropy(wrong[i] @ A)
-                for i in range(len(relevant))]
-    return relevant[int(np.argmin(expected))]
+    return int(relevant[int(np.argmin(expected_entropy(model, state, relevant, wanted)))])
 
 
 @dataclass
@@ -49,15 +62,14 @@ class AdaptiveResult:
     marginals: np.ndarray
 
 
-def run_adaptive(model: MasteryModel, answer, pool: list[int], skills: list[int], target: float = 0.8,
+def run_adaptive(model, answer, pool: list[int], skills: list[int], target: float = 0.8,
                  max_items: int = 40) -> AdaptiveResult:
     """Simulate or drive an adaptive test: `answer(item) -> score` is asked for each chosen item."""
-    state = PersonState(np.zeros(len(model.patterns_)), 0.0, np.zeros(model.n_skills_))
+    state = empty_state(model)
     asked: list[int] = []
     remaining = list(pool)
     while len(asked) < max_items and remaining:
-        marginals = profile_posterior(model, state) @ model.patterns_
-        if not open_skills(marginals, skills, target):
+        if not open_skills(mastery(model, state), skills, target):
             break
         item = select_next(model, state, remaining, skills, target)
         if item is None:
@@ -65,4 +77,4 @@ def run_adaptive(model: MasteryModel, answer, pool: list[int], skills: list[int]
         state = observe(model, state, item, answer(item), 0.0)
         asked.append(item)
         remaining.remove(item)
-    return AdaptiveResult(asked, profile_posterior(model, state) @ model.patterns_)
+    return AdaptiveResult(asked, mastery(model, state))

@@ -1,22 +1,25 @@
-"""The mastery model: a saturated G-DINA latent-class model fitted by EM.
+"""The mastery model: a higher-order latent-class model with a general ability, fitted by
+variational EM; any number of skills.
 
-Each person has a hidden mastery profile α ∈ {0,1}^K over the K skills. An item that measures the
-skills S_j has one probability of success per pattern of mastery on S_j (at most 2^|S_j|; the
-saturated G-DINA of de la Torre 2011, equivalent in fit to the saturated LCDM), kept monotone so
-that mastering more of an item's skills never lowers the chance of success. Profiles follow a
-distribution π over all 2^K patterns, which captures how skills go together: saturated (one
-weight per profile) when there are enough people for it, otherwise the higher-order structure in
-`structure.py` (2K parameters).
+The model (see `inference.py`): a general ability θ ~ N(0, 1); given θ each skill k is mastered with
+probability σ(λ_k·θ − δ_k); an item measuring the skills S_j succeeds with logit η_{j,g} + a_j·θ,
+one η per pattern g of mastery of its own skills (a saturated G-DINA, monotone: mastering more of an
+item's skills never lowers the chance of success) and a slope a_j on the general ability. Mastery
+is the skills' part; the slope lets people who share a mastery pattern still differ, which is what
+sharpens predictions of their answers. Cost grows with people × skills × nodes and with each
+item's own 2^|S_j|, never with 2^K, so 40 skills (or 400) fit like 4.
 
-Fitting has two stages. Stage 1 is the pure profile model above: it alone decides the item
-parameters, the profile distribution and so every mastery estimate. Stage 2 runs only when the
-profile space is small (2^K ≤ `max_profiles_with_ability`): with stage 1's parameters held fixed, it
-adds a continuous residual ability θ ~ N(0, 1) (Gauss–Hermite nodes) so that an item's success
-logit becomes logit(p_{j,g}) + a_j·θ, and fits the slopes a_j. θ separates people who share a
-profile, which sharpens predictions of their responses without moving the mastery estimates.
+Fitting, on up to `calibration_people` people drawn at random (item parameters need no more):
+1. Stage 1: slopes held at 0, EM on the item probabilities (closed form with a Beta prior: 0.2 with
+   none of the item's skills mastered, rising to 0.9 with all) and on the higher-order structure
+   (λ, δ by Newton steps), until the log-likelihood settles.
+2. Stage 2: the slopes and the η are refined together by Newton steps, structure too; with more
+   people than the sample, the last `final_iter` passes see everyone. Then everyone is scored.
+The result is the model that scores people, in the app and in the benchmarks.
 
-Scores may be partial credit in [0, 1] and each observation may carry a weight (recency); the
-log-likelihood of a score s is w·(s·log p + (1−s)·log(1−p)).
+Scores may be partial credit in [0, 1] and each observation may carry a weight (recency). Several
+answers by one person to one item are one observation: their weighted mean score, with the largest
+of their weights — a repeat is not new evidence.
 
 Fitting follows scikit-learn's estimator conventions: `__init__` only stores parameters, `fit`
 returns self and sets trailing-underscore attributes, `predict_proba` checks it is fitted.
@@ -27,39 +30,24 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from app.skills.structure import fit_higher_order, profile_log_weights
+from app.skills.inference import (MAX_ITEM_SKILLS, Batch, Posterior, accumulate, infer, log_sigmoid, pattern_bits,
+                                  posterior, product)
 
-MAX_SKILLS = 14  # 2^14 profiles; the E-step holds persons × profiles in memory
 EPS = 1e-4
-
-
-def profiles(n_skills: int) -> np.ndarray:
-    """All 2^K mastery profiles, one per row (profile index bit k = skill k)."""
-    codes = np.arange(2 ** n_skills)
-    return ((codes[:, None] >> np.arange(n_skills)) & 1).astype(np.int8)
-
-
-def item_groups(q_matrix: np.ndarray, patterns: np.ndarray) -> np.ndarray:
-    """groups[j, c]: which of item j's 2^|S_j| parameters applies to profile c."""
-    groups = np.zeros((q_matrix.shape[0], patterns.shape[0]), dtype=np.int32)
-    for j, row in enumerate(q_matrix):
-        for bit, skill in enumerate(np.flatnonzero(row)):
-            groups[j] += patterns[:, skill].astype(np.int32) << bit
-    return groups
 
 
 def _logit(p):
     return np.log(p) - np.log1p(-p)
 
 
-def _monotone(p: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Raise each group's probability to at least that of every group it contains (subset of skills)."""
-    for j, size in enumerate(sizes):
-        for g in range(1, 2 ** size):
-            for bit in range(size):
-                if g >> bit & 1:
-                    p[j, g] = max(p[j, g], p[j, g & ~(1 << bit)])
-    return p
+def _monotone(eta: np.ndarray, sizes: np.ndarray) -> None:
+    """Raise each pattern's logit to at least that of every pattern it contains (in place)."""
+    width = eta.shape[1]
+    for g in range(1, width):
+        for bit in range(int(np.log2(width))):
+            if g >> bit & 1:
+                valid = g < 2 ** sizes
+                eta[valid, g] = np.maximum(eta[valid, g], eta[valid, g & ~(1 << bit)])
 
 
 class MasteryModel(BaseEstimator):
@@ -67,35 +55,40 @@ class MasteryModel(BaseEstimator):
 
     Parameters
     ----------
-    q_matrix : array (n_items, n_skills) of 0/1 — which skills each item measures.
-    max_iter, tol : EM stopping rule (relative change of the log-likelihood).
-    item_prior : pseudo-observations of a Beta prior on each item probability: 0.2 (a guess) when none
-        of the item's skills is mastered, rising to 0.9 when all are. Negligible with many people,
-        sensible with few.
-    class_prior : pseudo-count added to every profile in the profile distribution.
+    q_matrix : array (n_items, n_skills) of 0/1 — which skills each item measures (each item at
+        least one, at most 8).
+    max_iter, tol : stage-1 EM stopping rule (relative change of the log-likelihood).
+    item_prior : pseudo-observations of the Beta prior on each item probability.
+    n_nodes : Gauss–Hermite nodes for the general ability.
+    slope_iter : stage-2 iterations (0: no slopes, a pure latent-class model).
+    calibration_people : at most this many people (drawn at random) calibrate the items in stages 1
+        and 2; with more people, `final_iter` last passes see everyone, and everyone is scored.
+    chunk : people per batch in the E-step (memory: chunk × skills × nodes).
     """
 
-    def __init__(self, q_matrix=None, max_iter: int = 500, tol: float = 1e-7, item_prior: float = 2.0,
-                 class_prior: float = 0.01, ability_nodes: int = 9, max_profiles_with_ability: int = 64,
-                 structure: str = "auto", people_per_profile: float = 20.0):
+    def __init__(self, q_matrix=None, max_iter: int = 300, tol: float = 1e-6, item_prior: float = 2.0,
+                 n_nodes: int = 11, slope_iter: int = 10, calibration_people: int = 10_000, final_iter: int = 2,
+                 chunk: int = 8_000, random_state: int = 0):
         self.q_matrix = q_matrix
         self.max_iter = max_iter
         self.tol = tol
         self.item_prior = item_prior
-        self.class_prior = class_prior
-        self.ability_nodes = ability_nodes
-        self.max_profiles_with_ability = max_profiles_with_ability
-        self.structure = structure
-        self.people_per_profile = people_per_profile
+        self.n_nodes = n_nodes
+        self.slope_iter = slope_iter
+        self.calibration_people = calibration_people
+        self.final_iter = final_iter
+        self.chunk = chunk
+        self.random_state = random_state
 
     # --- data ------------------------------------------------------------------------------------
     def _cells(self, X, y, sample_weight, n_persons):
-        """Aggregate observations into dense person × item matrices of weighted score and weight."""
-        X = np.asarray(X, dtype=np.int64)
+        """One cell per (person, item) answered: weighted mean score and largest weight, sorted by person."""
+        X = np.asarray(X)
         y = np.asarray(y, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
             raise ValueError("X must have shape (n, 2): person index, item index; y one score per row")
-        if len(y) and (np.nanmin(y) < 0 or np.nanmax(y) > 1 or np.isnan(y).any()):
+        X = X.astype(np.int64)
+        if len(y) and (np.isnan(y).any() or y.min() < 0 or y.max() > 1):
             raise ValueError("scores must lie in [0, 1]")
         n_items = self.q_matrix_.shape[0]
         if len(X) and (X.min() < 0 or X[:, 1].max() >= n_items):
@@ -108,135 +101,274 @@ class MasteryModel(BaseEstimator):
         if len(X) and X[:, 0].max() >= n_persons:
             raise ValueError(f"person index out of range (n_persons is {n_persons})")
         flat = X[:, 0] * n_items + X[:, 1]
-        size = n_persons * n_items
-        W = np.bincount(flat, weights=w, minlength=size).reshape(n_persons, n_items)
-        S = np.bincount(flat, weights=w * y, minlength=size).reshape(n_persons, n_items)
-        return S.astype(self.dtype_), W.astype(self.dtype_)
+        cells, inverse = np.unique(flat, return_inverse=True)
+        total_w = np.bincount(inverse, weights=w, minlength=len(cells))
+        total_ws = np.bincount(inverse, weights=w * y, minlength=len(cells))
+        mean_y = np.bincount(inverse, weights=y, minlength=len(cells)) / np.bincount(inverse, minlength=len(cells))
+        score = np.where(total_w > 0, total_ws / np.maximum(total_w, 1e-300), mean_y)
+        weight = np.zeros(len(cells))
+        np.maximum.at(weight, inverse, w)
+        return cells // n_items, cells % n_items, score, weight
 
-    # --- EM ----------------------------------------------------------------------------------------
-    def _log_likelihood(self, S, W):
-        logp, log1p = np.log(self.P_), np.log1p(-self.P_)  # items × profiles
-        return S @ logp + (W - S) @ log1p
+    def _setup(self, q):
+        q = np.asarray(q, dtype=np.int8)
+        if q.ndim != 2 or q.shape[1] < 1 or q.shape[0] < 1:
+            raise ValueError("q_matrix must be items × skills (at least one of each)")
+        sizes = q.sum(axis=1).astype(np.int64)
+        if (sizes == 0).any():
+            raise ValueError(f"every item must measure a skill (item {int(np.flatnonzero(sizes == 0)[0])} measures none)")
+        if sizes.max() > MAX_ITEM_SKILLS:
+            raise ValueError(f"an item may measure at most {MAX_ITEM_SKILLS} skills "
+                             f"(item {int(np.argmax(sizes))} measures {int(sizes.max())})")
+        self.q_matrix_, self.n_skills_, self.sizes_ = q, q.shape[1], sizes
+        self.skills_of_ = np.full((len(q), int(sizes.max())), -1, dtype=np.int64)
+        for j, row in enumerate(q):
+            self.skills_of_[j, :sizes[j]] = np.flatnonzero(row)
+        nodes, weights = np.polynomial.hermite_e.hermegauss(self.n_nodes)
+        self.nodes_, self.log_node_weights_ = nodes, np.log(weights / weights.sum())
 
-    def _state_log_prior(self):
-        return (np.log(self.class_weights_)[:, None] + np.log(self.node_weights_)[None, :]).ravel()
+    def _set_structure(self, lam, delta):
+        self.lambda_, self.delta_ = lam, delta
+        z = lam[:, None] * self.nodes_[None, :] - delta[:, None]
+        self.log_pi_ = (log_sigmoid(-z), log_sigmoid(z))  # skills × nodes: not mastered, mastered
+        self.skill_share_ = np.exp(self.log_pi_[1] + self.log_node_weights_[None, :]).sum(axis=1)
 
-    def _state_probabilities(self):
-        """items × states (profile-major, then ability node): P(success)."""
-        logits = np.take_along_axis(self.logits_, self.groups_, axis=1)  # items × profiles
-        eta = logits[:, :, None] + self.slopes_[:, None, None] * self.nodes_[None, None, :]
-        return np.clip(1 / (1 + np.exp(-eta)), EPS, 1 - EPS).reshape(len(logits), -1).astype(self.dtype_)
-
-    def _e_step(self, S, W):
-        log_post = self._log_likelihood(S, W)
-        log_post += self._state_log_prior()
-        top = log_post.max(axis=1, keepdims=True)
-        np.subtract(log_post, top, out=log_post)
-        np.exp(log_post, out=log_post)
-        total = log_post.sum(axis=1, keepdims=True)
-        log_post /= total
-        return log_post, float(np.sum(np.log(total)) + np.sum(top))  # posterior, log-likelihood
-
-    def _m_step(self, post, S, W, person_weight, stage: int = 1):
-        R, N = post.T @ S, post.T @ W  # states × items: expected score and expected count
-        n_nodes, gmax = len(self.nodes_), self.logits_.shape[1]
-        R = R.reshape(len(self.patterns_), n_nodes, -1)
-        N = N.reshape(len(self.patterns_), n_nodes, -1)
-        for j in range(self.logits_.shape[0]):
-            r = np.stack([np.bincount(self.groups_[j], weights=R[:, q, j], minlength=gmax) for q in range(n_nodes)], 1)
-            n = np.stack([np.bincount(self.groups_[j], weights=N[:, q, j], minlength=gmax) for q in range(n_nodes)], 1)
-            if stage == 1:  # closed form: success rate per group, with a Beta prior (see prior_mean_)
-                p = (r[:, 0] + self.item_prior * self.prior_mean_[j]) / (n[:, 0] + self.item_prior)
-                self.logits_[j] = _logit(np.clip(p, EPS, 1 - EPS))
-            else:
-                self._newton_slope(j, r, n)
-        if stage == 1:
-            _monotone(self.logits_, self.sizes_)
-            if self.structure_ == "saturated":
-                mass = post.T @ person_weight + self.class_prior
-                self.class_weights_ = mass / mass.sum()
-            else:
-                self.structure_params_ = fit_higher_order(post.T @ person_weight, self.patterns_,
-                                                          self.structure_params_)
-                log_w = profile_log_weights(self.structure_params_, self.patterns_)
-                self.class_weights_ = np.exp(log_w - log_w.max())
-                self.class_weights_ /= self.class_weights_.sum()
-        self.P_ = self._state_probabilities()
-
-    def _newton_slope(self, j, r, n, steps: int = 2):
-        """Newton steps on item j's residual-ability slope (expected counts r, n: groups × nodes)."""
-        size = 2 ** int(self.sizes_[j])
-        r, n, lam = r[:size], n[:size], self.logits_[j, :size, None]
-        for _ in range(steps):
-            a = self.slopes_[j]
-            p = 1 / (1 + np.exp(-(lam + a * self.nodes_[None, :])))
-            grad = ((r - n * p) * self.nodes_).sum() - self.item_prior * a
-            hess = (n * p * (1 - p) * self.nodes_ ** 2).sum() + self.item_prior
-            self.slopes_[j] = float(np.clip(a + grad / hess, 0.0, 4.0))
-
+    # --- fitting -----------------------------------------------------------------------------------
     def fit(self, X, y, sample_weight=None, n_persons: int | None = None, progress=None):
         """X: (n, 2) person and item indices; y: scores in [0, 1]; sample_weight: e.g. recency."""
-        q = np.asarray(self.q_matrix, dtype=np.int8)
-        if q.ndim != 2 or not 1 <= q.shape[1] <= MAX_SKILLS or (q.sum(axis=1) == 0).any():
-            raise ValueError(f"q_matrix must be items × skills (1..{MAX_SKILLS}), each item with a skill")
-        self.q_matrix_ = q
-        self.n_skills_ = q.shape[1]
-        self.patterns_ = profiles(self.n_skills_)
-        self.dtype_ = np.float32 if len(self.patterns_) >= 256 else np.float64
-        self.groups_ = item_groups(q, self.patterns_)
-        self.sizes_ = q.sum(axis=1).astype(int)
+        self._setup(self.q_matrix)
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError("X must have shape (n, 2): person index, item index; y one score per row")
         self.n_persons_ = int(n_persons if n_persons is not None else (X[:, 0].max() + 1 if len(X) else 0))
-        if self.structure not in ("auto", "saturated", "higher_order"):
-            raise ValueError("structure must be 'auto', 'saturated' or 'higher_order'")
-        self.structure_ = self.structure if self.structure != "auto" else (
-            "saturated" if len(self.patterns_) * self.people_per_profile <= self.n_persons_ else "higher_order")
-        self.structure_params_ = None
-        S, W = self._cells(X, y, sample_weight, self.n_persons_)
-        answered = W.sum(axis=0)
-        self.item_mean_ = np.where(answered > 0, S.sum(axis=0) / np.maximum(answered, 1e-12), 0.5).astype(float)
-        # Start: success rises with the share of the item's skills mastered, around the item's mean.
-        gmax = 2 ** int(self.sizes_.max())
-        share = np.array([[bin(g).count("1") / s if g < 2 ** s else 1.0 for g in range(gmax)] for s in self.sizes_])
-        # Prior mean per group: a guess rate of 0.2 with none of the item's skills, 0.9 with all of them.
-        self.prior_mean_ = 0.2 + 0.7 * share
+        persons, items, scores, weights = self._cells(X, y, sample_weight, self.n_persons_)
+        n_items, width = len(self.q_matrix_), 2 ** int(self.sizes_.max())
+        answered = np.bincount(items, weights=weights, minlength=n_items)
+        self.item_mean_ = np.where(answered > 0, np.bincount(items, weights=weights * scores, minlength=n_items)
+                                   / np.maximum(answered, 1e-12), 0.5)
+        share = np.array([[bin(g).count("1") / s if g < 2 ** s else 1.0 for g in range(width)] for s in self.sizes_])
+        self.prior_mean_ = 0.2 + 0.7 * share  # a guess of 0.2 with none of the item's skills, 0.9 with all
         self.logits_ = _logit(np.clip(self.item_mean_[:, None] + 0.5 * (share - 0.5), 0.05, 0.95))
-        self.nodes_, self.node_weights_, self.slopes_ = np.zeros(1), np.ones(1), np.zeros(len(q))
-        self.class_weights_ = np.full(len(self.patterns_), 1 / len(self.patterns_))
-        self.P_ = self._state_probabilities()
-        person_weight = (W.sum(axis=1) > 0).astype(self.dtype_)
-        self.n_iter_ = self._em(S, W, person_weight, stage=1, progress=progress)
-        post, self.log_likelihood_ = self._e_step(S, W)
-        self.mastery_ = post @ self.patterns_.astype(self.dtype_)  # persons × skills, from the profile model
-        self.params_ = 1 / (1 + np.exp(-self.logits_))  # success probability per item and skill group
-        self.profile_P_ = np.take_along_axis(self.params_, self.groups_, axis=1)  # items × profiles
-        if self.ability_nodes > 1 and len(self.patterns_) <= self.max_profiles_with_ability:
-            nodes, weights = np.polynomial.hermite_e.hermegauss(self.ability_nodes)
-            self.nodes_, self.node_weights_ = nodes, weights / weights.sum()
-            self.slopes_ = np.full(len(q), 0.5)
-            self.P_ = self._state_probabilities()
-            self._em(S, W, person_weight, stage=2)
-            post, _ = self._e_step(S, W)
-        self.posterior_ = post if post.size <= 50_000_000 else None  # persons × states, kept unless huge
+        self.slopes_ = np.zeros(n_items)
+        self._set_structure(np.ones(self.n_skills_), np.zeros(self.n_skills_))
+        starts = np.searchsorted(persons, np.arange(0, self.n_persons_ + 1))
+        data = (persons, items, scores, weights, starts)
+        everyone = np.arange(self.n_persons_)
+        sample = everyone
+        if len(everyone) > self.calibration_people:  # item parameters need no more; everyone is scored
+            rng = np.random.default_rng(self.random_state)
+            sample = np.sort(rng.choice(everyone, self.calibration_people, replace=False))
+        batches = self._batches(data, sample)
+        marginals = np.tile(self.skill_share_, (self.n_persons_, 1))  # mean field: last pass's mastery
+
+        step = self._stage_one(batches, marginals, progress)
+        if self.slope_iter > 0:  # stage 2: slopes on the general ability, with η and structure
+            self.slopes_ = np.zeros(n_items)
+            step = self._stage_two(batches, marginals, self.slope_iter, step, progress)
+        if len(sample) < len(everyone):  # the last passes (and the scoring) see everyone
+            batches = self._batches(data, everyone)
+            if self.slope_iter > 0:
+                self._stage_two(batches, marginals, self.final_iter, step, progress)
+        self.theta_posterior_, self.mastery_, loglik = self._score_everyone(batches)
+        self.log_likelihood_ = float(loglik.sum())
+        self.params_ = 1 / (1 + np.exp(-self.logits_))  # success probability per item and pattern at θ = 0
         return self
 
-    def _em(self, S, W, person_weight, stage: int, progress=None) -> int:
-        previous = -np.inf
+    def _stage_one(self, batches, marginals, progress) -> int:
+        """EM with adaptive over-relaxation (Salakhutdinov & Roweis 2003): each step goes ω times as
+        far as plain EM would, ω growing while the log-likelihood rises; when it falls, back to the
+        last plain EM point with ω = 1. Same fixed point as EM, in a fraction of the iterations."""
+        previous, omega, plain = -np.inf, 1.0, None
+        self.n_iter_ = 0
         for iteration in range(1, self.max_iter + 1):
-            post, loglik = self._e_step(S, W)
-            self._m_step(post, S, W, person_weight, stage=stage)
+            loglik, stats = self._e_step(batches, marginals, by_node=False)
+            if loglik < previous and plain is not None and omega > 1.0:  # overshot: plain EM from here
+                self._set_params(plain)
+                omega = 1.0
+                loglik, stats = self._e_step(batches, marginals, by_node=False)
+            before = self._get_params()
+            self._m_step(stats, by_node=False)
+            plain = self._get_params()
+            if omega > 1.0:
+                self._set_params(before + omega * (plain - before))
+            self.n_iter_ = iteration
             if progress is not None:
                 progress(iteration, loglik)
             if abs(loglik - previous) <= self.tol * abs(loglik):
-                return iteration
-            previous = loglik
-        return self.max_iter
+                self._set_params(plain)
+                break
+            omega = min(omega * 1.3, 4.0) if loglik >= previous else 1.0
+            previous = max(previous, loglik)
+        return self.n_iter_
 
-    def profile_posterior(self, state_posterior: np.ndarray) -> np.ndarray:
-        """Sum a posterior over (profile, ability node) states to one over profiles."""
-        return state_posterior.reshape(len(state_posterior), len(self.patterns_), len(self.nodes_)).sum(axis=2)
+    def _stage_two(self, batches, marginals, iterations: int, step: int, progress) -> int:
+        for _ in range(iterations):
+            loglik, stats = self._e_step(batches, marginals, by_node=True)
+            self._m_step(stats, by_node=True)
+            step += 1
+            if progress is not None:
+                progress(step, loglik)
+        return step
+
+    def _get_params(self) -> np.ndarray:
+        return np.concatenate([self.logits_.ravel(), self.lambda_, self.delta_])
+
+    def _set_params(self, params: np.ndarray) -> None:
+        n, K = self.logits_.size, self.n_skills_
+        self.logits_ = np.clip(params[:n].reshape(self.logits_.shape), -8, 8)
+        _monotone(self.logits_, self.sizes_)
+        self._set_structure(np.clip(params[n:n + K], 0.0, 6.0), np.clip(params[n + K:], -8.0, 8.0))
+
+    def _batches(self, data, people: np.ndarray) -> list[tuple[np.ndarray, Batch]]:
+        """People in chunks, each with its evidence prepared for repeated passes."""
+        out = []
+        for start in range(0, len(people), self.chunk):
+            chunk = people[start:start + self.chunk]
+            out.append((chunk, Batch.of(self, *self._chunk_cells(data, chunk), len(chunk))))
+        return out
+
+    def _chunk_cells(self, data, chunk: np.ndarray):
+        persons, items, scores, weights, starts = data
+        if len(chunk) == chunk[-1] - chunk[0] + 1:  # contiguous people: one slice
+            sl = slice(starts[chunk[0]], starts[chunk[-1] + 1])
+            return persons[sl] - chunk[0], items[sl], scores[sl], weights[sl]
+        counts = starts[chunk + 1] - starts[chunk]
+        pick = np.repeat(starts[chunk] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(counts.sum())
+        return np.repeat(np.arange(len(chunk)), counts), items[pick], scores[pick], weights[pick]
+
+    def _score_everyone(self, batches) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Node posterior, mastery and log-likelihood of every person fitted (per-node mastery too
+        when it fits in memory, for `predict_proba`)."""
+        theta, mastery, loglik, given = [], [], [], []
+        keep = self.n_persons_ * self.n_skills_ * len(self.nodes_) <= 20_000_000
+        for _, batch in batches:
+            post = infer(self, batch)
+            theta.append(post.theta)
+            mastery.append(post.mastery)
+            loglik.append(post.loglik)
+            if keep:
+                given.append(post.given_node)
+        self.given_node_ = np.concatenate(given) if keep and given else None
+        G, K = len(self.nodes_), self.n_skills_
+        return (np.concatenate(theta) if theta else np.zeros((0, G)),
+                np.concatenate(mastery) if mastery else np.zeros((0, K)),
+                np.concatenate(loglik) if loglik else np.zeros(0))
+
+    def _e_step(self, batches, marginals: np.ndarray, by_node: bool):
+        """Posterior of each batch and the expected counts the M-step needs. `marginals` (persons ×
+        skills) holds each person's mastery from the previous pass, read for the other skills of
+        several-skill items (mean field), and is updated in place."""
+        n_items, width, G = len(self.q_matrix_), self.logits_.shape[1], len(self.nodes_)
+        shape = (n_items, width, G) if by_node else (n_items, width)
+        R, N = np.zeros(shape), np.zeros(shape)
+        mass = np.zeros(G)
+        masters = np.zeros((self.n_skills_, G))
+        total = 0.0
+        for chunk, batch in batches:
+            post = posterior(self, accumulate(self, batch, marginals[chunk][:, :, None]))
+            total += float(post.loglik[batch.answered].sum())
+            weight = post.theta * batch.answered[:, None]
+            mass += weight.sum(axis=0)
+            masters += np.einsum("pn,pkn->kn", weight, post.given_node)
+            marginals[chunk] = post.mastery
+            self._count(R, N, post, batch, by_node)
+        return total, {"R": R, "N": N, "mass": mass, "masters": masters}
+
+    def _count(self, R, N, post: Posterior, batch: Batch, by_node: bool) -> None:
+        """Expected (weighted) successes and answers per item, mastery pattern (and node)."""
+        n_items, width = R.shape[0], R.shape[1]
+        G = len(self.nodes_)
+        transposed = batch.transposed
+        for g in (0, 1):  # one-skill items: sparse products with P(pattern (, node)) per person and skill
+            given = post.given_node if g else 1 - post.given_node
+            if by_node:
+                W = (post.theta[:, None, :] * given).reshape(-1, G)
+            else:
+                W = np.einsum("pn,pkn->pk", post.theta, given).reshape(-1, 1)
+            out = np.asarray(transposed @ W).reshape(2 * n_items, -1)
+            success, failure = out[:n_items], out[n_items:]
+            R[:, g] += success if by_node else success[:, 0]
+            N[:, g] += (success + failure) if by_node else (success + failure)[:, 0]
+        cp, ci, cs, cw = batch.persons, batch.items, batch.scores, batch.weights
+        sizes = self.sizes_[ci]
+        for size in np.unique(sizes):
+            pick = sizes == size
+            p, i, s, w = cp[pick], ci[pick], cs[pick], cw[pick]
+            skills = self.skills_of_[i, :size]
+            mastered = [post.given_node[p, skills[:, l]] for l in range(size)]  # cells × nodes
+            theta = post.theta[p]
+            bits = pattern_bits(size)
+            for g in range(2 ** size):
+                joint = product([mastered[l] if bits[g, l] else 1 - mastered[l] for l in range(size)]) * theta
+                if by_node:
+                    index = ((i * width + g)[:, None] * G + np.arange(G)[None, :]).ravel()
+                    R += np.bincount(index, weights=(joint * (w * s)[:, None]).ravel(),
+                                     minlength=R.size).reshape(R.shape)
+                    N += np.bincount(index, weights=(joint * w[:, None]).ravel(), minlength=N.size).reshape(N.shape)
+                else:
+                    joint = joint.sum(axis=1)
+                    R[:, g] += np.bincount(i, weights=w * s * joint, minlength=n_items)
+                    N[:, g] += np.bincount(i, weights=w * joint, minlength=n_items)
+
+    def _m_step(self, stats, by_node: bool) -> None:
+        R, N = stats["R"], stats["N"]
+        c, mu = self.item_prior, self.prior_mean_
+        if not by_node:
+            p = (R + c * mu) / (N + c)
+            self.logits_ = _logit(np.clip(p, EPS, 1 - EPS))
+        else:
+            self._newton_items(R, N)
+        _monotone(self.logits_, self.sizes_)
+        self._newton_structure(stats["mass"], stats["masters"])
+
+    def _newton_items(self, R, N, steps: int = 2) -> None:
+        """Newton steps on each item's η (per pattern) and slope, from counts per pattern and node."""
+        c, mu, theta = self.item_prior, self.prior_mean_, self.nodes_
+        for _ in range(steps):
+            z = self.logits_[:, :, None] + self.slopes_[:, None, None] * theta[None, None, :]
+            p = 1 / (1 + np.exp(-z))
+            p0 = 1 / (1 + np.exp(-self.logits_))
+            grad = (R - N * p).sum(axis=2) + c * (mu - p0)
+            hess = (N * p * (1 - p)).sum(axis=2) + c * p0 * (1 - p0)
+            self.logits_ = np.clip(self.logits_ + grad / np.maximum(hess, 1e-9), -8, 8)
+            z = self.logits_[:, :, None] + self.slopes_[:, None, None] * theta[None, None, :]
+            p = 1 / (1 + np.exp(-z))
+            grad_a = ((R - N * p) * theta).sum(axis=(1, 2)) - c * self.slopes_
+            hess_a = (N * p * (1 - p) * theta ** 2).sum(axis=(1, 2)) + c
+            self.slopes_ = np.clip(self.slopes_ + grad_a / hess_a, 0.0, 4.0)
+
+    def _newton_structure(self, mass, masters, steps: int = 3) -> None:
+        """λ, δ per skill: weighted logistic regression of mastery on the node (N(1, 1) prior on λ)."""
+        lam, delta, theta = self.lambda_.copy(), self.delta_.copy(), self.nodes_
+        for _ in range(steps):
+            z = lam[:, None] * theta[None, :] - delta[:, None]
+            p = 1 / (1 + np.exp(-z))
+            resid = masters - mass[None, :] * p  # skills × nodes
+            v = mass[None, :] * p * (1 - p)
+            g_lam = (resid * theta).sum(axis=1) - (lam - 1.0)
+            g_del = -resid.sum(axis=1) - 0.01 * delta
+            h_ll = (v * theta ** 2).sum(axis=1) + 1.0
+            h_dd = v.sum(axis=1) + 0.01
+            h_ld = -(v * theta).sum(axis=1)
+            det = h_ll * h_dd - h_ld ** 2
+            lam = lam + (h_dd * g_lam - h_ld * g_del) / det
+            delta = delta + (h_ll * g_del - h_ld * g_lam) / det
+            lam, delta = np.clip(lam, 0.0, 6.0), np.clip(delta, -8.0, 8.0)
+        self._set_structure(lam, delta)
+
+    # --- scoring people the model was not fitted on ---------------------------------------------------
+    def score(self, X, y, sample_weight=None, n_persons: int | None = None) -> Posterior:
+        """The posterior of people from their evidence (X: person index in this batch, item index), with
+        the fitted parameters and no refit — what scoring a new person means."""
+        check_is_fitted(self, "params_")
+        X = np.asarray(X)
+        n = int(n_persons if n_persons is not None else (X[:, 0].max() + 1 if len(X) else 0))
+        return infer(self, Batch.of(self, *self._cells(X, y, sample_weight, n), n))
+
+    def predict_scored(self, post: Posterior, X) -> np.ndarray:
+        """P(success) for (person in `post`, item) rows."""
+        X = np.asarray(X, dtype=np.int64)
+        return predict(self, post.theta[X[:, 0]], post.given_node[X[:, 0]], X[:, 1])
 
     # --- predictions ---------------------------------------------------------------------------------
     def predict_proba(self, X):
@@ -248,13 +380,30 @@ class MasteryModel(BaseEstimator):
 
     def success_probability(self, persons, items):
         check_is_fitted(self, "params_")
-        if self.posterior_ is None:
+        if self.given_node_ is None:
             raise ValueError("per-person posteriors are not kept for large models; "
                              "use app.skills.person to score people from their evidence")
-        return np.einsum("nc,nc->n", self.posterior_[persons], self.P_[items])
+        return predict(self, self.theta_posterior_[persons], self.given_node_[persons], items)
 
     @property
     def mastery_proportion_(self) -> np.ndarray:
         """Estimated share of the population that has mastered each skill."""
         check_is_fitted(self, "params_")
-        return self.class_weights_ @ self.patterns_
+        return self.skill_share_
+
+
+def predict(model, theta: np.ndarray, given_node: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """P(success) on `items[i]` for a person with node posterior theta[i] and per-node mastery
+    given_node[i] (skills × nodes)."""
+    items = np.asarray(items, dtype=np.int64)
+    out = np.empty(len(items))
+    sizes = model.sizes_[items]
+    for size in np.unique(sizes):
+        pick = np.flatnonzero(sizes == size)
+        i = items[pick]
+        M = np.take_along_axis(given_node[pick], model.skills_of_[i, :size][:, :, None], axis=1)
+        bits = pattern_bits(size)[None, :, :, None]
+        joint = np.prod(np.where(bits == 1, M[:, None], 1 - M[:, None]), axis=2)  # cells × groups × nodes
+        z = model.logits_[i, :2 ** size][:, :, None] + model.slopes_[i][:, None, None] * model.nodes_[None, None, :]
+        out[pick] = (joint * (1 / (1 + np.exp(-z))) * theta[pick][:, None, :]).sum(axis=(1, 2))
+    return out

@@ -8,7 +8,8 @@ from sklearn.exceptions import NotFittedError
 
 from app.skills import persistence
 from app.skills.data import load_dataset
-from app.skills.model import MasteryModel, item_groups, profiles
+from app.skills.inference import pattern_bits
+from app.skills.model import MasteryModel
 from app.skills.synthetic import generate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -68,11 +69,46 @@ def test_the_loader_refuses_to_guess_between_q_matrices(tmp_path):
         load_dataset(tmp_path, "nope.csv")
 
 
-def test_profiles_and_item_groups():
-    patterns = profiles(2)
-    assert patterns.tolist() == [[0, 0], [1, 0], [0, 1], [1, 1]]
-    groups = item_groups(np.array([[1, 0], [1, 1]]), patterns)
-    assert groups.tolist() == [[0, 1, 0, 1], [0, 1, 2, 3]]
+def test_pattern_bits():
+    assert pattern_bits(2).tolist() == [[0, 0], [1, 0], [0, 1], [1, 1]]
+
+
+@pytest.mark.parametrize("q, message", [
+    (np.array([[1, 0], [0, 0]]), "item 1 measures none"),
+    (np.ones((2, 9), dtype=int), "at most 8 skills"),
+    (np.zeros((0, 3), dtype=int), "at least one of each"),
+])
+def test_a_q_matrix_the_model_cannot_read_is_refused(q, message):
+    with pytest.raises(ValueError, match=message):
+        MasteryModel(q).fit(np.array([[0, 0]]), np.array([1.0]))
+
+
+def test_a_repeated_answer_is_one_piece_of_evidence():
+    """Thirty answers to one item count as that item once (their mean score), not as thirty items."""
+    q = np.eye(2, dtype=int).repeat(6, axis=0)  # 12 items, 6 per skill
+    rng = np.random.default_rng(4)
+    truth = rng.random((600, 2)) < 0.5
+    persons, items = np.meshgrid(np.arange(600), np.arange(12), indexing="ij")
+    persons, items = persons.ravel(), items.ravel()
+    p = np.where(truth[persons, q[items].argmax(axis=1)], 0.9, 0.2)
+    y = (rng.random(len(p)) < p).astype(float)
+    model = MasteryModel(q).fit(np.column_stack([persons, items]), y, n_persons=600)
+    once = model.score(np.array([[0, 0]]), np.array([1.0]), n_persons=1).mastery[0, 0]
+    thirty = model.score(np.array([[0, 0]] * 30), np.ones(30), n_persons=1).mastery[0, 0]
+    six = model.score(np.column_stack([np.zeros(6, int), np.arange(6)]), np.ones(6), n_persons=1).mastery[0, 0]
+    assert thirty == pytest.approx(once) and six > 0.95 > once
+    mixed = model.score(np.array([[0, 0], [0, 0]]), np.array([1.0, 0.0]), n_persons=1).mastery[0, 0]
+    half = model.score(np.array([[0, 0]]), np.array([0.5]), n_persons=1).mastery[0, 0]
+    assert mixed == pytest.approx(half)  # the repeat's evidence is the mean score
+
+
+def test_forty_skills_fit_without_a_profile_table():
+    """The old model held people × 2^K profiles (K = 14 at most); this one holds people × K × nodes."""
+    pop = generate(n_persons=1500, n_skills=40, items_per_skill=5, seed=8)
+    model = MasteryModel(pop.q_matrix).fit(pop.X, pop.y, n_persons=1500)
+    assert model.mastery_.shape == (1500, 40)
+    assert ((model.mastery_ > 0.5) == pop.mastery).mean() > 0.85
+    assert np.abs(model.mastery_proportion_ - pop.mastery.mean(axis=0)).mean() < 0.06
 
 
 def test_recovers_known_mastery_and_item_parameters(synthetic):
@@ -86,11 +122,12 @@ def test_recovers_known_mastery_and_item_parameters(synthetic):
 
 def test_partial_credit_and_weights_are_used():
     q = np.array([[1], [1], [1]])
-    X = np.array([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]] * 50)
-    y = np.array([1, 1, 1, 0, 0, 0] * 50, dtype=float)
+    persons = np.repeat(np.arange(100), 3)
+    X = np.column_stack([persons, np.tile([0, 1, 2], 100)])
+    y = (persons < 50).astype(float)  # the first fifty get everything right, the others nothing
     strong = MasteryModel(q).fit(X, y)
     half = MasteryModel(q).fit(X, np.where(y == 1, 0.5, 0.0))
-    assert strong.mastery_[0, 0] > 0.9 and strong.mastery_[1, 0] < 0.1
+    assert strong.mastery_[0, 0] > 0.9 and strong.mastery_[99, 0] < 0.1
     assert half.params_[:, 1].max() <= 0.6  # half credit means at most about half success
 
 
@@ -99,7 +136,6 @@ def test_fast_real_data_pie_pilot():
     X, y = data.observations()
     assert np.isnan(data.responses).any()  # missing cells are simply not observations
     model = MasteryModel(data.q_matrix).fit(X, y, n_persons=len(data.persons))
-    assert model.structure_ == "saturated"
     proportions = model.mastery_proportion_
     assert proportions.shape == (3,) and np.all((proportions > 0.5) & (proportions < 1))
     p = model.predict_proba(X)[:, 1]
@@ -107,11 +143,16 @@ def test_fast_real_data_pie_pilot():
     assert roc_auc_score(y, p) > 0.8
 
 
-def test_higher_order_structure_when_people_are_few():
+def test_skills_go_together_through_the_general_ability():
+    """With few people per skill pattern, the higher-order structure (λ, δ per skill) carries the
+    correlation: good evidence on one skill moves a person's estimate of the others."""
     pop = generate(n_persons=300, n_skills=8, items_per_skill=4, seed=5)
     model = MasteryModel(pop.q_matrix).fit(pop.X, pop.y, n_persons=300)
-    assert model.structure_ == "higher_order" and model.structure_params_.shape == (16,)
+    assert model.lambda_.shape == (8,) and (model.lambda_ > 0.3).all()
     assert ((model.mastery_ > 0.5) == pop.mastery).mean() > 0.85
+    skill0 = np.flatnonzero(model.q_matrix_[:, 0] & (model.sizes_ == 1))
+    strong = model.score(np.column_stack([np.zeros(len(skill0), int), skill0]), np.ones(len(skill0)), n_persons=1)
+    assert (strong.mastery[0, 1:] > model.mastery_proportion_[1:]).all()
 
 
 def test_persistence_round_trip_and_tamper_refusal(synthetic, tmp_path):

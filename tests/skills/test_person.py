@@ -4,8 +4,8 @@ import pytest
 
 from app.skills.adaptive import run_adaptive, select_next
 from app.skills.model import MasteryModel
-from app.skills.person import (PROFICIENT, UNKNOWN, WEAK, days_until_below, empty_state, explain, mastery,
-                               observe, state_from, verdict)
+from app.skills.person import (PROFICIENT, UNKNOWN, WEAK, days_until_below, empty_state, evidence, explain,
+                               mastery, observe, state_from, verdict)
 from app.skills.synthetic import generate
 
 
@@ -32,10 +32,22 @@ def test_hand_made_people(model):
     skill0 = items_of(model, 0)
     right = state_from(model, skill0, np.ones(len(skill0)), np.zeros(len(skill0)))
     wrong = state_from(model, skill0, np.zeros(len(skill0)), np.zeros(len(skill0)))
-    assert mastery(model, right)[0] > 0.95 and verdict(mastery(model, right)[0], right.evidence[0]) == PROFICIENT
-    assert mastery(model, wrong)[0] < 0.05 and verdict(mastery(model, wrong)[0], wrong.evidence[0]) == WEAK
+    assert mastery(model, right)[0] > 0.95 and verdict(mastery(model, right)[0], evidence(model, right)[0]) == PROFICIENT
+    assert mastery(model, wrong)[0] < 0.05 and verdict(mastery(model, wrong)[0], evidence(model, wrong)[0]) == WEAK
     nothing = empty_state(model)
-    assert verdict(mastery(model, nothing)[1], nothing.evidence[1]) == UNKNOWN
+    assert verdict(mastery(model, nothing)[1], evidence(model, nothing)[1]) == UNKNOWN
+
+
+def test_answering_one_item_again_and_again_is_not_new_evidence(model):
+    """Thirty right answers to one question do not make someone proficient: the item counts once."""
+    item = items_of(model, 0)[0]
+    again = state_from(model, [item] * 30, np.ones(30), np.zeros(30))
+    once = state_from(model, [item], [1.0], [0.0])
+    assert evidence(model, again)[0] == pytest.approx(1.0)
+    assert mastery(model, again)[0] == pytest.approx(mastery(model, once)[0])
+    assert verdict(mastery(model, again)[0], evidence(model, again)[0]) == UNKNOWN
+    fixed = state_from(model, [item, item], [0.0, 1.0], [0.0, 1.0])  # wrong first, right on the retry
+    assert mastery(model, state_from(model, [item], [0.0], [0.0]))[0] < mastery(model, fixed)[0] < mastery(model, once)[0]
 
 
 @pytest.mark.parametrize("item, score, t, weight, message", [
@@ -56,20 +68,35 @@ def test_incremental_update_equals_batch(model):
     for i, s, t in zip(items, scores, times):
         state = observe(model, state, i, s, t)
     batch = state_from(model, items, scores, times)
-    np.testing.assert_allclose(state.log_lik, batch.log_lik)
+    np.testing.assert_allclose(state.A1, batch.A1)
+    np.testing.assert_allclose(state.top_weight, batch.top_weight)
     np.testing.assert_allclose(mastery(model, state, 40), mastery(model, batch, 40))
 
 
-def test_old_evidence_counts_less_and_mastery_fades(model):
+def test_forgetting_fades_towards_unsure_never_towards_mastery(model):
+    """A master drifts down towards 0.5 (so a refresher falls due); someone who failed every item
+    drifts up towards 0.5 at most — never past it, however common the skill — and both verdicts
+    become "not enough evidence" as the evidence fades."""
     skill0 = items_of(model, 0)[:4]
-    state = state_from(model, skill0, np.ones(4), np.zeros(4))
-    now = mastery(model, state, 0)[0]
-    later = mastery(model, state, 365)[0]
-    assert now > later > model.mastery_proportion_[0] - 0.05
-    days = days_until_below(model, state, 0, threshold=0.8, now=0)
+    right = state_from(model, skill0, np.ones(4), np.zeros(4))
+    now, year, ten = (mastery(model, right, t)[0] for t in (0, 365, 3650))
+    assert now > year > ten > 0.5 and ten < 0.6
+    wrong = state_from(model, items_of(model, 0), np.zeros(8), np.zeros(8))
+    failed = [mastery(model, wrong, t)[0] for t in (0, 180, 730, 3650)]
+    assert failed == sorted(failed) and failed[0] < 0.05 and max(failed) < 0.5
+    assert verdict(failed[0], evidence(model, wrong, 0)[0]) == WEAK
+    assert verdict(failed[-1], evidence(model, wrong, 3650)[0]) == UNKNOWN
+    days = days_until_below(model, right, 0, threshold=0.8, now=0)
     assert days is not None and 0 < days < 730
-    assert mastery(model, state, days + 1)[0] < 0.8 <= mastery(model, state, days - 1)[0]
+    assert mastery(model, right, days + 1)[0] < 0.8 <= mastery(model, right, days - 1)[0]
     assert days_until_below(model, empty_state(model), 0, threshold=0.99, now=0) == 0.0
+    assert days_until_below(model, right, 0, threshold=0.8, now=days + 5) == 0.0
+
+
+def test_a_retry_after_training_outweighs_the_old_failure(model):
+    skill0 = items_of(model, 0)
+    history = state_from(model, skill0[:4] + skill0[4:], [0.0] * 4 + [1.0] * 4, [0.0] * 4 + [200.0] * 4)
+    assert mastery(model, history, 200)[0] > 0.8
 
 
 def test_explanation_names_the_evidence_that_drove_the_verdict(model):

@@ -36,17 +36,17 @@ def test_a_provisional_row_is_dina_shaped(fitted):
     pop, model, kinds = fitted
     rates = CalibratedRates.of(model, kinds)
     q_row = np.array([[1, 1, 0, 0]])
-    row = provisional_rows(rates, model.patterns_, q_row, ["check"])[0]
-    masters_both = (model.patterns_[:, 0] == 1) & (model.patterns_[:, 1] == 1)
-    assert len(set(np.round(row[masters_both], 9))) == 1 and len(set(np.round(row[~masters_both], 9))) == 1
-    assert row[masters_both][0] > row[~masters_both][0]
+    row = provisional_rows(rates, q_row, ["check"], width=4)[0]  # logits for patterns 00, 10, 01, 11
+    assert row[0] == row[1] == row[2] < row[3]
+    g, h = rates.rates_for(q_row[0], "check")
+    np.testing.assert_allclose(1 / (1 + np.exp(-row[[0, 3]])), [g, h])
 
 
 def test_evidence_on_an_uncalibrated_item_moves_mastery_the_right_way(fitted):
     pop, model, kinds = fitted
     scoring = extend(model, CalibratedRates.of(model, kinds), np.array([[0, 0, 1, 0]]), ["check"])
     new = len(kinds)  # the provisional item's index comes after the calibrated ones
-    assert scoring.profile_P_.shape[0] == new + 1 and scoring.q_matrix_[new].tolist() == [0, 0, 1, 0]
+    assert scoring.logits_.shape[0] == new + 1 and scoring.q_matrix_[new].tolist() == [0, 0, 1, 0]
     prior = mastery(scoring, state_from(scoring, [], [], []))[2]
     right = mastery(scoring, state_from(scoring, [new] * 3, [1.0] * 3, [0.0] * 3))[2]
     wrong = mastery(scoring, state_from(scoring, [new] * 3, [0.0] * 3, [0.0] * 3))[2]
