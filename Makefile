@@ -51,11 +51,15 @@ security: install-dev
 api-fuzz: install-dev
 	$(BIN)/python scripts/api_fuzz.py
 
-# DATA=path/to/dataset evaluates any responses.csv + qmatrix.csv folder (default: the shared ECPE data).
+# DATA=path/to/dataset evaluates any responses.csv + qmatrix.csv folder (default: the shared ECPE data);
+# FORGETTING_DATA=path a timestamped one (default: the shared PIE pilot, three occasions).
 DATA ?= ../shared/data/ecpe
+FORGETTING_DATA ?= ../shared/data/pie_pilot
 bench: install-dev
 	@if [ -d "$(DATA)" ]; then $(BIN)/python -m bench.evaluate $(DATA); else echo "no data set at $(DATA) (set DATA=...)"; fi
 	$(BIN)/python -m bench.synthetic
+	@if [ -d "$(FORGETTING_DATA)" ]; then $(BIN)/python -m bench.forgetting $(FORGETTING_DATA) --order baseline,midway,end_of_unit; \
+	else echo "no timestamped data set at $(FORGETTING_DATA) (set FORGETTING_DATA=...)"; fi
 
 # 200 trainees against gunicorn on 127.0.0.1 (about 2 minutes); DATABASE_URL=postgresql://… to use PostgreSQL.
 bench-load: install-dev

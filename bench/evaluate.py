@@ -168,16 +168,16 @@ def evaluate_data(data: ResponseData, name: str, seeds: int = 5, only: tuple[str
     for seed in range(seeds):
         train, seen, target, _ = split_people(X, n_persons, seed)
         test = split_cells(len(y), seed)
-        for name, maker in make.items():
+        for model_name, maker in make.items():
             start = time.perf_counter()
             fitted = maker().fit(X[train], y[train], n_persons, n_items)
             seconds = time.perf_counter() - start
-            runs["person_split"][name].append({**_score(fitted.predict(X[target], X[seen], y[seen]), y[target]),
-                                               "fit_seconds": seconds})
+            runs["person_split"][model_name].append(
+                {**_score(fitted.predict(X[target], X[seen], y[seen]), y[target]), "fit_seconds": seconds})
             start = time.perf_counter()
             fitted = maker().fit(X[~test], y[~test], n_persons, n_items)
             seconds = time.perf_counter() - start
-            runs["cells"][name].append({**_score(fitted.predict(X[test]), y[test]), "fit_seconds": seconds})
+            runs["cells"][model_name].append({**_score(fitted.predict(X[test]), y[test]), "fit_seconds": seconds})
     result = {"data": name, "persons": n_persons, "items": n_items, "skills": data.skills,
               "observations": int(len(y)), "seeds": seeds}
     for protocol, by_model in runs.items():
@@ -205,7 +205,8 @@ def verdict(result: dict, protocol: str) -> str:
     peers = [n for n in rows if n not in ("model", "model_without_slopes")]
     best = max(peers, key=lambda n: rows[n]["auc"])
     lead, se = rows[best]["model_auc_lead"], rows[best]["model_auc_lead_se"]
-    return f"{'ahead' if lead > 0 else 'level' if -lead <= se else 'behind'} of {best} ({lead:+.4f} ± {se:.4f})"
+    standing = "ahead of" if lead > 0 else "level with" if -lead <= se else "behind"
+    return f"{standing} {best} ({lead:+.4f} ± {se:.4f})"
 
 
 def report(result: dict) -> str:

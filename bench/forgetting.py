@@ -33,7 +33,7 @@ from app.skills.inference import pattern_bits
 from app.skills.model import MasteryModel
 from app.skills.person import _forget, empty_state, observe, person_posterior, retention
 
-GRID = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+GRID = (0.0625, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
 def read(folder: Path, id_column: str, time_column: str, order: list[str] | None):
@@ -107,7 +107,8 @@ def predictions(model, data: np.ndarray, people: np.ndarray, rule: str, half_lif
     return np.array(truth, dtype=int), np.clip(np.array(predicted), 1e-6, 1 - 1e-6)
 
 
-def evaluate(folder, id_column: str, time_column: str, order: list[str] | None, seeds: int = 5) -> dict:
+def evaluate(folder, id_column: str, time_column: str, order: list[str] | None, seeds: int = 5,
+             grid: tuple[float, ...] = GRID) -> dict:
     data, q, n_people = read(Path(folder), id_column, time_column, order)
     rows = {"none": [], "population": [], "unsure": []}
     chosen = {"population": [], "unsure": []}
@@ -122,7 +123,7 @@ def evaluate(folder, id_column: str, time_column: str, order: list[str] | None, 
         train_people = np.flatnonzero(~test_people)
         held_out = np.flatnonzero(test_people)
         for rule in ("population", "unsure"):
-            losses = {h: log_loss(*predictions(model, data, train_people, rule, h), labels=[0, 1]) for h in GRID}
+            losses = {h: log_loss(*predictions(model, data, train_people, rule, h), labels=[0, 1]) for h in grid}
             best = min(losses, key=losses.get)
             chosen[rule].append(best)
             truth, p = predictions(model, data, held_out, rule, best)

@@ -109,7 +109,7 @@ def weak_scores(truth: np.ndarray, verdicts: np.ndarray) -> dict:
     return {"precision": float(tp / max(tp + fp, 1)), "recall": float(tp / max(tp + fn, 1))}
 
 
-def classification(family: str, people: int = 300, calibrate: int = 3000, confidence: float = 0.95,
+def classification(family: str, people: int = 300, calibrate: int = 3000, confidence: float = 0.99,
                    seed: int = 3) -> dict:
     rng = np.random.default_rng(seed)
     q = q_matrix(SKILLS * PER_SKILL, SKILLS, rng)
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     parser.add_argument("--only", default="classification,peers,scale")
-    parser.add_argument("--confidence", type=float, default=0.95, help="adaptive stopping confidence")
+    parser.add_argument("--confidence", type=float, default=0.99, help="adaptive stopping confidence")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     result: dict = {}

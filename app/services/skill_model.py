@@ -103,7 +103,7 @@ def fit_model(progress=None) -> dict:
     validation = _validate(data, weights)
     model = MasteryModel(data.q).fit(data.X, data.y, sample_weight=weights, n_persons=len(data.users),
                                      progress=progress)
-    bundle = {"model": model, "keys": data.keys, "skills": data.skills}
+    bundle = {"model": model.without_people(), "keys": data.keys, "skills": data.skills}
     card = persistence.save(bundle, model_folder(), {
         "responses": int(len(data.y)), "persons": len(data.users), "items_and_checks": len(data.keys),
         "skills": data.skills, "iterations": model.n_iter_,
@@ -408,7 +408,7 @@ def next_adaptive_item(user: User, answered: list[tuple[str, float]], pool: list
     times = [_days(r[4], origin) for r in known] + [t_now for k, _ in answered if k in index]
     state = at(state_from(model, items, scores, times, half_life()), t_now, half_life())
     wanted = [bundle["skills"].index(s) for s in skills if s in bundle["skills"]]
-    if not open_skills(mastery(model, state), wanted, confidence):
+    if not open_skills(mastery(model, state), wanted, confidence, evidence_weight(model, state)):
         return None
     asked = {k for k, _ in answered}
     candidates = [index[k] for k in pool if k in index and k not in asked]

@@ -2,8 +2,8 @@
 
 The next item minimises the expected entropy of the targeted skills' mastery after its answer
 (averaged over a right and a wrong answer, weighted by how likely each is for this person). The
-test stops when every targeted skill is classified — P(mastered) ≥ target or ≤ 1 − target — or at
-the maximum length.
+test stops when every targeted skill is classified — P(mastered) ≥ target or ≤ 1 − target, on at
+least the evidence a verdict needs (`person.verdict`'s two items) — or at the maximum length.
 
 Every candidate is scored at once: each hypothetical answer is added to the person's evidence
 tables as a batch (candidates × skills × nodes), the other skills of a several-skill candidate read
@@ -16,7 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.skills.inference import Batch, Tables, accumulate, posterior
-from app.skills.person import PersonState, empty_state, mastery, observe, person_tables
+from app.skills.person import MIN_EVIDENCE, PersonState, empty_state, evidence, mastery, observe, person_tables
+
+
+MAX_PER_SKILL = 8.0  # an adaptive test stops asking about a skill still unclassified after this many items
 
 
 def _entropy(p: np.ndarray) -> np.ndarray:
@@ -24,8 +27,15 @@ def _entropy(p: np.ndarray) -> np.ndarray:
     return -(p * np.log(p) + (1 - p) * np.log(1 - p)).sum(axis=-1)
 
 
-def open_skills(marginals: np.ndarray, skills: list[int], target: float) -> list[int]:
-    return [k for k in skills if 1 - target < marginals[k] < target]
+def open_skills(marginals: np.ndarray, skills: list[int], target: float, evidence: np.ndarray | None = None,
+                min_evidence: float = MIN_EVIDENCE, max_evidence: float = MAX_PER_SKILL) -> list[int]:
+    """The skills not yet classified, or classified on less evidence than a verdict needs. A skill
+    still unclassified after `max_evidence` items is closed too: someone that close to the line
+    stays "not enough evidence" on a longer test as well, and more items on it only lengthen it."""
+    if evidence is None:
+        return [k for k in skills if 1 - target < marginals[k] < target]
+    return [k for k in skills if round(float(evidence[k]), 1) < min_evidence
+            or (1 - target < marginals[k] < target and evidence[k] < max_evidence)]
 
 
 def expected_entropy(model, state: PersonState, candidates: np.ndarray, wanted: list[int]) -> np.ndarray:
@@ -48,8 +58,7 @@ def expected_entropy(model, state: PersonState, candidates: np.ndarray, wanted: 
 def select_next(model, state: PersonState, candidates: list[int], skills: list[int],
                 target: float = 0.8) -> int | None:
     """Index of the most informative candidate item for the open skills (None if nothing helps)."""
-    marginals = mastery(model, state)
-    wanted = open_skills(marginals, skills, target) or list(skills)
+    wanted = open_skills(mastery(model, state), skills, target, evidence(model, state)) or list(skills)
     relevant = np.array([j for j in candidates if model.q_matrix_[j, wanted].any()], dtype=np.int64)
     if not len(relevant):
         return None
@@ -69,7 +78,7 @@ def run_adaptive(model, answer, pool: list[int], skills: list[int], target: floa
     asked: list[int] = []
     remaining = list(pool)
     while len(asked) < max_items and remaining:
-        if not open_skills(mastery(model, state), skills, target):
+        if not open_skills(mastery(model, state), skills, target, evidence(model, state)):
             break
         item = select_next(model, state, remaining, skills, target)
         if item is None:

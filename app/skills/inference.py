@@ -19,6 +19,7 @@ the node posterior is taken back out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -30,9 +31,12 @@ def log_sigmoid(z):
     return -np.logaddexp(0.0, -z)
 
 
+@lru_cache(maxsize=None)
 def pattern_bits(size: int) -> np.ndarray:
-    """(2^size, size): bit b of pattern g says whether the item's b-th skill is mastered."""
-    return ((np.arange(2 ** size)[:, None] >> np.arange(size)) & 1).astype(np.int8)
+    """(2^size, size): bit b of pattern g says whether the item's b-th skill is mastered (read-only)."""
+    bits = ((np.arange(2 ** size)[:, None] >> np.arange(size)) & 1).astype(np.int8)
+    bits.setflags(write=False)
+    return bits
 
 
 @dataclass
@@ -193,7 +197,7 @@ def posterior(model, tables: Tables) -> Posterior:
     return Posterior(np.exp(log_theta - loglik[:, None]), given_node, loglik)
 
 
-def infer(model, batch: Batch, sweeps: int = 3) -> Posterior:
+def infer(model, batch: Batch, sweeps: int = 2) -> Posterior:
     """The posterior of a batch of people. With several-skill items, `sweeps` mean-field passes."""
     post = posterior(model, accumulate(model, batch, None))
     for _ in range(sweeps - 1 if len(batch.items) else 0):

@@ -60,14 +60,14 @@ class MasteryModel(BaseEstimator):
     max_iter, tol : stage-1 EM stopping rule (relative change of the log-likelihood).
     item_prior : pseudo-observations of the Beta prior on each item probability.
     n_nodes : Gauss–Hermite nodes for the general ability.
-    slope_iter : stage-2 iterations (0: no slopes, a pure latent-class model).
+    slope_iter : at most this many stage-2 iterations (0: no slopes, a pure latent-class model).
     calibration_people : at most this many people (drawn at random) calibrate the items in stages 1
         and 2; with more people, `final_iter` last passes see everyone, and everyone is scored.
     chunk : people per batch in the E-step (memory: chunk × skills × nodes).
     """
 
     def __init__(self, q_matrix=None, max_iter: int = 300, tol: float = 1e-6, item_prior: float = 2.0,
-                 n_nodes: int = 11, slope_iter: int = 10, calibration_people: int = 10_000, final_iter: int = 2,
+                 n_nodes: int = 11, slope_iter: int = 30, calibration_people: int = 10_000, final_iter: int = 2,
                  chunk: int = 8_000, random_state: int = 0):
         self.q_matrix = q_matrix
         self.max_iter = max_iter
@@ -163,8 +163,8 @@ class MasteryModel(BaseEstimator):
 
         step = self._stage_one(batches, marginals, progress)
         if self.slope_iter > 0:  # stage 2: slopes on the general ability, with η and structure
-            self.slopes_ = np.zeros(n_items)
-            step = self._stage_two(batches, marginals, self.slope_iter, step, progress)
+            self.slopes_ = np.full(n_items, 0.5)
+            step = self._stage_two(batches, marginals, self.slope_iter, step, progress, self.tol)
         if len(sample) < len(everyone):  # the last passes (and the scoring) see everyone
             batches = self._batches(data, everyone)
             if self.slope_iter > 0:
@@ -201,13 +201,19 @@ class MasteryModel(BaseEstimator):
             previous = max(previous, loglik)
         return self.n_iter_
 
-    def _stage_two(self, batches, marginals, iterations: int, step: int, progress) -> int:
+    def _stage_two(self, batches, marginals, iterations: int, step: int, progress, tol: float = 0.0) -> int:
+        """Up to `iterations` passes refining η, slopes and structure (stopping early once the
+        log-likelihood settles to `tol`)."""
+        previous = -np.inf
         for _ in range(iterations):
             loglik, stats = self._e_step(batches, marginals, by_node=True)
             self._m_step(stats, by_node=True)
             step += 1
             if progress is not None:
                 progress(step, loglik)
+            if abs(loglik - previous) <= tol * abs(loglik):
+                break
+            previous = loglik
         return step
 
     def _get_params(self) -> np.ndarray:
@@ -355,6 +361,14 @@ class MasteryModel(BaseEstimator):
             delta = delta + (h_ll * g_del - h_ld * g_lam) / det
             lam, delta = np.clip(lam, 0.0, 6.0), np.clip(delta, -8.0, 8.0)
         self._set_structure(lam, delta)
+
+    def without_people(self) -> "MasteryModel":
+        """Drop the fitted people's posteriors (what the app saves: people are scored from their
+        evidence, and a model for 100,000 people would otherwise carry tens of MB of them)."""
+        for name in ("mastery_", "theta_posterior_", "given_node_"):
+            self.__dict__.pop(name, None)
+        self.given_node_ = None
+        return self
 
     # --- scoring people the model was not fitted on ---------------------------------------------------
     def score(self, X, y, sample_weight=None, n_persons: int | None = None) -> Posterior:

@@ -28,7 +28,8 @@ import numpy as np
 from app.skills.inference import Posterior, Tables, add_several, posterior
 
 PROFICIENT, WEAK, UNKNOWN = "proficient", "weak", "not_enough_evidence"
-SWEEPS = 3  # mean-field passes when items measure several skills
+SWEEPS = 2  # mean-field passes when items measure several skills (the same as fitting's final scoring)
+MIN_EVIDENCE = 2.0  # a verdict needs at least this much (recency-weighted) evidence on the skill
 
 
 @dataclass
@@ -160,18 +161,18 @@ def person_tables(model, state: PersonState) -> tuple[Tables, Posterior]:
     G = len(model.nodes_)
     base = Tables(state.A0[None], state.A1[None], np.zeros((1, G)))
     several = model.sizes_[state.items] > 1 if len(state.items) else np.zeros(0, dtype=bool)
-    post = posterior(model, base)
     if not several.any():
-        return base, post
+        return base, posterior(model, base)
     items = state.items[several]
     scores = state.weighted_score[several] / np.maximum(state.total_weight[several], 1e-300)
     weights = state.top_weight[several]
     persons = np.zeros(len(items), dtype=np.int64)
-    for sweep in range(SWEEPS):
+    others = None  # the first pass reads the other skills at the population's share
+    for _ in range(SWEEPS):
         tables = Tables(base.A0.copy(), base.A1.copy(), base.offset.copy())
-        add_several(model, scoring_tables(model), persons, items, scores, weights,
-                    None if sweep == 0 else post.given_node, tables)
+        add_several(model, scoring_tables(model), persons, items, scores, weights, others, tables)
         post = posterior(model, tables)
+        others = post.given_node
     return tables, post
 
 
@@ -185,7 +186,7 @@ def retention(model, state: PersonState, t: float | None, half_life: float) -> n
 
 
 def _forget(p: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-12, 1 - 1e-12)
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
     return 1 / (1 + np.exp(-kept * (np.log(p) - np.log1p(-p))))
 
 
@@ -200,7 +201,7 @@ def evidence(model, state: PersonState, t: float | None = None, half_life: float
     return state.evidence_of(model) * factor
 
 
-def verdict(probability: float, evidence: float, target: float = 0.8, min_evidence: float = 2.0) -> str:
+def verdict(probability: float, evidence: float, target: float = 0.8, min_evidence: float = MIN_EVIDENCE) -> str:
     """Proficient when the model is at least `target` sure the skill is mastered; weak when it is at
     least `target` sure it is not; otherwise (or with too little evidence) not enough evidence yet.
     Evidence is recency-weighted, so it is compared as shown, to one decimal: two answers given a

@@ -26,6 +26,10 @@ def test_fit_writes_model_and_card_and_estimates(fitted_demo, app, db):
     assert card["sklearn_version"] and card["validation"]["auc"] > 0.6 and card["sha256"]
     trainees = db.session.scalar(select(func.count(User.id)).where(User.role == "trainee"))
     assert db.session.scalar(select(func.count(MasteryEstimate.id))) == trainees * 11
+    from app.skills import persistence
+
+    saved, _ = persistence.load(folder)  # people are scored from their evidence: no per-person arrays saved
+    assert saved["model"].given_node_ is None and not hasattr(saved["model"], "mastery_")
 
 
 def test_demo_units_show_their_weak_spots(fitted_demo, db):

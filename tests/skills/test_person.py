@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from app.skills.adaptive import run_adaptive, select_next
+from app.skills.adaptive import MAX_PER_SKILL, open_skills, run_adaptive, select_next
 from app.skills.model import MasteryModel
 from app.skills.person import (PROFICIENT, UNKNOWN, WEAK, days_until_below, empty_state, evidence, explain,
                                mastery, observe, state_from, verdict)
@@ -118,3 +118,12 @@ def test_adaptive_selection_prefers_items_of_open_skills_and_stops(model):
     result = run_adaptive(model, lambda j: 1.0, list(range(model.q_matrix_.shape[0])), skills=[0, 1, 2],
                           target=0.95)
     assert len(result.items) < model.q_matrix_.shape[0] and (result.marginals > 0.95).all()
+
+
+def test_an_adaptive_test_asks_until_each_verdict_has_its_evidence():
+    """One confident answer is not a verdict (a verdict needs two items); a skill still on the line
+    after MAX_PER_SKILL items is closed, as a longer test would leave it unsure too."""
+    marginals = np.array([0.99, 0.5, 0.01])
+    assert open_skills(marginals, [0, 1, 2], 0.95, np.array([1.0, 3.0, 2.0])) == [0, 1]
+    assert open_skills(marginals, [0, 1, 2], 0.95, np.array([2.0, MAX_PER_SKILL, 2.0])) == []
+    assert open_skills(marginals, [0, 1, 2], 0.95) == [1]  # without evidence counts: classification only
