@@ -78,8 +78,9 @@ def skills_fit() -> None:
     validation = card.get("validation") or {}
     click.echo(f"Fitted on {card['responses']} answers from {card['persons']} people "
                f"({card['items_and_checks']} items and checks, {len(card['skills'])} skills, "
-               f"{card['iterations']} iterations)." + (f" Held-out AUC {validation['auc']:.3f}, log loss "
-                                                      f"{validation['logloss']:.3f}." if validation else ""))
+               f"{card['iterations']} iterations)."
+               + (f" On people held out of the fit: AUC {validation['auc']:.3f}, log loss {validation['logloss']:.3f}."
+                  if validation else ""))
 
 
 @skills_cli.command("refresh")

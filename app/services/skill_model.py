@@ -116,20 +116,32 @@ def fit_model(progress=None) -> dict:
 
 
 def _validate(data: Training, weights: np.ndarray) -> dict:
-    """Held-out AUC and log loss on a random 20% of the evidence (for the model card)."""
+    """How well the model predicts people it was not fitted on, for the model card: fitted on 80 % of
+    the people, each of the others is scored from a random half of their answers and the other half
+    is predicted — the product's own case (`bench.evaluate`'s person split), at any size."""
     from sklearn.metrics import log_loss, roc_auc_score
 
     rng = np.random.default_rng(0)
-    test = rng.random(len(data.y)) < 0.2
-    truth = (data.y[test] >= 0.5).astype(int)
-    if test.sum() < 10 or len(set(truth)) < 2:
+    new = rng.random(len(data.users)) < 0.2
+    rows = np.flatnonzero(new[data.X[:, 0]]) if len(data.X) else np.zeros(0, dtype=np.int64)
+    order = rows[np.lexsort((rng.random(len(rows)), data.X[rows, 0]))]  # by person, shuffled within
+    people = data.X[order, 0]
+    first = np.searchsorted(people, people)  # where each person's run starts
+    seen, target = order[(np.arange(len(order)) - first) % 2 == 0], order[(np.arange(len(order)) - first) % 2 == 1]
+    truth = (data.y[target] >= 0.5).astype(int)
+    if len(target) < 10 or len(set(truth)) < 2:
         return {}
-    model = MasteryModel(data.q).fit(data.X[~test], data.y[~test], sample_weight=weights[~test],
+    train = ~new[data.X[:, 0]]
+    model = MasteryModel(data.q).fit(data.X[train], data.y[train], sample_weight=weights[train],
                                      n_persons=len(data.users))
-    if model.given_node_ is None:  # too many people to keep per-person posteriors for this check
-        return {}
-    p = np.clip(model.predict_proba(data.X[test])[:, 1], 1e-6, 1 - 1e-6)
-    return {"held_out": int(test.sum()), "auc": float(roc_auc_score(truth, p)), "logloss": float(log_loss(truth, p))}
+    local = np.cumsum(new) - 1  # the new people, numbered 0..n-1
+    post = model.score(np.column_stack([local[data.X[seen, 0]], data.X[seen, 1]]), data.y[seen],
+                       sample_weight=weights[seen], n_persons=int(new.sum()))
+    p = np.clip(model.predict_scored(post, np.column_stack([local[data.X[target, 0]], data.X[target, 1]])),
+                1e-6, 1 - 1e-6)
+    return {"protocol": "new people: scored from half their answers, the other half predicted",
+            "people": int(new.sum()), "held_out": int(len(target)), "auc": float(roc_auc_score(truth, p)),
+            "logloss": float(log_loss(truth, p, labels=[0, 1]))}
 
 
 def current_bundle() -> tuple[dict | None, dict | None]:

@@ -14,7 +14,9 @@ from tests.conftest import user_by_email
 EXTRA = 29  # the demo has 11 skills
 
 
-def test_forty_skills_run_from_the_fit_command_to_the_trainers_heatmap(app, client, fitted_demo, login_as, db):
+def add_forty_skills_with_evidence(db) -> None:
+    """29 more skills, required by every job role, each with four checks answered by every trainee:
+    the even-numbered ones weak for everyone, the odd ones weak for half the people."""
     from app.services import catalogue, objectives
 
     admin = user_by_email("admin@demo.uptake")
@@ -42,6 +44,9 @@ def test_forty_skills_run_from_the_fit_command_to_the_trainers_heatmap(app, clie
                                         score=float(rng.random() < p), occurred_at=now - timedelta(days=3)))
     db.session.commit()
 
+
+def test_forty_skills_run_from_the_fit_command_to_the_trainers_heatmap(app, client, fitted_demo, login_as, db):
+    add_forty_skills_with_evidence(db)
     result = app.test_cli_runner().invoke(args=["skills", "fit"])
     assert result.exit_code == 0, result.output
     assert "40 skills" in result.output and "Traceback" not in result.output

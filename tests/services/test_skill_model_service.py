@@ -24,6 +24,7 @@ def test_fit_writes_model_and_card_and_estimates(fitted_demo, app, db):
     card = json.loads((folder / "skill-model.json").read_text())
     assert card["responses"] > 1000 and card["persons"] == 44 and len(card["skills"]) == 11
     assert card["sklearn_version"] and card["validation"]["auc"] > 0.6 and card["sha256"]
+    assert card["validation"]["protocol"].startswith("new people") and card["validation"]["people"] >= 5
     trainees = db.session.scalar(select(func.count(User.id)).where(User.role == "trainee"))
     assert db.session.scalar(select(func.count(MasteryEstimate.id))) == trainees * 11
     from app.skills import persistence
