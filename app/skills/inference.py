@@ -13,8 +13,8 @@ monotone) and a_j ≥ 0 a slope on the general ability. Nothing in it grows as 2
 Given θ, an item that measures one skill ties nothing else together, so with single-skill items
 the posterior is exact: per node, each skill's evidence is a two-way sum. An item measuring several
 skills couples them; its evidence for skill k is its expected log-likelihood over the other skills'
-current posterior at the same node (mean field), iterated to a fixed point, and its double count in
-the node posterior is taken back out.
+current posterior at the same node (mean field: two passes when scoring a person, one per EM
+iteration when fitting), and its double count in the node posterior is taken back out.
 """
 from __future__ import annotations
 
