@@ -64,7 +64,7 @@ def skills_fit() -> None:
     from flask import current_app
 
     from app.services.errors import ServiceError
-    from app.services.skill_model import fit_model
+    from app.services.skill_fit import fit_model
 
     with click.progressbar(length=current_app.config.get("SKILL_MAX_ITER", 500), label="Fitting",
                            show_pos=True) as bar:

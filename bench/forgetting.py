@@ -31,7 +31,7 @@ from sklearn.metrics import log_loss, roc_auc_score
 
 from app.skills.inference import pattern_bits
 from app.skills.model import MasteryModel
-from app.skills.person import _forget, empty_state, observe, person_posterior, retention
+from app.skills.person import fade, empty_state, observe, person_posterior, retention
 
 GRID = (0.0625, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
@@ -72,7 +72,7 @@ def predict_at(model, state, items: np.ndarray, t: float, half_life: float) -> n
     post = person_posterior(model, state)
     theta = post.theta[0]
     kept = retention(model, state, t, half_life)
-    given = _forget(post.given_node[0], kept[:, None])  # skills × nodes, each skill's odds faded
+    given = fade(post.given_node[0], kept[:, None])  # skills × nodes, each skill's odds faded
     out = np.empty(len(items))
     for n, j in enumerate(items):
         size = int(model.sizes_[j])

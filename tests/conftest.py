@@ -238,7 +238,8 @@ def fitted_demo(content_loaded, app, _fitted_model_files):
     import shutil
 
     from app.services.demo_history import load_history, load_objectives
-    from app.services.skill_model import _cache, fit_model, model_folder, refresh_all
+    from app.services.skill_fit import fit_model
+    from app.services.skill_model import _cache, model_folder, refresh_all
 
     load_objectives()
     load_history()

@@ -75,7 +75,7 @@ def calibration_due(now: datetime | None = None) -> str | None:
 
 
 def _calibrate() -> str:
-    from app.services.skill_model import fit_model
+    from app.services.skill_fit import fit_model
 
     reason = calibration_due()
     if reason is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.skills.inference import Batch, Tables, accumulate, posterior
+from app.skills.inference import Batch, Tables, accumulate, posterior, predict
 from app.skills.person import MIN_EVIDENCE, PersonState, empty_state, evidence, mastery, observe, person_tables
 
 
@@ -40,8 +40,6 @@ def open_skills(marginals: np.ndarray, skills: list[int], target: float, evidenc
 
 def expected_entropy(model, state: PersonState, candidates: np.ndarray, wanted: list[int]) -> np.ndarray:
     """Per candidate item: the expected entropy of the wanted skills' mastery after its answer."""
-    from app.skills.model import predict
-
     base, post = person_tables(model, state)
     n = len(candidates)
     others = np.broadcast_to(post.given_node, (n,) + post.given_node.shape[1:])

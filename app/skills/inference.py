@@ -203,3 +203,20 @@ def infer(model, batch: Batch, sweeps: int = 2) -> Posterior:
     for _ in range(sweeps - 1 if len(batch.items) else 0):
         post = posterior(model, accumulate(model, batch, post.given_node))
     return post
+
+
+def predict(model, theta: np.ndarray, given_node: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """P(success) on `items[i]` for a person with node posterior theta[i] and per-node mastery
+    given_node[i] (skills × nodes)."""
+    items = np.asarray(items, dtype=np.int64)
+    out = np.empty(len(items))
+    sizes = model.sizes_[items]
+    for size in np.unique(sizes):
+        pick = np.flatnonzero(sizes == size)
+        i = items[pick]
+        M = np.take_along_axis(given_node[pick], model.skills_of_[i, :size][:, :, None], axis=1)
+        bits = pattern_bits(size)[None, :, :, None]
+        joint = np.prod(np.where(bits == 1, M[:, None], 1 - M[:, None]), axis=2)  # cells × groups × nodes
+        z = model.logits_[i, :2 ** size][:, :, None] + model.slopes_[i][:, None, None] * model.nodes_[None, None, :]
+        out[pick] = (joint * (1 / (1 + np.exp(-z))) * theta[pick][:, None, :]).sum(axis=(1, 2))
+    return out

@@ -30,25 +30,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from app.skills.inference import (MAX_ITEM_SKILLS, Batch, Posterior, accumulate, infer, log_sigmoid, pattern_bits,
-                                  posterior, product)
-
-EPS = 1e-4
-
-
-def _logit(p):
-    return np.log(p) - np.log1p(-p)
-
-
-def _monotone(eta: np.ndarray, sizes: np.ndarray) -> None:
-    """Raise each pattern's logit to at least that of every pattern it contains (in place)."""
-    width = eta.shape[1]
-    for g in range(1, width):
-        for bit in range(int(np.log2(width))):
-            if g >> bit & 1:
-                valid = g < 2 ** sizes
-                eta[valid, g] = np.maximum(eta[valid, g], eta[valid, g & ~(1 << bit)])
-
+from app.skills.inference import MAX_ITEM_SKILLS, Batch, Posterior, accumulate, infer, log_sigmoid, posterior, predict
+from app.skills.updates import EPS, expected_counts, logit, monotone, newton_items, newton_structure
 
 class MasteryModel(BaseEstimator):
     """Per-skill mastery from item responses through a Q-matrix.
@@ -148,7 +131,7 @@ class MasteryModel(BaseEstimator):
                                    / np.maximum(answered, 1e-12), 0.5)
         share = np.array([[bin(g).count("1") / s if g < 2 ** s else 1.0 for g in range(width)] for s in self.sizes_])
         self.prior_mean_ = 0.2 + 0.7 * share  # a guess of 0.2 with none of the item's skills, 0.9 with all
-        self.logits_ = _logit(np.clip(self.item_mean_[:, None] + 0.5 * (share - 0.5), 0.05, 0.95))
+        self.logits_ = logit(np.clip(self.item_mean_[:, None] + 0.5 * (share - 0.5), 0.05, 0.95))
         self.slopes_ = np.zeros(n_items)
         self._set_structure(np.ones(self.n_skills_), np.zeros(self.n_skills_))
         starts = np.searchsorted(persons, np.arange(0, self.n_persons_ + 1))
@@ -222,7 +205,7 @@ class MasteryModel(BaseEstimator):
     def _set_params(self, params: np.ndarray) -> None:
         n, K = self.logits_.size, self.n_skills_
         self.logits_ = np.clip(params[:n].reshape(self.logits_.shape), -8, 8)
-        _monotone(self.logits_, self.sizes_)
+        monotone(self.logits_, self.sizes_)
         self._set_structure(np.clip(params[n:n + K], 0.0, 6.0), np.clip(params[n + K:], -8.0, 8.0))
 
     def _batches(self, data, people: np.ndarray) -> list[tuple[np.ndarray, Batch]]:
@@ -277,90 +260,18 @@ class MasteryModel(BaseEstimator):
             mass += weight.sum(axis=0)
             masters += np.einsum("pn,pkn->kn", weight, post.given_node)
             marginals[chunk] = post.mastery
-            self._count(R, N, post, batch, by_node)
+            expected_counts(self, R, N, post, batch, by_node)
         return total, {"R": R, "N": N, "mass": mass, "masters": masters}
-
-    def _count(self, R, N, post: Posterior, batch: Batch, by_node: bool) -> None:
-        """Expected (weighted) successes and answers per item, mastery pattern (and node)."""
-        n_items, width = R.shape[0], R.shape[1]
-        G = len(self.nodes_)
-        transposed = batch.transposed
-        for g in (0, 1):  # one-skill items: sparse products with P(pattern (, node)) per person and skill
-            given = post.given_node if g else 1 - post.given_node
-            if by_node:
-                W = (post.theta[:, None, :] * given).reshape(-1, G)
-            else:
-                W = np.einsum("pn,pkn->pk", post.theta, given).reshape(-1, 1)
-            out = np.asarray(transposed @ W).reshape(2 * n_items, -1)
-            success, failure = out[:n_items], out[n_items:]
-            R[:, g] += success if by_node else success[:, 0]
-            N[:, g] += (success + failure) if by_node else (success + failure)[:, 0]
-        cp, ci, cs, cw = batch.persons, batch.items, batch.scores, batch.weights
-        sizes = self.sizes_[ci]
-        for size in np.unique(sizes):
-            pick = sizes == size
-            p, i, s, w = cp[pick], ci[pick], cs[pick], cw[pick]
-            skills = self.skills_of_[i, :size]
-            mastered = [post.given_node[p, skills[:, l]] for l in range(size)]  # cells × nodes
-            theta = post.theta[p]
-            bits = pattern_bits(size)
-            for g in range(2 ** size):
-                joint = product([mastered[l] if bits[g, l] else 1 - mastered[l] for l in range(size)]) * theta
-                if by_node:
-                    index = ((i * width + g)[:, None] * G + np.arange(G)[None, :]).ravel()
-                    R += np.bincount(index, weights=(joint * (w * s)[:, None]).ravel(),
-                                     minlength=R.size).reshape(R.shape)
-                    N += np.bincount(index, weights=(joint * w[:, None]).ravel(), minlength=N.size).reshape(N.shape)
-                else:
-                    joint = joint.sum(axis=1)
-                    R[:, g] += np.bincount(i, weights=w * s * joint, minlength=n_items)
-                    N[:, g] += np.bincount(i, weights=w * joint, minlength=n_items)
 
     def _m_step(self, stats, by_node: bool) -> None:
         R, N = stats["R"], stats["N"]
-        c, mu = self.item_prior, self.prior_mean_
-        if not by_node:
-            p = (R + c * mu) / (N + c)
-            self.logits_ = _logit(np.clip(p, EPS, 1 - EPS))
+        if not by_node:  # closed form: each pattern's success rate, with the Beta prior
+            p = (R + self.item_prior * self.prior_mean_) / (N + self.item_prior)
+            self.logits_ = logit(np.clip(p, EPS, 1 - EPS))
         else:
-            self._newton_items(R, N)
-        _monotone(self.logits_, self.sizes_)
-        self._newton_structure(stats["mass"], stats["masters"])
-
-    def _newton_items(self, R, N, steps: int = 2) -> None:
-        """Newton steps on each item's η (per pattern) and slope, from counts per pattern and node."""
-        c, mu, theta = self.item_prior, self.prior_mean_, self.nodes_
-        for _ in range(steps):
-            z = self.logits_[:, :, None] + self.slopes_[:, None, None] * theta[None, None, :]
-            p = 1 / (1 + np.exp(-z))
-            p0 = 1 / (1 + np.exp(-self.logits_))
-            grad = (R - N * p).sum(axis=2) + c * (mu - p0)
-            hess = (N * p * (1 - p)).sum(axis=2) + c * p0 * (1 - p0)
-            self.logits_ = np.clip(self.logits_ + grad / np.maximum(hess, 1e-9), -8, 8)
-            z = self.logits_[:, :, None] + self.slopes_[:, None, None] * theta[None, None, :]
-            p = 1 / (1 + np.exp(-z))
-            grad_a = ((R - N * p) * theta).sum(axis=(1, 2)) - c * self.slopes_
-            hess_a = (N * p * (1 - p) * theta ** 2).sum(axis=(1, 2)) + c
-            self.slopes_ = np.clip(self.slopes_ + grad_a / hess_a, 0.0, 4.0)
-
-    def _newton_structure(self, mass, masters, steps: int = 3) -> None:
-        """λ, δ per skill: weighted logistic regression of mastery on the node (N(1, 1) prior on λ)."""
-        lam, delta, theta = self.lambda_.copy(), self.delta_.copy(), self.nodes_
-        for _ in range(steps):
-            z = lam[:, None] * theta[None, :] - delta[:, None]
-            p = 1 / (1 + np.exp(-z))
-            resid = masters - mass[None, :] * p  # skills × nodes
-            v = mass[None, :] * p * (1 - p)
-            g_lam = (resid * theta).sum(axis=1) - (lam - 1.0)
-            g_del = -resid.sum(axis=1) - 0.01 * delta
-            h_ll = (v * theta ** 2).sum(axis=1) + 1.0
-            h_dd = v.sum(axis=1) + 0.01
-            h_ld = -(v * theta).sum(axis=1)
-            det = h_ll * h_dd - h_ld ** 2
-            lam = lam + (h_dd * g_lam - h_ld * g_del) / det
-            delta = delta + (h_ll * g_del - h_ld * g_lam) / det
-            lam, delta = np.clip(lam, 0.0, 6.0), np.clip(delta, -8.0, 8.0)
-        self._set_structure(lam, delta)
+            self.logits_, self.slopes_ = newton_items(self, R, N)
+        monotone(self.logits_, self.sizes_)
+        self._set_structure(*newton_structure(self, stats["mass"], stats["masters"]))
 
     def without_people(self) -> "MasteryModel":
         """Drop the fitted people's posteriors (what the app saves: people are scored from their
@@ -404,20 +315,3 @@ class MasteryModel(BaseEstimator):
         """Estimated share of the population that has mastered each skill."""
         check_is_fitted(self, "params_")
         return self.skill_share_
-
-
-def predict(model, theta: np.ndarray, given_node: np.ndarray, items: np.ndarray) -> np.ndarray:
-    """P(success) on `items[i]` for a person with node posterior theta[i] and per-node mastery
-    given_node[i] (skills × nodes)."""
-    items = np.asarray(items, dtype=np.int64)
-    out = np.empty(len(items))
-    sizes = model.sizes_[items]
-    for size in np.unique(sizes):
-        pick = np.flatnonzero(sizes == size)
-        i = items[pick]
-        M = np.take_along_axis(given_node[pick], model.skills_of_[i, :size][:, :, None], axis=1)
-        bits = pattern_bits(size)[None, :, :, None]
-        joint = np.prod(np.where(bits == 1, M[:, None], 1 - M[:, None]), axis=2)  # cells × groups × nodes
-        z = model.logits_[i, :2 ** size][:, :, None] + model.slopes_[i][:, None, None] * model.nodes_[None, None, :]
-        out[pick] = (joint * (1 / (1 + np.exp(-z))) * theta[pick][:, None, :]).sum(axis=(1, 2))
-    return out

@@ -185,14 +185,15 @@ def retention(model, state: PersonState, t: float | None, half_life: float) -> n
     return 0.5 ** (age / half_life)
 
 
-def _forget(p: np.ndarray, kept: np.ndarray) -> np.ndarray:
+def fade(p: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """P(mastered) with its log-odds multiplied by `kept` (1: as measured; 0: even odds)."""
     p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
     return 1 / (1 + np.exp(-kept * (np.log(p) - np.log1p(-p))))
 
 
 def mastery(model, state: PersonState, t: float | None = None, half_life: float = 180.0) -> np.ndarray:
     """P(mastered) for each skill at time t (default: at the latest evidence)."""
-    return _forget(person_posterior(model, state).mastery[0], retention(model, state, t, half_life))
+    return fade(person_posterior(model, state).mastery[0], retention(model, state, t, half_life))
 
 
 def evidence(model, state: PersonState, t: float | None = None, half_life: float = 180.0) -> np.ndarray:

@@ -41,11 +41,6 @@ class ScoringModel:
     skill_share_: np.ndarray
 
 
-def view(model) -> ScoringModel:
-    return ScoringModel(model.n_skills_, model.q_matrix_, model.sizes_, model.skills_of_, model.logits_,
-                        model.slopes_, model.nodes_, model.log_node_weights_, model.log_pi_, model.skill_share_)
-
-
 def _pattern_probability(model, skills: np.ndarray) -> np.ndarray:
     """patterns × nodes: P(pattern of mastery on `skills` | node) in the population."""
     pi = np.exp(model.log_pi_[1][skills])  # size × nodes

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.models import JobLease
 from app.models.types import utcnow
-from app.services import jobs, skill_model
+from app.services import jobs, skill_fit, skill_model
 from app.services.jobs import JOBS, calibration_due, run_due, take_lease
 
 SWEEP = next(j for j in JOBS if j.name == "sweep-attempts")
@@ -64,7 +64,7 @@ def test_a_failing_job_is_recorded_and_the_others_still_run(content_loaded, db, 
 def test_calibration_refits_when_enough_new_evidence_arrived(fitted_demo, db, app):
     from tests.services.test_live_loop import newcomer, solve_exercise
 
-    card = skill_model.fit_model()  # this database's own fit (the fixture's saved model may be another's)
+    card = skill_fit.fit_model()  # this database's own fit (the fixture's saved model may be another's)
     assert calibration_due() is None
     app.config.update(CALIBRATE_MIN_NEW=1, CALIBRATE_SHARE=0.0)
     solve_exercise(newcomer(), "advance-opportunity")

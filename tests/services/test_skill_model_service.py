@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 
 from app.models import Evidence, MasteryEstimate, Quiz, User
 from app.services import attempts as attempt_service
-from app.services import skill_model
+from app.services import skill_fit, skill_model
 from app.services.errors import ValidationFailed
 from tests.conftest import as_sent, user_by_email
 
 
 def test_fit_needs_enough_evidence(content_loaded):
     with pytest.raises(ValidationFailed, match="needs 50"):
-        skill_model.fit_model()
+        skill_fit.fit_model()
 
 
 def test_fit_writes_model_and_card_and_estimates(fitted_demo, app, db):
@@ -152,7 +152,7 @@ def test_scenario_check_evidence_feeds_the_model(content_loaded, db):
                                 check_key=f"merge-duplicates:kept-history-{n}", skills=["data-quality"],
                                 score=0.5, occurred_at=utcnow() - timedelta(days=n)))
     db.session.commit()
-    data = skill_model.training_data()
+    data = skill_fit.training_data()
     checks = [k for k in data.keys if k.startswith("check:")]
     assert len(checks) == 3
     row = data.q[data.keys.index(checks[0])]
