@@ -16,9 +16,24 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 
 
+def closing_body(app):
+    """Werkzeug's development server closes a response's body only after draining the socket, and
+    a browser that drops the connection first (a cancelled favicon or stylesheet) makes that drain
+    raise, so a file body (a static file) is never closed and Python warns at collection time. The
+    app streams nothing, so read each body whole and close it before the server writes a byte."""
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app, demo):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_body(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
