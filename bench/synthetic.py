@@ -10,7 +10,9 @@
    the entries are flipped. For each: weak-skill verdict precision and recall on the fixed form
    (targets ≥ 0.90 / ≥ 0.85; "not enough evidence" is not a weak verdict), classification accuracy,
    the share of "not enough evidence" verdicts, and the adaptive test's items as a share of the
-   fixed form (target ≤ 60 %) with its accuracy.
+   fixed form (target ≤ 60 %) with its accuracy. Under the continuous truth the same verdict rule is
+   also applied to the exact posterior (the truth's own parameters, by MCMC): what any scorer could
+   reach with these answers.
 2. **Peers at 40 skills**: the person-split and cell protocols of `bench.evaluate` on a synthetic
    population of 3,000 people × 40 skills, with 2PL IRT and the logistic baseline in the same run.
 3. **Scale**: 100,000 people × 50 answers each (5,000,000 responses) over 40 skills and 400 items:
@@ -27,12 +29,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, log_expit
 from scipy.stats import norm
 
 from app.skills.adaptive import run_adaptive
 from app.skills.model import MasteryModel
-from app.skills.person import WEAK, empty_state, evidence, mastery, observe, state_from, verdict
+from app.skills.person import PROFICIENT, UNKNOWN, WEAK, empty_state, evidence, mastery, observe, state_from, verdict
 
 SKILLS, PER_SKILL = 11, 10
 FAMILIES = ("own", "continuous", "noisy_dina", "q_flipped_10pct")
@@ -45,6 +47,7 @@ class Truth:
     q: np.ndarray  # items × skills, the true item→skill map
     draw: object  # (persons: array, items: array, rng) -> scores
     mastery: np.ndarray  # persons × skills
+    bayes: object = None  # answers (persons × all items) -> P(mastered), knowing the truth's parameters
 
 
 def q_matrix(n_items: int, n_skills: int, rng, two_skill_share: float = 0.3) -> np.ndarray:
@@ -72,7 +75,32 @@ def population(family: str, n_persons: int, q: np.ndarray, items_rng, people_rng
             need = q[items].astype(float)
             centred = ((ability[persons] - cuts) * need).sum(axis=1) / need.sum(axis=1)
             return (rng.random(len(items)) < expit(slope[items] * centred + 0.4)).astype(float)
-        return Truth(q, draw, truth)
+
+        def bayes(answers, sweeps: int = 2000, burn_in: int = 400):
+            """P(ability above the cut | every answer) with the truth's own parameters, by
+            Metropolis-within-Gibbs over the abilities of all people at once: the best any scorer
+            could do with these answers."""
+            share = q / q.sum(axis=1, keepdims=True)
+            precision = np.linalg.inv(0.5 + 0.5 * np.eye(n_skills))
+            walk = np.random.default_rng(0)
+
+            def log_density(a):
+                z = slope * ((a - cuts) @ share.T) + 0.4
+                return (answers * log_expit(z) + (1 - answers) * log_expit(-z)).sum(axis=1) \
+                    - 0.5 * np.einsum("pk,kl,pl->p", a, precision, a)
+            a = np.zeros((len(answers), n_skills))
+            current, above = log_density(a), np.zeros_like(a)
+            for sweep in range(sweeps):
+                for k in range(n_skills):
+                    proposal = a.copy()
+                    proposal[:, k] += 0.5 * walk.standard_normal(len(a))
+                    new = log_density(proposal)
+                    accept = np.log(walk.random(len(a))) < new - current
+                    a[accept], current[accept] = proposal[accept], new[accept]
+                if sweep >= burn_in:
+                    above += a > cuts
+            return above / (sweeps - burn_in)
+        return Truth(q, draw, truth, bayes)
     theta = people_rng.standard_normal(n_persons)  # the general ability; given it, skills independent
     latent = np.sqrt(0.5) * theta[:, None] + np.sqrt(0.5) * people_rng.standard_normal((n_persons, n_skills))
     truth = (latent > norm.ppf(1 - rates)).astype(np.int8)
@@ -136,7 +164,14 @@ def classification(family: str, people: int = 300, calibrate: int = 3000, confid
         adaptive_v.append([verdict(result.marginals[k], ev[k]) for k in range(SKILLS)])
         adaptive_ok.append(((result.marginals > 0.5) == new.mastery[i]).mean())
     fixed_v, adaptive_v = np.array(fixed_v), np.array(adaptive_v)
-    return {"family": family, "people": people, "items_in_fixed_form": n_items,
+    bound = {}
+    if new.bayes is not None:  # the same verdict rule on the exact posterior
+        p = new.bayes(answers)
+        said = np.where(p >= 0.8, PROFICIENT, np.where(p <= 0.2, WEAK, UNKNOWN))
+        bound = {"bayes_bound": {"accuracy": float(((p > 0.5) == new.mastery).mean()),
+                                 **weak_scores(new.mastery, said),
+                                 "not_enough_evidence": float((said == UNKNOWN).mean())}}
+    return {**bound, "family": family, "people": people, "items_in_fixed_form": n_items,
             "fixed": {"accuracy": float(np.mean(fixed_ok)), **weak_scores(new.mastery, fixed_v),
                       "not_enough_evidence": float((fixed_v == "not_enough_evidence").mean())},
             "adaptive": {"confidence": confidence, "mean_items": float(np.mean(asked)),
@@ -227,6 +262,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {c['family']:<18}{f['accuracy']:>11.3f}{f['precision']:>7.3f}{f['recall']:>7.3f}"
                       f"{f['not_enough_evidence']:>8.1%}{a['share_of_fixed_form']:>17.0%}{a['accuracy']:>7.3f}"
                       f"{a['precision']:>7.3f}{a['recall']:>7.3f}", flush=True)
+                if "bayes_bound" in c:
+                    b = c["bayes_bound"]
+                    print(f"  {'  exact posterior':<18}{b['accuracy']:>11.3f}{b['precision']:>7.3f}{b['recall']:>7.3f}"
+                          f"{b['not_enough_evidence']:>8.1%}   (the truth's own parameters: the best any scorer can do)")
             print("  targets: precision ≥ 0.90, recall ≥ 0.85; adaptive ≤ 60 % of the fixed form at equal accuracy")
     if "peers" in parts:
         result["peers"] = peers_at_forty(seeds=2 if args.quick else 3, persons=600 if args.quick else 3000)

@@ -1,10 +1,12 @@
 """The model benchmarks run end to end on the small reference data shipped with the tests: both
-protocols with every peer, and the forgetting comparison on timestamped answers."""
+protocols with every peer, the forgetting comparison on timestamped answers, and the exact posterior
+that bounds what any scorer can reach under the continuous-ability truth."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from bench import evaluate, forgetting
+from bench import evaluate, forgetting, synthetic
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -27,3 +29,16 @@ def test_forgetting_compares_three_rules_on_held_out_people():
     assert "fades towards unsure" in forgetting.report(result)
     with pytest.raises(ValueError, match="not one of --order"):
         forgetting.evaluate(DATA / "pie_pilot", "student", "time", ["baseline", "midway"], seeds=1)
+
+
+def test_exact_posterior_under_the_continuous_truth_reads_mastery_from_the_answers():
+    rng = np.random.default_rng(0)
+    q = synthetic.q_matrix(55, 11, rng)
+    truth = synthetic.population("continuous", 60, q, 0, np.random.default_rng(1))
+    answers = truth.draw(np.repeat(np.arange(60), 55), np.tile(np.arange(55), 60), rng).reshape(60, 55)
+    p = truth.bayes(answers, sweeps=400, burn_in=100)
+    assert p.shape == truth.mastery.shape and ((p >= 0) & (p <= 1)).all()
+    assert ((p > 0.5) == truth.mastery).mean() > 0.8  # the prior alone is right about 60 % of the time
+    # calibrated: among confident calls, most are right
+    sure = (p > 0.9) | (p < 0.1)
+    assert ((p[sure] > 0.5) == truth.mastery[sure]).mean() > 0.9
