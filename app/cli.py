@@ -153,7 +153,37 @@ def worker_status() -> None:
                    f"{r.last_status or 'running'}: {r.last_message or ''}{running}")
 
 
+org_cli = AppGroup("org", help="Organisations.")
+
+
+@org_cli.command("create")
+@click.option("--name", required=True, help="The organisation's name.")
+@click.option("--admin-email", required=True, help="Its first admin's email address.")
+@click.option("--admin-name", required=True, help="Its first admin's name.")
+@click.option("--time-zone", default="UTC", show_default=True, help="An IANA time zone, e.g. Europe/London.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="Where people reach Uptake (the activation link starts with it).")
+def org_create(name: str, admin_email: str, admin_name: str, time_zone: str, base_url: str) -> None:
+    """Create an organisation and its first admin, and print the admin's activation link (valid
+    for a limited time; an admin of the organisation can issue a new one)."""
+    from app.extensions import db
+    from app.services.errors import ServiceError
+    from app.services.organisations import Settings, create_organisation
+    from app.services.user_import import reissue_invitation
+
+    try:
+        organisation, admin = create_organisation(Settings(name, time_zone), admin_email, admin_name)
+        link = reissue_invitation(admin, admin, base_url)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"Organisation {organisation.name} created (time zone {organisation.time_zone}).")
+    click.echo(f"{admin.name} <{admin.email}> is its admin; they set a password at:")
+    click.echo(f"  {link}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(org_cli)
     app.cli.add_command(worker_cli)
     app.cli.add_command(skills_cli)
     app.cli.add_command(demo_cli)

@@ -8,7 +8,7 @@ from app.admin.forms import NamedRecordForm, SkillForm, ToggleForm, UserForm
 from app.extensions import db
 from app.models import ROLES, BusinessUnit, JobRole, Objective, Quiz, User
 from app.params import db_int
-from app.services import audit, catalogue, people
+from app.services import audit, catalogue, organisations, people
 from app.services import objectives as svc
 from app.services import user_import as importer
 from app.services.errors import ServiceError, ValidationFailed
@@ -49,7 +49,8 @@ def users():
     found, total = people.list_users(org_id, role=role, unit_id=unit_id, query=query, page=page)
     return render_template("admin/users.html", users=found, total=total, page=page, per_page=50,
                            role=role, unit_id=unit_id, query=query, toggle=ToggleForm(),
-                           units=catalogue.list_org_records(BusinessUnit, org_id))
+                           units=catalogue.list_org_records(BusinessUnit, org_id),
+                           job_roles=catalogue.list_org_records(JobRole, org_id), bulk_actions=people.BULK_ACTIONS)
 
 
 def _user_form(user: User | None):
@@ -114,6 +115,53 @@ def user_activation_link(user_id: int):
         flash(error.message, "error")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_import_done.html", links=[(user, link)], reissued=True)
+
+
+@bp.post("/users/bulk")
+def users_bulk():
+    """One change for every ticked person (all or none), then back to the list as it was filtered."""
+    back = request.form.get("back", "")
+    back = back if back.startswith("/admin/users") and not back.startswith("//") else url_for("admin.users")
+    if not ToggleForm().validate_on_submit():
+        flash("Your form expired; please try again.", "error")
+        return redirect(back)
+    try:
+        ids = [db_int(raw) for raw in request.form.getlist("user_ids")]
+    except ValueError:
+        abort(400)
+    try:
+        action = request.form.get("action", "")
+        changed = people.bulk_change(current_user, ids, action, request.form.get(f"value_{action}"))
+    except ServiceError as error:
+        db.session.rollback()
+        flash(f"Nothing was changed: {error.message}", "error")
+        return redirect(back)
+    what = people.BULK_ACTIONS[request.form["action"]].lower()
+    flash(f"{what.capitalize()}: {changed} of {len(set(ids))} people changed"
+          f"{'' if changed == len(set(ids)) else ' (the others already were)'}.", "success")
+    return redirect(back)
+
+
+# --- the organisation's settings ---------------------------------------------------------------
+@bp.route("/organisation", methods=["GET", "POST"])
+def organisation():
+    org = current_user.organisation
+    values = vars(organisations.settings_of(org))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in values}
+        try:
+            if not ToggleForm().validate_on_submit():
+                raise ValidationFailed("Your form expired; please submit it again.")
+            organisations.update_settings(current_user, organisations.Settings(**values))
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = error.message
+        else:
+            flash("Organisation settings saved.", "success")
+            return redirect(url_for("admin.organisation"))
+    return render_template("admin/organisation.html", values=values, errors=errors,
+                           zones=organisations.time_zone_names()), (422 if errors else 200)
 
 
 # --- business units and job roles (one shape) --------------------------------------------------

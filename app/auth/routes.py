@@ -8,7 +8,7 @@ from app.auth import bp
 from app.auth.forms import SignInForm, SignOutForm
 from app.authz import home_url_for
 from app.extensions import db
-from app.services import audit
+from app.services import audit, organisations
 from app.services.auth import authenticate, end_all_sessions, find_user_by_email
 
 
@@ -22,10 +22,19 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _start_session(user) -> None:
+    session.clear()  # no state from before sign-in survives it
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = datetime.now(timezone.utc).timestamp()  # the absolute lifetime counts from here
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
+    if organisations.needs_setup():
+        return redirect(url_for("auth.setup"))
     form = SignInForm()
     if form.validate_on_submit():
         email = form.email.data
@@ -44,10 +53,7 @@ def sign_in():
         audit.sign_in_succeeded(email, attempt)
         audit.record("sign_in.success", target=user.email, actor=user)
         next_url = _safe_next(request.args.get("next"))
-        session.clear()  # no state from before sign-in survives it
-        login_user(user)
-        session.permanent = True
-        session["signed_in_at"] = datetime.now(timezone.utc).timestamp()  # the absolute lifetime counts from here
+        _start_session(user)
         return redirect(next_url or home_url_for(user))
     status = 400 if form.errors else 200
     return render_template("auth/sign_in.html", form=form), status
@@ -86,3 +92,38 @@ def activate(token: str):
             flash("Your account is active. Sign in with your new password.", "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/activate.html", name=person.name, error=error), (422 if error else 200)
+
+
+SETUP_FIELDS = ("name", "time_zone", "admin_name", "admin_email", "password")
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """The first-run page: open only while no organisation exists; creates the organisation and its
+    first admin, who is signed in at once."""
+    from app.services.errors import ServiceError
+
+    if not organisations.needs_setup():
+        return redirect(url_for("auth.sign_in"))
+    values = {"time_zone": "UTC", **{k: request.form.get(k, "") for k in SETUP_FIELDS if k in request.form}}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        settings = organisations.Settings(values.get("name", ""), values.get("time_zone", ""))
+        try:
+            if values.get("password", "") != request.form.get("password_again", ""):
+                from app.services.errors import ValidationFailed
+
+                raise ValidationFailed("The two passwords differ; type the same password twice.", field="password")
+            _, admin = organisations.create_organisation(settings, values.get("admin_email", ""),
+                                                          values.get("admin_name", ""), values.get("password", ""),
+                                                          first_run=True)
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = error.message
+        else:
+            _start_session(admin)
+            flash("Uptake is ready. Add your business units, job roles and people next.", "success")
+            return redirect(url_for("admin.home"))
+    values.pop("password", None)
+    return render_template("auth/setup.html", values=values, errors=errors,
+                           zones=organisations.time_zone_names()), (422 if errors else 200)

@@ -11,7 +11,9 @@ from app.main import bp
 def index():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
-    return redirect(url_for("auth.sign_in"))
+    from app.services.organisations import needs_setup
+
+    return redirect(url_for("auth.setup" if needs_setup() else "auth.sign_in"))
 
 
 @bp.get("/healthz")

@@ -18,6 +18,12 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # an IANA zone: due dates, reminders and digests are dates and times there
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # the From address of the organisation's messages ("" until an admin sets one)
+    sender_address: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # what a new assignment or an accepted plan is due in, unless the trainer chooses a date
+    default_due_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
     units: Mapped[list[BusinessUnit]] = relationship(back_populates="organisation")
 

@@ -13,6 +13,7 @@ from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import NotFound, ValidationFailed
 from app.services.objectives import required_of_role
+from app.services.organisations import today_for
 from app.services.simulation import scenarios
 from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap, evidence_phrase
 
@@ -239,7 +240,8 @@ def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None,
     session reuses the unit's upcoming session of the same module, and nobody gets a module they
     already have an open assignment for."""
     get_unit_for(actor, unit.id)
-    today = today or date.today()
+    today = today or today_for(unit.organisation)
+    due_days = unit.organisation.default_due_days  # eLearning from the plan is due as the organisation set
     plan, _ = training.unit_plan(unit, today)
     members = select(User.id).where(User.business_unit_id == unit.id)
     held = {(a.target_id, a.ref) for a in db.session.scalars(select(Assignment).where(
@@ -280,7 +282,7 @@ def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None,
             if (person, module.id) in held or (chosen is not None and f"elearning:{person}:{module.id}" not in chosen):
                 continue
             db.session.add(Assignment(kind="module", ref=module.id, target_type="user", target_id=person,
-                                      due_date=today + timedelta(days=30), created_by=actor.id, active=True, origin="plan",
+                                      due_date=today + timedelta(days=due_days), created_by=actor.id, active=True, origin="plan",
                                       note=_plan_note("eLearning", module.skills, plan.gaps.get(person, {}))))
             held.add((person, module.id))
             assigned += 1

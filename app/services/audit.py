@@ -66,6 +66,8 @@ ACTION_LABELS = {
     "job_role.activated": "Reactivated a job role", "job_role.deactivated": "Deactivated a job role",
     "skill.created": "Added a skill", "skill.updated": "Changed a skill",
     "skill.activated": "Reactivated a skill", "skill.deactivated": "Deactivated a skill",
+    "organisation.created": "Created the organisation", "organisation.updated": "Changed the organisation's settings",
+    "user.moved": "Moved a person to another business unit", "user.job_role_changed": "Changed a person's job role",
 }
 
 

@@ -129,3 +129,79 @@ def list_users(organisation_id: int, role: str | None = None, unit_id: int | Non
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     users = db.session.scalars(stmt.order_by(User.name).limit(per_page).offset((page - 1) * per_page))
     return list(users), total
+
+
+# What an admin can change for many people at once (each person's change is audited on its own).
+BULK_ACTIONS = {"move": "Move to business unit", "job_role": "Set job role", "role": "Set role",
+                "deactivate": "Deactivate", "reactivate": "Reactivate"}
+MAX_BULK = 1000
+
+
+def bulk_change(actor: User, user_ids: list[int], action: str, value: str | None = None) -> int:
+    """Apply one change to every chosen person of the actor's organisation, all or none: when any
+    person cannot take it (say, an admin's own role), nothing changes and the error names them.
+    Returns how many people actually changed."""
+    if action not in BULK_ACTIONS:
+        raise ValidationFailed("Choose what to change.", field="action")
+    ids = sorted(set(user_ids))
+    if not ids:
+        raise ValidationFailed("Tick at least one person first.", field="user_ids")
+    if len(ids) > MAX_BULK:
+        raise ValidationFailed(f"Change at most {MAX_BULK} people at once.", field="user_ids")
+    users = list(db.session.scalars(select(User).where(User.id.in_(ids), User.organisation_id == actor.organisation_id)
+                                    .order_by(User.name)))
+    if len(users) != len(ids):
+        raise NotFound("Some of the people chosen do not exist.")
+    org = actor.organisation_id
+
+    def number(raw):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return None
+
+    if action == "move":
+        target = _org_record(BusinessUnit, number(value), org, "business unit", "value") if number(value) else None
+        if target is None or not target.active:
+            raise ValidationFailed("Choose an active business unit to move them to.", field="value")
+        changes = {u: ("business_unit", u.business_unit, target) for u in users if u.business_unit_id != target.id}
+    elif action == "job_role":
+        target = _org_record(JobRole, number(value), org, "job role", "value") if number(value) else None
+        if target is None or not target.active:
+            raise ValidationFailed("Choose an active job role.", field="value")
+        changes = {u: ("job_role", u.job_role, target) for u in users if u.job_role_id != target.id}
+    elif action == "role":
+        if value not in ROLES:
+            raise ValidationFailed("Choose trainee, trainer or admin.", field="value")
+        refused = [u.name for u in users if u.id == actor.id and value != "admin"]
+        if refused:
+            raise ValidationFailed("You cannot remove your own admin role; untick yourself.", field="user_ids")
+        missing = [u.name for u in users if value == "trainee" and (u.business_unit_id is None or u.job_role_id is None)]
+        if missing:
+            raise ValidationFailed("A trainee needs a business unit and a job role; first give them to: "
+                                   + ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "") + ".",
+                                   field="user_ids")
+        changes = {u: ("role", u.role, value) for u in users if u.role != value}
+    else:
+        active = action == "reactivate"
+        if not active and any(u.id == actor.id for u in users):
+            raise ValidationFailed("You cannot deactivate your own account; untick yourself.", field="user_ids")
+        changes = {u: ("active", u.active, active) for u in users if u.active != active}
+    for user, (attribute, _, after) in changes.items():
+        if attribute == "role":
+            if after != "trainer":
+                user.trained_units = []
+            end_all_sessions(user)  # a role change takes effect at once
+        if attribute == "active" and not after:
+            end_all_sessions(user)
+        setattr(user, attribute, after)
+    db.session.commit()
+    label = {"business_unit": "user.moved", "job_role": "user.job_role_changed", "role": "user.role_changed"}
+    for user, (attribute, before, after) in changes.items():
+        if attribute == "active":
+            audit.record("user.activated" if after else "user.deactivated", target=user.email,
+                         detail={"bulk": True}, actor=actor)
+            continue
+        shown = [getattr(before, "name", before) or "none", getattr(after, "name", after)]
+        audit.record(label[attribute], target=user.email, detail={attribute: shown, "bulk": True}, actor=actor)
+    return len(changes)

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,6 +20,7 @@ from app.services.access import (
 from app.services.adoption import dashboard
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.exports import csv_response
+from app.services.organisations import today_for
 from app.services.skill_model import assess
 from app.skills.planner import plural
 from app.trainer import bp
@@ -151,10 +152,13 @@ def assign(unit_id: int):
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.active.is_(True)).order_by(Quiz.title)))
     roles = list(db.session.scalars(select(JobRole).where(JobRole.organisation_id == current_user.organisation_id)
                                     .order_by(JobRole.name))) if current_user.role == "admin" else []
+    org = unit.organisation  # a new assignment is due in the organisation's default days unless changed
+    form = request.form if request.method == "POST" else {
+        "due_date": (today_for(org) + timedelta(days=org.default_due_days)).isoformat()}
     return render_template("trainer/assign.html", unit=unit, people=trainees_in_unit(unit), errors=errors,
                            modules=list(training.catalogue().values()), quizzes=quizzes, roles=roles,
                            exercises=sorted(simulation.scenarios().values(), key=lambda s: s.title),
-                           kinds=assignments.KINDS, form=request.form), (422 if errors else 200)
+                           kinds=assignments.KINDS, form=form), (422 if errors else 200)
 
 
 @bp.post("/units/<int:unit_id>/accept-plan")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -31,15 +32,30 @@ def closing_body(app):
     return wsgi
 
 
-@pytest.fixture
-def live_server(app, demo):
+@contextmanager
+def serving(app):
     server = make_server("127.0.0.1", 0, closing_body(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture
+def live_server(app, demo):
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_server(app):
+    """A server on an empty database, as on a new install: no organisation, nobody to sign in."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
