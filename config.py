@@ -87,6 +87,15 @@ class Config:
     # share of what the last fit saw, whichever is more (app.services.jobs.calibration_due).
     CALIBRATE_MIN_NEW = int(os.environ.get("UPTAKE_CALIBRATE_MIN_NEW", "200"))
     CALIBRATE_SHARE = float(os.environ.get("UPTAKE_CALIBRATE_SHARE", "0.1"))
+    # Messages: through this SMTP server when a host is set; otherwise each message is written as an
+    # .eml file to instance/mail/ and shown at Admin → Messages (so `make run` needs no mail server).
+    SMTP_HOST = os.environ.get("UPTAKE_SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("UPTAKE_SMTP_PORT", "587"))
+    SMTP_USER = os.environ.get("UPTAKE_SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("UPTAKE_SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("UPTAKE_SMTP_STARTTLS", "1") == "1"
+    # the From address when the organisation has not set its own sender address
+    MAIL_DEFAULT_SENDER = os.environ.get("UPTAKE_MAIL_FROM", "uptake@localhost")
 
 
 class TestingConfig(Config):

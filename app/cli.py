@@ -178,7 +178,8 @@ def org_create(name: str, admin_email: str, admin_name: str, time_zone: str, bas
         db.session.rollback()
         raise click.ClickException(error.message) from None
     click.echo(f"Organisation {organisation.name} created (time zone {organisation.time_zone}).")
-    click.echo(f"{admin.name} <{admin.email}> is its admin; they set a password at:")
+    click.echo(f"{admin.name} <{admin.email}> is its admin; an activation email is queued for the worker, "
+               "and they can also set a password at:")
     click.echo(f"  {link}")
 
 

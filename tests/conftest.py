@@ -108,6 +108,7 @@ def app(config_class, _migrated):
     from app.services.skill_model import _cache
 
     shutil.rmtree(Path(app.instance_path) / "models", ignore_errors=True)  # no model leaks into the next test
+    shutil.rmtree(Path(app.instance_path) / "mail", ignore_errors=True)  # nor a written message
     _cache.clear()
 
 

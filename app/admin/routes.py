@@ -142,6 +142,44 @@ def users_bulk():
     return redirect(back)
 
 
+# --- messages ------------------------------------------------------------------------------------
+@bp.get("/messages")
+def messages():
+    from app.models.messages import FAILED, QUEUED, SENDING, SENT
+    from app.services import messages as outbox
+
+    status = request.args.get("status") if request.args.get("status") in (QUEUED, SENDING, SENT, FAILED) else None
+    page = max(request.args.get("page", 1, type=db_int), 1)
+    found, total = outbox.list_messages(current_user.organisation_id, status=status, page=page)
+    return render_template("admin/messages.html", messages=found, total=total, page=page, per_page=50,
+                           status=status, statuses=(QUEUED, SENDING, SENT, FAILED), toggle=ToggleForm(),
+                           transport=outbox.transport_name())
+
+
+@bp.get("/messages/<int:message_id>")
+def message(message_id: int):
+    from app.models import Message
+
+    found = db.session.get(Message, message_id)
+    if found is None or found.organisation_id != current_user.organisation_id:
+        abort(404)
+    return render_template("admin/message.html", message=found, toggle=ToggleForm())
+
+
+@bp.post("/messages/<int:message_id>/retry")
+def message_retry(message_id: int):
+    from app.services import messages as outbox
+
+    if ToggleForm().validate_on_submit():
+        try:
+            outbox.retry_now(current_user.organisation_id, message_id)
+            flash("The message will be sent again within a minute.", "success")
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("admin.message", message_id=message_id))
+
+
 # --- the organisation's settings ---------------------------------------------------------------
 @bp.route("/organisation", methods=["GET", "POST"])
 def organisation():

@@ -15,3 +15,4 @@ from app.models.skills import MasteryEstimate, MasteryHistory, ModuleProgress, O
 from app.models.audit import AuditEvent, SignInFailure  # noqa: F401,E402
 from app.models.training import Assignment, TrainingSession  # noqa: F401,E402
 from app.models.jobs import JobLease  # noqa: F401,E402
+from app.models.messages import Message  # noqa: F401,E402

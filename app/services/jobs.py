@@ -8,6 +8,7 @@ any number of workers exactly one wins, and a worker that dies mid-job frees the
 lease runs out. The jobs:
 
 - `sweep-attempts` (every minute): close and grade timed quiz attempts past their deadline;
+- `send-messages` (every 15 seconds): deliver the outbox (app.services.messages);
 - `calibrate` (every 10 minutes): refit the skill model when enough new evidence has arrived
   since the last fit (`calibration_due`), swap it in atomically and re-estimate everyone;
 - `refresh-estimates` (daily): re-estimate everyone, since skills fade without new evidence —
@@ -74,6 +75,13 @@ def calibration_due(now: datetime | None = None) -> str | None:
     return f"{new} new answers since the last fit (threshold {needed})" if new >= needed else None
 
 
+def _send_messages() -> str:
+    from app.services.messages import deliver_due
+
+    counts = deliver_due()
+    return f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}"
+
+
 def _calibrate() -> str:
     from app.services.skill_fit import fit_model
 
@@ -86,6 +94,7 @@ def _calibrate() -> str:
 
 JOBS: tuple[Job, ...] = (
     Job("sweep-attempts", timedelta(minutes=1), timedelta(minutes=10), _sweep),
+    Job("send-messages", timedelta(seconds=15), timedelta(minutes=10), _send_messages),
     Job("calibrate", timedelta(minutes=10), timedelta(hours=2), _calibrate),
     Job("refresh-estimates", timedelta(days=1), timedelta(hours=2), _refresh),
 )

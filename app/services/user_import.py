@@ -134,7 +134,7 @@ def apply(actor: User, data: bytes, base_url: str) -> list[tuple[User, str]]:
                 user.trained_units = [units[n.strip().lower()] for n in v.get("trainer_units", "").split(";") if n.strip()]
             db.session.add(user)
             db.session.flush()
-            links.append((user, base_url.rstrip("/") + "/auth/activate/" + _invite(user)))
+            links.append((user, _invite_and_mail(user, base_url)))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -143,11 +143,19 @@ def apply(actor: User, data: bytes, base_url: str) -> list[tuple[User, str]]:
     return links
 
 
-def _invite(user: User) -> str:
+def _invite_and_mail(user: User, base_url: str) -> str:
+    """A new one-time activation link for `user`, mailed to them in the caller's transaction (the
+    message leaves with the worker once the transaction commits); the link is returned too."""
+    from app.services.messages import queue_activation
+
     token = secrets.token_urlsafe(32)
-    db.session.add(Invitation(user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                              expires_at=utcnow() + timedelta(days=INVITATION_DAYS)))
-    return token
+    invitation = Invitation(user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                            expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    link = base_url.rstrip("/") + "/auth/activate/" + token
+    queue_activation(user, link, invitation.expires_at, invitation.id)
+    return link
 
 
 def reissue_invitation(actor: User, user: User, base_url: str) -> str:
@@ -163,10 +171,10 @@ def reissue_invitation(actor: User, user: User, base_url: str) -> str:
     for old in db.session.scalars(select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None),
                                                            Invitation.expires_at > now)):
         old.expires_at = now
-    token = _invite(user)
+    link = _invite_and_mail(user, base_url)
     db.session.commit()
     audit.record("user.invitation_reissued", target=user.email, actor=actor)
-    return base_url.rstrip("/") + "/auth/activate/" + token
+    return link
 
 
 def invitation_for(token: str) -> Invitation:

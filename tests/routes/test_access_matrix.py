@@ -46,6 +46,9 @@ PAGES = [
     ("/admin/skills/new", (302, 403, 403, 200)),
     ("/admin/users/import", (302, 403, 403, 200)),
     ("/admin/audit", (302, 403, 403, 200)),
+    ("/admin/organisation", (302, 403, 403, 200)),
+    ("/admin/messages", (302, 403, 403, 200)),
+    ("/admin/messages/{missing}", (302, 403, 403, 404)),
     ("/admin/content", (302, 403, 403, 200)),
     ("/admin/content/imports/new", (302, 403, 403, 200)),
     ("/me/path", (302, 200, 403, 403)),
@@ -94,7 +97,7 @@ def test_admin_of_another_organisation_cannot_reach_demo_records(client, demo, d
     assert "trainee@demo.uptake" not in listing
 
 
-PUBLIC = {"main.index", "main.healthz", "auth.sign_in", "auth.activate", "static", "api.openapi"}
+PUBLIC = {"main.index", "main.healthz", "auth.sign_in", "auth.activate", "auth.setup", "static", "api.openapi"}
 
 
 def test_every_route_refuses_anonymous_visitors(app, demo):
