@@ -96,6 +96,8 @@ class Config:
     SMTP_STARTTLS = os.environ.get("UPTAKE_SMTP_STARTTLS", "1") == "1"
     # the From address when the organisation has not set its own sender address
     MAIL_DEFAULT_SENDER = os.environ.get("UPTAKE_MAIL_FROM", "uptake@localhost")
+    # where people reach Uptake: links in messages the worker sends (requests use their own address)
+    BASE_URL = os.environ.get("UPTAKE_BASE_URL", "http://127.0.0.1:5000")
 
 
 class TestingConfig(Config):

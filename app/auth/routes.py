@@ -29,11 +29,23 @@ def _start_session(user) -> None:
     session["signed_in_at"] = datetime.now(timezone.utc).timestamp()  # the absolute lifetime counts from here
 
 
+def _first_run() -> bool:
+    """No organisation yet; False when the database cannot say (the form still shows, and signing
+    in answers with the clear "briefly unavailable" error)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return organisations.needs_setup()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
-    if organisations.needs_setup():
+    if request.method == "GET" and _first_run():
         return redirect(url_for("auth.setup"))
     form = SignInForm()
     if form.validate_on_submit():
@@ -127,3 +139,21 @@ def setup():
     values.pop("password", None)
     return render_template("auth/setup.html", values=values, errors=errors,
                            zones=organisations.time_zone_names()), (422 if errors else 200)
+
+
+@bp.route("/reminders/<token>", methods=["GET", "POST"])
+def reminders(token: str):
+    """The link in every reminder: turn reminder emails off (or back on) without signing in."""
+    from flask import abort
+
+    from app.services import notices
+
+    person = notices.user_from_token(token)
+    if person is None:
+        abort(404)
+    if request.method == "POST":
+        on = request.form.get("reminders") == "on"
+        notices.set_reminders(person, on)
+        flash("Reminder emails are on again." if on else "You will get no more reminder emails.", "success")
+        return redirect(url_for("auth.reminders", token=token))
+    return render_template("auth/reminders.html", person=person)

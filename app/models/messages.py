@@ -27,6 +27,8 @@ class Message(db.Model):
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
+    # an iCalendar invitation (METHOD:REQUEST) sent as a text/calendar part, or None
+    calendar: Mapped[str | None] = mapped_column(Text)
     # the Message-ID header, fixed when queued: a retry after a crash carries the same one
     message_id: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)

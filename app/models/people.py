@@ -24,6 +24,9 @@ class Organisation(db.Model):
     sender_address: Mapped[str] = mapped_column(String(254), default="", server_default="")
     # what a new assignment or an accepted plan is due in, unless the trainer chooses a date
     default_due_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # a reminder this many days before a due date; the trainers hear once it is this many days late
+    remind_days_before: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    escalate_after_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
 
     units: Mapped[list[BusinessUnit]] = relationship(back_populates="organisation")
 
@@ -94,6 +97,8 @@ class User(db.Model):
     job_role_id: Mapped[int | None] = mapped_column(ForeignKey("job_role.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # turned off from the link in any reminder; assignment notices still arrive
+    reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
     business_unit: Mapped[BusinessUnit | None] = relationship(back_populates="members", foreign_keys=[business_unit_id])

@@ -49,5 +49,7 @@ class TrainingSession(db.Model):
     minutes: Mapped[int] = mapped_column(Integer, default=90)
     location: Mapped[str] = mapped_column(String(255), default="")
     capacity: Mapped[int] = mapped_column(Integer, default=12)
+    # the iCalendar SEQUENCE: raised at every change, so calendars replace the earlier invitation
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, Modu
 from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import NotFound, ValidationFailed
+from app.services.notices import notify_assigned
 from app.services.objectives import required_of_role
 from app.services.organisations import today_for
 from app.services.simulation import scenarios
@@ -87,6 +88,8 @@ def create_assignment(actor: User, kind: str, ref: str | None, target_type: str,
     assignment = Assignment(kind=kind, ref=None if kind == "path" else ref, target_type=target_type, target_id=target_id,
                             due_date=due, note=note.strip()[:2000], created_by=actor.id, active=True)
     db.session.add(assignment)
+    db.session.flush()
+    notify_assigned(assignment, _title(kind, assignment.ref))
     db.session.commit()
     audit.record("assignment.created", target=_target_label(target_type, target_id),
                  detail={"what": titles_of([assignment])[assignment.id], "due": due.isoformat()}, actor=actor)
@@ -286,6 +289,11 @@ def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None,
                                       note=_plan_note("eLearning", module.skills, plan.gaps.get(person, {}))))
             held.add((person, module.id))
             assigned += 1
+    db.session.flush()
+    for made in db.session.scalars(select(Assignment).where(
+            Assignment.origin == "plan", Assignment.target_type == "user", Assignment.target_id.in_(members),
+            Assignment.active.is_(True))):
+        notify_assigned(made, _title(made.kind, made.ref))  # only new ones queue anything
     db.session.commit()
     audit.record("assignment.plan_accepted", target=unit.name, detail={"sessions": sessions, "assignments": assigned},
                  actor=actor)
@@ -321,5 +329,7 @@ def schedule_refresher(user: User, rows: list[dict], today: date | None = None) 
                             due_date=today + timedelta(days=max(1, int(fading[0]["fades_in_days"]) - 1)),
                             note=f"Refresher, assigned automatically. {reasons}."[:2000], created_by=None, active=True)
     db.session.add(assignment)
+    db.session.flush()
+    notify_assigned(assignment, _title("quiz", quiz), [user])
     db.session.commit()
     return assignment

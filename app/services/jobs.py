@@ -9,6 +9,7 @@ lease runs out. The jobs:
 
 - `sweep-attempts` (every minute): close and grade timed quiz attempts past their deadline;
 - `send-messages` (every 15 seconds): deliver the outbox (app.services.messages);
+- `send-reminders` (hourly): queue reminders and escalations that fall due (app.services.notices);
 - `calibrate` (every 10 minutes): refit the skill model when enough new evidence has arrived
   since the last fit (`calibration_due`), swap it in atomically and re-estimate everyone;
 - `refresh-estimates` (daily): re-estimate everyone, since skills fade without new evidence —
@@ -82,6 +83,13 @@ def _send_messages() -> str:
     return f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}"
 
 
+def _reminders() -> str:
+    from app.services.notices import send_reminders
+
+    counts = send_reminders()
+    return f"queued {counts['due_soon']} reminder(s), {counts['overdue']} overdue notice(s), {counts['escalated']} escalation(s)"
+
+
 def _calibrate() -> str:
     from app.services.skill_fit import fit_model
 
@@ -95,6 +103,7 @@ def _calibrate() -> str:
 JOBS: tuple[Job, ...] = (
     Job("sweep-attempts", timedelta(minutes=1), timedelta(minutes=10), _sweep),
     Job("send-messages", timedelta(seconds=15), timedelta(minutes=10), _send_messages),
+    Job("send-reminders", timedelta(hours=1), timedelta(minutes=30), _reminders),
     Job("calibrate", timedelta(minutes=10), timedelta(hours=2), _calibrate),
     Job("refresh-estimates", timedelta(days=1), timedelta(hours=2), _refresh),
 )

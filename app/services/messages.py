@@ -41,19 +41,20 @@ def sender_of(organisation: Organisation) -> str:
 
 
 def queue(organisation: Organisation, kind: str, recipient: str, subject: str, template: str,
-          dedup_key: str, **context) -> None:
+          dedup_key: str, calendar: str | None = None, **context) -> bool:
     """Add a message to the outbox in the caller's transaction (the caller commits). The text and
-    HTML parts are `mail/<template>.txt` and `.html`; queueing the same `dedup_key` again adds nothing."""
+    HTML parts are `mail/<template>.txt` and `.html`; queueing the same `dedup_key` again adds
+    nothing (and returns False)."""
     context = {"organisation": organisation, **context}
     text = render_template(f"mail/{template}.txt", **context)
     html = render_template(f"mail/{template}.html", subject=subject, **context)
     sender = sender_of(organisation)
     domain = sender.rpartition("@")[2] or "localhost"
-    db.session.execute(insert_for(Message).values(
+    return db.session.execute(insert_for(Message).values(
         organisation_id=organisation.id, kind=kind, dedup_key=dedup_key[:160], sender=sender, recipient=recipient,
-        subject=subject[:255], text_body=text, html_body=html, message_id=make_msgid(domain=domain),
+        subject=subject[:255], text_body=text, html_body=html, calendar=calendar, message_id=make_msgid(domain=domain),
         status=QUEUED, attempts=0, next_attempt_at=utcnow(), last_error="", created_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["dedup_key"]))
+    ).on_conflict_do_nothing(index_elements=["dedup_key"])).rowcount == 1
 
 
 def local_time(organisation: Organisation, moment: datetime) -> str:
@@ -62,9 +63,9 @@ def local_time(organisation: Organisation, moment: datetime) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)):%A %d %B %Y, %H:%M} ({zone})"
 
 
-def queue_activation(user: User, link: str, expires_at: datetime, invitation_id: int) -> None:
+def queue_activation(user: User, link: str, expires_at: datetime, invitation_id: int) -> bool:
     organisation = db.session.get(Organisation, user.organisation_id)
-    queue(organisation, "activation", user.email, f"Activate your Uptake account at {organisation.name}",
+    return queue(organisation, "activation", user.email, f"Activate your Uptake account at {organisation.name}",
           "activation", f"activation:{invitation_id}", person=user, link=link,
           expires=local_time(organisation, expires_at))
 
@@ -76,6 +77,8 @@ def email_of(message: Message) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at)
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    if message.calendar:  # a calendar client shows it as an invitation with accept / decline
+        email.add_alternative(message.calendar, subtype="calendar", params={"method": "REQUEST"})
     return email
 
 
@@ -169,6 +172,14 @@ def list_messages(organisation_id: int, status: str | None = None, page: int = 1
         stmt, count = stmt.where(Message.status == status), count.where(Message.status == status)
     rows = db.session.scalars(stmt.order_by(Message.id.desc()).limit(per_page).offset((page - 1) * per_page))
     return list(rows), db.session.scalar(count) or 0
+
+
+def recent_for(user: User, days: int = 30, limit: int = 5) -> list[Message]:
+    """The newest messages to this person (any status): what their home shows as notifications."""
+    since = utcnow() - timedelta(days=days)
+    return list(db.session.scalars(select(Message).where(
+        Message.organisation_id == user.organisation_id, Message.recipient == user.email,
+        Message.created_at >= since).order_by(Message.id.desc()).limit(limit)))
 
 
 def retry_now(organisation_id: int, message_id: int) -> Message:

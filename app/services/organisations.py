@@ -29,6 +29,8 @@ class Settings:
     time_zone: str = "UTC"
     sender_address: str = ""
     default_due_days: int = 30
+    remind_days_before: int = 3
+    escalate_after_days: int = 7
 
 
 @lru_cache(maxsize=1)
@@ -52,13 +54,20 @@ def _checked(settings: Settings, organisation_id: int | None = None) -> Settings
             sender = normalise_email(sender)
         except ValidationFailed as error:
             raise ValidationFailed(error.message, field="sender_address") from None
+    days = _whole(settings.default_due_days, "default_due_days", "Default due days", 1, MAX_DUE_DAYS)
+    before = _whole(settings.remind_days_before, "remind_days_before", "Reminder days before the due date", 0, 30)
+    escalate = _whole(settings.escalate_after_days, "escalate_after_days", "Days late before trainers hear", 1, 90)
+    return Settings(name, zone, sender, days, before, escalate)
+
+
+def _whole(raw, field: str, label: str, low: int, high: int) -> int:
     try:
-        days = int(settings.default_due_days)
+        value = int(str(raw).strip())
     except (TypeError, ValueError):
-        raise ValidationFailed("Enter the default due days as a whole number.", field="default_due_days") from None
-    if not 1 <= days <= MAX_DUE_DAYS:
-        raise ValidationFailed(f"Default due days must be between 1 and {MAX_DUE_DAYS}.", field="default_due_days")
-    return Settings(name, zone, sender, days)
+        raise ValidationFailed(f"Enter {label.lower()} as a whole number.", field=field) from None
+    if not low <= value <= high:
+        raise ValidationFailed(f"{label} must be between {low} and {high}.", field=field)
+    return value
 
 
 def needs_setup() -> bool:
@@ -83,8 +92,7 @@ def create_organisation(settings: Settings, admin_email: str, admin_name: str, p
         check_new_password(password)
     if first_run and not needs_setup():
         raise Conflict("Uptake has already been set up; sign in instead.")
-    organisation = Organisation(name=checked.name, time_zone=checked.time_zone,
-                                sender_address=checked.sender_address, default_due_days=checked.default_due_days)
+    organisation = Organisation(**vars(checked))
     db.session.add(organisation)
     db.session.flush()
     admin = User(organisation_id=organisation.id, email=email, name=name, role="admin", active=True,
@@ -102,8 +110,7 @@ def create_organisation(settings: Settings, admin_email: str, admin_name: str, p
 
 
 def settings_of(organisation: Organisation) -> Settings:
-    return Settings(organisation.name, organisation.time_zone, organisation.sender_address,
-                    organisation.default_due_days)
+    return Settings(**{key: getattr(organisation, key) for key in Settings.__dataclass_fields__})
 
 
 def update_settings(actor: User, settings: Settings) -> Organisation:
@@ -112,8 +119,8 @@ def update_settings(actor: User, settings: Settings) -> Organisation:
     before = settings_of(organisation)
     changes = {key: [getattr(before, key), getattr(checked, key)] for key in vars(checked)
                if getattr(before, key) != getattr(checked, key)}
-    organisation.name, organisation.time_zone = checked.name, checked.time_zone
-    organisation.sender_address, organisation.default_due_days = checked.sender_address, checked.default_due_days
+    for key, value in vars(checked).items():
+        setattr(organisation, key, value)
     db.session.commit()
     if changes:
         audit.record("organisation.updated", target=organisation.name, detail=changes, actor=actor)

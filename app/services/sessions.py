@@ -115,8 +115,17 @@ def update_session(actor: User, session_id: int, starts_at: datetime, minutes: i
     if not now - timedelta(days=7) <= starts_at <= now + timedelta(days=HORIZON_DAYS):
         raise ValidationFailed("Choose a start within two years from now (or up to a week ago, to correct a record).",
                                field="starts_at")
+    changed = (session.starts_at, session.minutes, session.location) != (starts_at, minutes, location)
     session.starts_at, session.minutes = starts_at, minutes
     session.location, session.capacity = location, capacity
+    if changed:  # everyone booked gets the updated invitation, which replaces the old one in their calendar
+        from app.services.notices import invite_to_session
+
+        session.sequence += 1
+        db.session.flush()
+        module = training.catalogue().get(session.module_key)
+        seats = [person for person, _ in session_seats([session])[session.id]]
+        invite_to_session(session, seats, module.title if module else "Training session")
     db.session.commit()
     audit.record("session.updated", target=_session_label(session), actor=actor,
                  detail={"starts_at": starts_at.isoformat(), "location": session.location})

@@ -15,6 +15,7 @@ from app.services import attempts as attempt_service
 from app.services import simulation, training
 from app.services.assignments import assignments_for
 from app.services.errors import ServiceError
+from app.services.messages import recent_for
 from app.services.quiz_views import public_attempt, result_summary
 from app.services.skill_model import assess
 from app.trainee import bp
@@ -43,7 +44,7 @@ def home():
     finished = done[:10]
 
     return render_template("trainee/home.html", me=current_user, profile=assess(current_user, explain_top=3),
-                           assigned=assignments_for(current_user),
+                           assigned=assignments_for(current_user), notes=recent_for(current_user),
                            quizzes=quizzes, open_by_quiz=open_by_quiz, finished=finished, form=ActionForm(),
                            last_by_quiz=last_by_quiz, last_by_scenario=last_by_scenario,
                            exercises=simulation.available_scenarios(current_user), open_by_scenario=open_by_scenario,

@@ -20,6 +20,7 @@ from app.services.access import (
 from app.services.adoption import dashboard
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.exports import csv_response
+from app.services.messages import recent_for
 from app.services.organisations import today_for
 from app.services.skill_model import assess
 from app.skills.planner import plural
@@ -41,6 +42,7 @@ def _heat_by() -> str:
 def home():
     units = visible_units(current_user)
     return render_template("trainer/home.html", units=units, counts=_active_trainees(units),
+                           notes=recent_for(current_user),
                            heat=training.heatmap(units, _heat_by()))
 
 

@@ -79,6 +79,9 @@ def test_an_admin_assigns_from_the_menu_and_a_trainer_moves_then_withdraws_it(sc
     page.get_by_label("Module", exact=True).check()
     page.get_by_label("Module (if “Module”)").select_option("el-pipeline")
     page.get_by_label("For").select_option(label="Tara Ingram")
+    # the organisation's default (30 days) is proposed; emptied, the form says what is missing
+    expect(page.get_by_label("Due date")).to_have_value((date.today() + timedelta(days=30)).isoformat())
+    page.get_by_label("Due date").fill("")
     page.get_by_role("button", name="Assign").click()
     expect(page.locator("#due-error")).to_have_text("Choose a due date.")  # the chosen module and person are kept
     expect(page.get_by_label("Module (if “Module”)")).to_have_value("el-pipeline")

@@ -81,3 +81,40 @@ def test_long_lists_page_and_keep_their_filter(client, login_as, db):
     assert "Page 2 of 2" in second and "Previous" in second and "Note 0" in second
     log = client.get("/admin/audit?action=user").get_data(as_text=True)
     assert "Older" in log and "action=user" in log.split("Older")[0].rsplit("href=", 1)[1]
+
+
+def test_the_link_in_a_reminder_turns_reminders_off_and_on_without_signing_in(client, demo, db):
+    from app.services import notices
+    from tests.conftest import user_by_email
+
+    tara = user_by_email("trainee@demo.uptake")
+    path = notices.unsubscribe_link(tara).split("://", 1)[1].split("/", 1)[1]
+    page = client.get(f"/{path}")
+    assert page.status_code == 200 and "Turn reminders off" in page.get_data(as_text=True)
+    done = client.post(f"/{path}", data={"csrf_token": csrf_from(page), "reminders": "off"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "no more reminder emails" in text and "Turn reminders back on" in text
+    db.session.expire_all()
+    assert user_by_email("trainee@demo.uptake").reminders_opt_out
+    client.post(f"/{path}", data={"csrf_token": csrf_from(done), "reminders": "on"})
+    db.session.expire_all()
+    assert not user_by_email("trainee@demo.uptake").reminders_opt_out
+    assert client.get(f"/{path[:-3]}abc").status_code == 404  # a forged link opens nothing
+
+
+def test_homes_show_the_same_events_as_notifications(client, content_loaded, db):
+    from datetime import date, timedelta
+
+    from app.services import assignments, notices
+    from tests.conftest import user_by_email
+
+    trainer, tara = user_by_email("trainer@demo.uptake"), user_by_email("trainee@demo.uptake")
+    assignments.create_assignment(trainer, "quiz", "crm-basics", "user", tara.id, date.today())
+    notices.send_reminders(today=date.today() + timedelta(days=8))
+    sign_in(client, tara.email)
+    home = client.get("/me/").get_data(as_text=True)
+    assert "Notifications" in home and "New training for you: " in home and "Overdue since" in home
+    client.post("/auth/sign-out", data={"csrf_token": csrf_from(client.get("/me/"))})
+    sign_in(client, trainer.email)
+    home = client.get("/trainer/").get_data(as_text=True)
+    assert "Overdue in your unit" in home and f"{tara.name} is 8 days late" in home

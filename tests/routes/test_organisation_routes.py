@@ -43,7 +43,8 @@ def test_admin_changes_the_organisations_settings_and_the_audit_log_shows_it(cli
     page = client.get("/admin/organisation")
     assert page.status_code == 200 and 'value="UTC"' in page.get_data(as_text=True)
     org_name = user_by_email("admin@demo.uptake").organisation.name
-    form = {"name": org_name, "time_zone": "Asia/Tokyo", "sender_address": "", "default_due_days": "0"}
+    form = {"name": org_name, "time_zone": "Asia/Tokyo", "sender_address": "", "default_due_days": "0",
+            "remind_days_before": "2", "escalate_after_days": "5"}
     refused = post_form(client, "/admin/organisation", "/admin/organisation", form)
     assert refused.status_code == 422 and "between 1 and 365" in refused.get_data(as_text=True)
     assert 'value="Asia/Tokyo"' in refused.get_data(as_text=True)
@@ -53,7 +54,7 @@ def test_admin_changes_the_organisations_settings_and_the_audit_log_shows_it(cli
     assert saved.status_code == 302
     db.session.expire_all()
     org = user_by_email("admin@demo.uptake").organisation
-    assert (org.time_zone, org.default_due_days) == ("Asia/Tokyo", 21)
+    assert (org.time_zone, org.default_due_days, org.remind_days_before, org.escalate_after_days) == ("Asia/Tokyo", 21, 2, 5)
     assert "Changed the organisation&#39;s settings" in client.get("/admin/audit").get_data(as_text=True)
 
 

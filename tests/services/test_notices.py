@@ -1,0 +1,181 @@
+"""Assignment notices, reminders before and after the due date, escalation to trainers and the
+unsubscribe link — with time travel (the sweep is given the date), never sleeps."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Message, ModuleProgress, User
+from app.services import assignments, messages, notices
+from tests.conftest import user_by_email
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def people(content_loaded, db):
+    return user_by_email("trainer@demo.uptake"), user_by_email("trainee@demo.uptake")
+
+
+def _mail(db, prefix: str):
+    return db.session.scalars(select(Message).where(Message.dedup_key.like(f"{prefix}%")).order_by(Message.id)).all()
+
+
+def test_an_assignment_tells_each_person_what_is_due_when_and_why(people, db):
+    trainer, tara = people
+    a = assignments.create_assignment(trainer, "exercise", "close-lost-with-reason", "user", tara.id,
+                                      TODAY + timedelta(days=10), note="Your pipeline answers were weak.")
+    (mail,) = _mail(db, f"assigned:{a.id}:")
+    assert mail.recipient == tara.email and mail.kind == "assignment"
+    due = notices.long_date(TODAY + timedelta(days=10))
+    assert due in mail.subject and "Record a lost deal honestly" in mail.subject
+    assert "Why: Your pipeline answers were weak." in mail.text_body and "/me/" in mail.text_body
+    assert "Your pipeline answers were weak." in mail.html_body
+
+
+def test_a_unit_assignment_reaches_every_active_trainee_of_the_unit_once(people, db):
+    trainer, tara = people
+    colleague = next(p for p in tara.business_unit.members if p.role == "trainee" and p.id != tara.id)
+    colleague.active = False
+    db.session.commit()
+    a = assignments.create_assignment(trainer, "quiz", "crm-basics", "unit", tara.business_unit_id,
+                                      TODAY + timedelta(days=7))
+    sent_to = [m.recipient for m in _mail(db, f"assigned:{a.id}:")]
+    expected = sorted(p.email for p in tara.business_unit.members if p.role == "trainee" and p.active)
+    assert sorted(sent_to) == expected and colleague.email not in sent_to and len(sent_to) > 3
+    assert notices.notify_assigned(a, "again") == 0  # the same cause queues nothing new
+
+
+def test_reminders_come_before_the_due_date_after_it_and_then_the_trainer_hears(people, db):
+    trainer, tara = people
+    a = assignments.create_assignment(trainer, "exercise", "close-lost-with-reason", "user", tara.id,
+                                      TODAY + timedelta(days=5))
+    mine = f":{a.id}:{tara.id}:"
+
+    def sweep(days):
+        notices.send_reminders(today=TODAY + timedelta(days=days))
+        return [m for m in db.session.scalars(select(Message).order_by(Message.id)) if mine in m.dedup_key]
+
+    assert sweep(0) == [] and sweep(1) == []  # more than 3 days ahead: nothing yet
+    due_soon = sweep(2)
+    assert [m.kind for m in due_soon] == ["reminder"] and due_soon[0].recipient == tara.email
+    assert "Due " in due_soon[0].subject and "/auth/reminders/" in due_soon[0].text_body
+    assert len(sweep(3)) == 1 and len(sweep(5)) == 1  # one reminder before the date, however often the sweep runs
+    overdue = sweep(6)
+    assert [m.kind for m in overdue] == ["reminder", "overdue"] and "1 day late" in overdue[1].text_body
+    assert len(sweep(11)) == 2  # 6 days late: not escalated yet (after 7)
+    escalated = sweep(12)
+    assert [m.kind for m in escalated][-1] == "escalation" and escalated[-1].recipient == trainer.email
+    assert tara.name in escalated[-1].subject and f"/trainer/people/{tara.id}" in escalated[-1].text_body
+    assert "trainer2@demo.uptake" not in [m.recipient for m in escalated]  # not Tara's unit's trainer
+    assert len(sweep(20)) == len(escalated)
+
+
+def test_escalation_waits_as_long_as_the_organisation_says(people, db):
+    trainer, tara = people
+    tara.organisation.escalate_after_days = 2
+    db.session.commit()
+    a = assignments.create_assignment(trainer, "quiz", "crm-basics", "user", tara.id, TODAY)
+    notices.send_reminders(today=TODAY + timedelta(days=2))
+    assert [m.recipient for m in _mail(db, f"escalation:{a.id}:")] == [trainer.email]
+
+
+def test_done_work_and_switched_off_reminders_send_nothing_but_the_trainer_still_hears(people, db):
+    trainer, tara = people
+    done = assignments.create_assignment(trainer, "module", "el-pipeline", "user", tara.id, TODAY + timedelta(days=1))
+    db.session.add(ModuleProgress(user_id=tara.id, module_key="el-pipeline", status="completed"))
+    db.session.commit()
+    late = assignments.create_assignment(trainer, "quiz", "crm-basics", "user", tara.id, TODAY)
+    token = notices.unsubscribe_link(tara).rsplit("/", 1)[1]
+    assert notices.user_from_token(token).id == tara.id
+    assert notices.user_from_token(token[:-2] + "xx") is None and notices.user_from_token("garbage") is None
+    notices.set_reminders(notices.user_from_token(token), on=False)
+    notices.send_reminders(today=TODAY + timedelta(days=8))
+    assert _mail(db, "due-soon:") == [] and _mail(db, "overdue:") == []
+    assert not [m for m in _mail(db, "escalation:") if m.dedup_key.startswith(f"escalation:{done.id}:")]
+    assert [m.recipient for m in _mail(db, f"escalation:{late.id}:")] == [trainer.email]
+
+
+def test_accepting_a_plan_mails_each_new_assignment(fitted_demo, db):
+    from app.models import Assignment, BusinessUnit
+
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    assignments.accept_plan(trainer, unit)
+    elearning = db.session.scalars(select(Assignment).where(Assignment.origin == "plan",
+                                                            Assignment.session_id.is_(None))).all()
+    ids = {str(a.id) for a in elearning}
+    mails = [m for m in _mail(db, "assigned:") if m.dedup_key.split(":")[1] in ids]
+    assert elearning and {(m.dedup_key.split(":")[1], m.recipient) for m in mails} == {
+        (str(a.id), db.session.get(User, a.target_id).email) for a in elearning}
+    assert all("eLearning from the unit plan" in m.text_body for m in mails)
+    assert len(mails) == len(elearning)  # accepting again queues nothing new
+    assignments.accept_plan(trainer, unit)
+    assert len([m for m in _mail(db, "assigned:") if m.dedup_key.split(":")[1] in ids]) == len(elearning)
+
+
+def test_refreshers_the_model_assigns_are_mailed(fitted_demo, db):
+    from app.models import Assignment
+
+    made = db.session.scalars(select(Assignment).where(Assignment.origin == "refresher")).all()
+    assert made
+    for assignment in made:
+        (mail,) = _mail(db, f"assigned:{assignment.id}:")
+        assert mail.kind == "refresher" and mail.subject.startswith("Refresher due")
+        assert "is likely to fall below" in mail.text_body
+
+
+def test_the_worker_delivers_reminders_through_the_outbox(people, db):
+    trainer, tara = people
+    assignments.create_assignment(trainer, "quiz", "crm-basics", "user", tara.id, TODAY + timedelta(days=1))
+    notices.send_reminders(today=TODAY)
+    assert messages.deliver_due()["sent"] >= 2
+    assert all(m.status == "sent" for m in _mail(db, "due-soon:"))
+
+
+def test_workshop_seats_get_a_calendar_invitation_and_an_update_when_it_changes(fitted_demo, db, app):
+    from datetime import datetime, timezone
+
+    import icalendar
+
+    from app.models import Assignment, BusinessUnit, TrainingSession
+    from app.services import sessions
+
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    assignments.accept_plan(trainer, unit)
+    session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
+    seats = db.session.scalars(select(Assignment).where(Assignment.session_id == session.id)).all()
+    invitations = _mail(db, f"workshop:{session.id}:")
+    assert seats and sorted(m.recipient for m in invitations) == sorted(
+        db.session.get(User, a.target_id).email for a in seats)
+    assert not [m for m in _mail(db, "assigned:") if int(m.dedup_key.split(":")[1]) in {a.id for a in seats}]
+    first = invitations[0]
+    calendar = icalendar.Calendar.from_ical(first.calendar)
+    (event,) = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "REQUEST" and int(event["SEQUENCE"]) == 0
+    assert str(event["ATTENDEE"]).lower() == f"mailto:{first.recipient}" and event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert str(event["ORGANIZER"]).startswith("mailto:") and event.decoded("DTSTART") == session.starts_at
+    assert str(event["UID"]).startswith(f"session-{session.id}@")
+    assert first.subject.startswith("Invitation: ") and "(UTC)" in first.subject
+    # only the capacity changes: nobody's calendar needs anything
+    sessions.update_session(trainer, session.id, session.starts_at, session.minutes, session.location, session.capacity + 1)
+    assert len(_mail(db, f"workshop:{session.id}:")) == len(invitations)
+    moved = datetime.now(timezone.utc).replace(microsecond=0, second=0) + timedelta(days=20)
+    sessions.update_session(trainer, session.id, moved, 120, "Room 4.02, Berlin office", session.capacity)
+    updates = [m for m in _mail(db, f"workshop:{session.id}:") if m.dedup_key.endswith(":1")]
+    assert len(updates) == len(invitations) and all(m.subject.startswith("Updated invitation") for m in updates)
+    (event,) = icalendar.Calendar.from_ical(updates[0].calendar).walk("VEVENT")
+    assert int(event["SEQUENCE"]) == 1 and str(event["LOCATION"]) == "Room 4.02, Berlin office"
+    assert event.decoded("DTSTART") == moved and event.decoded("DTEND") == moved + timedelta(minutes=120)
+    assert str(event["UID"]).startswith(f"session-{session.id}@")
+    # delivered, the invitation is a text/calendar part a calendar client offers to accept
+    messages.deliver_due()
+    from pathlib import Path
+    import email
+    import email.policy
+
+    eml = (Path(app.instance_path) / "mail" / f"{updates[0].id:08d}.eml").read_bytes()
+    parsed = email.message_from_bytes(eml, policy=email.policy.default)
+    part = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "REQUEST" and "BEGIN:VEVENT" in part.get_content()
