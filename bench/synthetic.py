@@ -1,6 +1,6 @@
 """Skill-model figures on synthetic populations with known true mastery.
 
-    python -m bench.synthetic [--json] [--quick] [--only classification,peers,scale]
+    python -m bench.synthetic [--json] [--quick] [--only classification,peers,scale] [--without-slopes]
 
 1. **Verdicts under four truths** (11 skills, 10 items per skill, about 30 % of items measure two
    skills; calibrate on 3,000 people, then score 300 new people): the model's own family (a general
@@ -137,7 +137,7 @@ def weak_scores(truth: np.ndarray, verdicts: np.ndarray) -> dict:
     return {"precision": float(tp / max(tp + fp, 1)), "recall": float(tp / max(tp + fn, 1))}
 
 
-def classification(family: str, people: int = 300, calibrate: int = 3000, confidence: float = 0.99,
+def classification(family: str, people: int = 300, calibrate: int = 3000, confidence: float = 0.99, slopes: bool = True,
                    seed: int = 3) -> dict:
     rng = np.random.default_rng(seed)
     q = q_matrix(SKILLS * PER_SKILL, SKILLS, rng)
@@ -147,7 +147,7 @@ def classification(family: str, people: int = 300, calibrate: int = 3000, confid
     persons, items = np.repeat(np.arange(calibrate), n_items), np.tile(np.arange(n_items), calibrate)
     y = calib.draw(persons, items, rng)
     model_q = flip(q, 0.10, np.random.default_rng(seed + 2)) if family == "q_flipped_10pct" else q
-    model = MasteryModel(model_q).fit(np.column_stack([persons, items]), y, n_persons=calibrate)
+    model = MasteryModel(model_q, **({} if slopes else {"slope_iter": 0})).fit(np.column_stack([persons, items]), y, n_persons=calibrate)
     new = population(truth_family, people, q, seed, np.random.default_rng(seed + 100))
     answers = new.draw(np.repeat(np.arange(people), n_items), np.tile(np.arange(n_items), people),
                        rng).reshape(people, n_items)
@@ -245,15 +245,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     parser.add_argument("--only", default="classification,peers,scale")
     parser.add_argument("--confidence", type=float, default=0.99, help="adaptive stopping confidence")
+    parser.add_argument("--without-slopes", action="store_true",
+                        help="verdicts from the model without its ability slopes (not what the app uses)")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     result: dict = {}
     if "classification" in parts:
         result["classification"] = [classification(f, people=40 if args.quick else 300,
                                                    calibrate=800 if args.quick else 3000,
-                                                   confidence=args.confidence) for f in FAMILIES]
+                                                   confidence=args.confidence, slopes=not args.without_slopes) for f in FAMILIES]
         if not args.json:
-            print(f"Verdicts: {SKILLS} skills, {PER_SKILL} items per skill; calibrate on "
+            which = " (model without ability slopes)" if args.without_slopes else ""
+            print(f"Verdicts{which}: {SKILLS} skills, {PER_SKILL} items per skill; calibrate on "
                   f"{800 if args.quick else 3000} people, score {40 if args.quick else 300} new people")
             print(f"  {'truth':<18}{'fixed: acc':>11}{'prec':>7}{'recall':>7}{'unsure':>8}"
                   f"{'adaptive: items':>17}{'acc':>7}{'prec':>7}{'recall':>7}")
