@@ -43,6 +43,18 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
+    @app.template_filter("local_time")
+    def _local_time(moment):
+        """A moment as the signed-in person's organisation reads it (its time zone, named)."""
+        from flask_login import current_user
+
+        from app.services.messages import local_time
+
+        organisation = getattr(current_user, "organisation", None) if current_user else None
+        if organisation is None:
+            return f"{moment:%A %d %B %Y, %H:%M} (UTC)"
+        return local_time(organisation, moment)
+
     @app.context_processor
     def _template_helpers():
         import time

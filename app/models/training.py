@@ -35,6 +35,9 @@ class Assignment(db.Model):
     origin: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
     # the scheduled instructor-led session this assignment is a seat in (its date and place reach the trainee)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("training_session.id", ondelete="SET NULL"), index=True)
+    # for a workshop seat: invited | accepted | declined (asked for another date) | waitlisted
+    rsvp: Mapped[str] = mapped_column(String(16), default="invited", server_default="invited")
+    rsvp_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class TrainingSession(db.Model):

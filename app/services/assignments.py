@@ -272,10 +272,15 @@ def accept_plan(actor: User, unit: BusinessUnit, today: date | None = None,
             db.session.flush()
             upcoming[planned.module.id] = session
             sessions += 1
+        from app.services.sessions import places_taken
+
+        free = session.capacity - places_taken(session)
         for person in newcomers:
+            waiting = free <= 0  # the room is full: a place on the waiting list, invited when one frees
+            free -= 1
             db.session.add(Assignment(kind="module", ref=planned.module.id, target_type="user", target_id=person,
                                       due_date=session.starts_at.date(), created_by=actor.id, active=True,
-                                      origin="plan", session_id=session.id,
+                                      origin="plan", session_id=session.id, rsvp="waitlisted" if waiting else "invited",
                                       note=_plan_note("Instructor-led session", planned.skills,
                                                       plan.gaps.get(person, {}))))
             held.add((person, planned.module.id))

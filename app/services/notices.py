@@ -64,6 +64,8 @@ def notify_assigned(assignment: Assignment, title: str, people: list[User] | Non
     """Queue the "you have been assigned" message to each person (the caller commits)."""
     count = 0
     if assignment.session_id is not None:  # a seat in a workshop: the invitation is the notice
+        if assignment.rsvp == "waitlisted":
+            return 0  # invited when a place frees (sessions.fill_from_waiting_list)
         session = db.session.get(TrainingSession, assignment.session_id)
         return invite_to_session(session, people if people is not None else people_of(assignment), title)
     for person in people if people is not None else people_of(assignment):

@@ -71,6 +71,70 @@ def session_seats(sessions: list[TrainingSession]) -> dict[int, list[tuple[User,
     return seats
 
 
+HOLDING = ("invited", "accepted")  # replies that take a place in the room
+
+
+def _seat_rows(session_ids) -> list[Assignment]:
+    return list(db.session.scalars(select(Assignment).where(
+        Assignment.session_id.in_(session_ids), Assignment.active.is_(True), Assignment.target_type == "user")
+        .order_by(Assignment.id)))
+
+
+def replies(sessions: list[TrainingSession]) -> dict[int, dict[int, Assignment]]:
+    """Per session, each seat holder's seat (its reply and note) by person id, waiting list included."""
+    out: dict[int, dict[int, Assignment]] = {s.id: {} for s in sessions}
+    for seat in _seat_rows([s.id for s in sessions]):
+        out[seat.session_id][seat.target_id] = seat
+    return out
+
+
+def places_taken(session: TrainingSession) -> int:
+    return sum(seat.rsvp in HOLDING for seat in _seat_rows([session.id]))
+
+
+def fill_from_waiting_list(session: TrainingSession) -> list[User]:
+    """Give free places to the people waiting longest, and invite them (the caller commits)."""
+    from app.services.notices import invite_to_session
+
+    free = session.capacity - places_taken(session)
+    promoted = []
+    for seat in _seat_rows([session.id]):
+        if free <= 0:
+            break
+        if seat.rsvp == "waitlisted":
+            seat.rsvp = "invited"
+            promoted.append(db.session.get(User, seat.target_id))
+            free -= 1
+    if promoted:
+        db.session.flush()
+        module = training.catalogue().get(session.module_key)
+        invite_to_session(session, promoted, module.title if module else "Training session")
+    return promoted
+
+
+def respond(person: User, assignment_id: int, answer: str, note: str = "") -> Assignment:
+    """A trainee answers the invitation to their seat: accept, or decline and ask for another date
+    (the place goes to the first on the waiting list; the trainer sees the note)."""
+    seat = db.session.get(Assignment, assignment_id)
+    if (seat is None or seat.session_id is None or not seat.active or seat.target_type != "user"
+            or seat.target_id != person.id):
+        raise NotFound("No such workshop seat.")
+    if answer not in ("accepted", "declined"):
+        raise ValidationFailed("Answer yes or ask for another date.")
+    if seat.rsvp == "waitlisted":
+        raise ValidationFailed("You are on the waiting list: you will be invited as soon as a place is free.")
+    session = db.session.get(TrainingSession, seat.session_id)
+    if session.starts_at <= datetime.now(timezone.utc):
+        raise ValidationFailed("This session has already started; talk to your trainer.")
+    seat.rsvp = answer
+    seat.rsvp_note = one_line(note, "Note", 500, field="note") if answer == "declined" and note.strip() else ""
+    db.session.flush()
+    if answer == "declined":
+        fill_from_waiting_list(session)
+    db.session.commit()
+    return seat
+
+
 def record_attendance(actor: User, session_id: int, attended: set[int]) -> int:
     """The trainer records who attended: their workshop module is completed (that is what completes
     a workshop). Only people holding a seat in the session can be marked; returns how many were."""
@@ -110,6 +174,10 @@ def update_session(actor: User, session_id: int, starts_at: datetime, minutes: i
         raise ValidationFailed("A session lasts between 15 minutes and 8 hours.", field="minutes")
     if not 1 <= capacity <= 500:
         raise ValidationFailed("Capacity must be between 1 and 500.", field="capacity")
+    taken = places_taken(session)
+    if capacity < taken:
+        raise ValidationFailed(f"{taken} people hold a place; capacity cannot be below that (move someone first).",
+                               field="capacity")
     location = one_line(location, "Place or meeting link", 255, field="location")
     now = datetime.now(timezone.utc)
     if not now - timedelta(days=7) <= starts_at <= now + timedelta(days=HORIZON_DAYS):
@@ -124,8 +192,9 @@ def update_session(actor: User, session_id: int, starts_at: datetime, minutes: i
         session.sequence += 1
         db.session.flush()
         module = training.catalogue().get(session.module_key)
-        seats = [person for person, _ in session_seats([session])[session.id]]
+        seats = [db.session.get(User, seat.target_id) for seat in _seat_rows([session.id]) if seat.rsvp in HOLDING]
         invite_to_session(session, seats, module.title if module else "Training session")
+    fill_from_waiting_list(session)  # a larger room takes people from the waiting list
     db.session.commit()
     audit.record("session.updated", target=_session_label(session), actor=actor,
                  detail={"starts_at": starts_at.isoformat(), "location": session.location})

@@ -156,11 +156,28 @@ def path():
 def module(module_id: str):
     item = training.get_module(module_id)
     progress = training.open_module(current_user, module_id)
-    seats = [st.session for st in assignments_for(current_user) if st.assignment.ref == module_id and st.session]
+    seats = [st for st in assignments_for(current_user) if st.assignment.ref == module_id and st.session]
     lesson = training.render_lesson(item) if item.lesson else None
     times = training.time_parts(item) if item.lesson and item.kind == "elearning" else None
     return render_template("trainee/module.html", module=item, progress=progress, form=ActionForm(), seats=seats,
                            lesson=lesson, times=times)
+
+
+@bp.post("/seats/<int:assignment_id>/<any(accepted, declined):answer>")
+def seat_reply(assignment_id: int, answer: str):
+    from app.services import sessions as workshops
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        seat = workshops.respond(current_user, assignment_id, answer, request.form.get("note", ""))
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("trainee.home"))
+    flash("Thank you: see you there." if answer == "accepted"
+          else "Your trainer will see that you need another date.", "success")
+    return redirect(url_for("trainee.module", module_id=seat.ref))
 
 
 @bp.post("/modules/<module_id>/read")

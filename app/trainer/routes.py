@@ -79,7 +79,7 @@ def unit(unit_id: int):
     sessions, assigned = workshops.unit_sessions(unit), assignments.unit_assignments(unit)
     return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit), plan=plan, by_id=people,
                            skill_names=skill_names, overdue=assignments.overdue_in_unit(unit),
-                           sessions=sessions, seats=workshops.session_seats(sessions),
+                           sessions=sessions, seats=workshops.session_seats(sessions), replies=workshops.replies(sessions),
                            assigned=assigned, titles=assignments.titles_of(assigned), catalogue=training.catalogue(),
                            now=datetime.now(timezone.utc))
 

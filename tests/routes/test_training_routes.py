@@ -59,3 +59,34 @@ def test_a_lesson_page_states_its_honest_time_and_does_not_repeat_its_title(clie
     assert re.search(r"about (\d+) minutes \((\d+) to read, (\d+) for the hands-on check\)", page)
     assert page.count("A pipeline that tells the truth</h") == 1  # the H1 only
     assert '<figure class="sandbox-shot"' in page and "Common mistakes</h2>" in page
+
+
+def test_a_trainee_replies_to_a_workshop_seat_and_the_trainer_sees_it(client, fitted_demo, db):
+    from sqlalchemy import select as _select
+
+    from app.models import Assignment, BusinessUnit
+    from app.services import assignments as _assignments
+    from tests.conftest import csrf_from, sign_in, user_by_email
+
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(_select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    _assignments.accept_plan(trainer, unit)
+    seat = db.session.scalars(_select(Assignment).where(Assignment.session_id.is_not(None))).first()
+    person = db.session.get(type(trainer), seat.target_id)
+    sign_in(client, person.email)
+    page = client.get(f"/me/modules/{seat.ref}")
+    text = page.get_data(as_text=True)
+    assert "I will be there" in text and "Ask for another date" in text
+    response = client.post(f"/me/seats/{seat.id}/declined", data={"csrf_token": csrf_from(page), "note": "Customer visit"},
+                           follow_redirects=True)
+    assert "Your trainer will see that you need another date." in response.get_data(as_text=True)
+    assert "You asked for another date" in response.get_data(as_text=True)
+    other = db.session.scalars(_select(Assignment).where(Assignment.session_id == seat.session_id,
+                                                         Assignment.id != seat.id)).first()
+    assert client.post(f"/me/seats/{other.id}/accepted", data={"csrf_token": csrf_from(page)}).status_code == 302
+    db.session.expire_all()
+    assert other.rsvp == "invited"  # someone else's seat: refused, unchanged
+    client.post("/auth/sign-out", data={"csrf_token": csrf_from(client.get("/me/"))})
+    sign_in(client, trainer.email)
+    unit_page = client.get(f"/trainer/units/{unit.id}").get_data(as_text=True)
+    assert f"{person.name} (<strong>asked for another date</strong>: “Customer visit”)" in unit_page

@@ -1,0 +1,77 @@
+"""Workshop seats: the room's capacity is respected with a waiting list, trainees accept or ask for
+another date, a freed place goes to the person waiting longest (who is then invited)."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Assignment, BusinessUnit, Message, TrainingSession, User
+from app.services import assignments, sessions, training
+from app.services.errors import NotFound, ValidationFailed
+from tests.conftest import user_by_email
+
+
+@pytest.fixture
+def small_room(fitted_demo, db):
+    """A unit plan accepted into a session of the planned module that seats one person."""
+    trainer = user_by_email("trainer@demo.uptake")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    plan, _ = training.unit_plan(unit)
+    planned = next(s for s in plan.sessions if len(s.people) >= 3)
+    room = TrainingSession(business_unit_id=unit.id, module_key=planned.module.id, created_by=trainer.id,
+                           starts_at=datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=10),
+                           minutes=90, location="Room 1", capacity=1)
+    db.session.add(room)
+    db.session.commit()
+    assignments.accept_plan(trainer, unit)
+    seats = db.session.scalars(select(Assignment).where(Assignment.session_id == room.id).order_by(Assignment.id)).all()
+    return trainer, room, seats
+
+
+def _invited(db, room):
+    return sorted(m.recipient for m in db.session.scalars(
+        select(Message).where(Message.dedup_key.like(f"workshop:{room.id}:%"))))
+
+
+def test_a_full_room_puts_the_rest_on_the_waiting_list_uninvited(small_room, db):
+    _, room, seats = small_room
+    assert [s.rsvp for s in seats] == ["invited"] + ["waitlisted"] * (len(seats) - 1)
+    assert _invited(db, room) == [db.session.get(User, seats[0].target_id).email]
+    assert sessions.places_taken(room) == 1
+
+
+def test_asking_for_another_date_frees_the_place_for_the_first_waiting(small_room, db):
+    _, room, seats = small_room
+    first, waiting = db.session.get(User, seats[0].target_id), db.session.get(User, seats[1].target_id)
+    with pytest.raises(ValidationFailed, match="waiting list"):
+        sessions.respond(waiting, seats[1].id, "accepted")
+    db.session.rollback()
+    with pytest.raises(NotFound):
+        sessions.respond(waiting, seats[0].id, "declined")  # not their seat
+    db.session.rollback()
+    sessions.respond(first, seats[0].id, "declined", "On holiday that week")
+    db.session.expire_all()
+    assert (seats[0].rsvp, seats[0].rsvp_note) == ("declined", "On holiday that week")
+    assert seats[1].rsvp == "invited" and all(s.rsvp == "waitlisted" for s in seats[2:])
+    assert waiting.email in _invited(db, room)
+    sessions.respond(waiting, seats[1].id, "accepted")
+    db.session.expire_all()
+    assert seats[1].rsvp == "accepted" and sessions.replies([room])[room.id][waiting.id].rsvp == "accepted"
+
+
+def test_a_bigger_room_invites_from_the_waiting_list_and_a_smaller_one_cannot_drop_people(small_room, db):
+    trainer, room, seats = small_room
+    sessions.update_session(trainer, room.id, room.starts_at, room.minutes, room.location, 3)
+    db.session.expire_all()
+    assert [s.rsvp for s in seats[:3]] == ["invited"] * 3 and all(s.rsvp == "waitlisted" for s in seats[3:])
+    assert len(_invited(db, room)) == 3
+    with pytest.raises(ValidationFailed, match="3 people hold a place"):
+        sessions.update_session(trainer, room.id, room.starts_at, room.minutes, room.location, 2)
+
+
+def test_a_started_session_takes_no_more_replies(small_room, db):
+    _, room, seats = small_room
+    room.starts_at = datetime.now(timezone.utc) - timedelta(hours=1)
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="already started"):
+        sessions.respond(db.session.get(User, seats[0].target_id), seats[0].id, "accepted")
