@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import Organisation, User
@@ -90,6 +90,9 @@ def create_organisation(settings: Settings, admin_email: str, admin_name: str, p
         raise Conflict("Someone already has this email address.", field="admin_email")
     if password is not None:
         check_new_password(password)
+    if first_run and db.session.get_bind().dialect.name == "postgresql":
+        # two first-run forms at the same moment: the second waits here, then finds the organisation
+        db.session.execute(text("LOCK TABLE organisation IN SHARE ROW EXCLUSIVE MODE"))
     if first_run and not needs_setup():
         raise Conflict("Uptake has already been set up; sign in instead.")
     organisation = Organisation(**vars(checked))
