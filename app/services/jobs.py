@@ -10,6 +10,7 @@ lease runs out. The jobs:
 - `sweep-attempts` (every minute): close and grade timed quiz attempts past their deadline;
 - `send-messages` (every 15 seconds): deliver the outbox (app.services.messages);
 - `send-reminders` (hourly): queue reminders and escalations that fall due (app.services.notices);
+- `weekly-digest` (weekly): each trainer's units — gaps closed and opened, overdue, who is stuck;
 - `calibrate` (every 10 minutes): refit the skill model when enough new evidence has arrived
   since the last fit (`calibration_due`), swap it in atomically and re-estimate everyone;
 - `refresh-estimates` (daily): re-estimate everyone, since skills fade without new evidence —
@@ -90,6 +91,12 @@ def _reminders() -> str:
     return f"queued {counts['due_soon']} reminder(s), {counts['overdue']} overdue notice(s), {counts['escalated']} escalation(s)"
 
 
+def _digests() -> str:
+    from app.services.notices import send_digests
+
+    return f"queued {send_digests()} weekly digest(s)"
+
+
 def _calibrate() -> str:
     from app.services.skill_fit import fit_model
 
@@ -104,6 +111,7 @@ JOBS: tuple[Job, ...] = (
     Job("sweep-attempts", timedelta(minutes=1), timedelta(minutes=10), _sweep),
     Job("send-messages", timedelta(seconds=15), timedelta(minutes=10), _send_messages),
     Job("send-reminders", timedelta(hours=1), timedelta(minutes=30), _reminders),
+    Job("weekly-digest", timedelta(days=7), timedelta(hours=1), _digests),
     Job("calibrate", timedelta(minutes=10), timedelta(hours=2), _calibrate),
     Job("refresh-estimates", timedelta(days=1), timedelta(hours=2), _refresh),
 )

@@ -182,3 +182,58 @@ def invite_to_session(session: TrainingSession, people: list[User], title: str) 
                        calendar=session_calendar(session, person, organisation, title), person=person, title=title,
                        when=when, session=session, updated=session.sequence > 0, home=f"{base_url()}/me/")
     return count
+
+
+STUCK_DAYS = 14  # a weak required skill and no test or exercise for this long: someone is stuck
+
+
+def send_digests(now=None) -> int:
+    """The weekly digest to each active trainer: per unit they train, the gaps closed and opened in
+    the last seven days, what is overdue, who is stuck, and the unit × skill heatmap. One per
+    trainer per ISO week; returns how many were queued."""
+    from sqlalchemy import func as sql_func
+
+    from app.models import Attempt, MasteryEstimate, MasteryHistory, Skill
+    from app.services.assignments import overdue_in_unit
+    from app.services.training import heatmap
+
+    now = now or utcnow()
+    week_ago = now - timedelta(days=7)
+    year, week, _ = now.isocalendar()
+    names = dict(db.session.execute(select(Skill.id, Skill.name)).all())
+    queued = 0
+    trainers = db.session.scalars(select(User).where(User.role == "trainer", User.active.is_(True)).order_by(User.id))
+    for trainer in trainers:
+        units = [u for u in trainer.trained_units if u.active]
+        if not units:
+            continue
+        organisation = db.session.get(Organisation, trainer.organisation_id)
+        sections = []
+        for unit in units:
+            members = select(User.id).where(User.business_unit_id == unit.id, User.role == "trainee",
+                                            User.active.is_(True))
+            changes = db.session.execute(
+                select(User.name, MasteryHistory.skill_id, MasteryHistory.previous_verdict, MasteryHistory.verdict)
+                .join(User, User.id == MasteryHistory.user_id)
+                .where(MasteryHistory.user_id.in_(members), MasteryHistory.recorded_at >= week_ago,
+                       MasteryHistory.previous_verdict.is_not(None))
+                .order_by(MasteryHistory.recorded_at)).all()
+            closed = [(n, names.get(s, "?")) for n, s, before, after in changes if before == "weak" and after == "proficient"]
+            opened = [(n, names.get(s, "?")) for n, s, before, after in changes if after == "weak" and before != "weak"]
+            today = today_for(organisation, now)
+            overdue = [(p.name, st.title, (today - st.assignment.due_date).days) for p, st in overdue_in_unit(unit, today)]
+            last_active = dict(db.session.execute(
+                select(Attempt.user_id, sql_func.max(Attempt.started_at)).where(Attempt.user_id.in_(members))
+                .group_by(Attempt.user_id)).all())
+            weak = db.session.execute(
+                select(User.id, User.name).join(MasteryEstimate, MasteryEstimate.user_id == User.id)
+                .where(User.id.in_(members), MasteryEstimate.verdict == "weak").distinct().order_by(User.name)).all()
+            quiet_since = now - timedelta(days=STUCK_DAYS)
+            stuck = [name for pid, name in weak if last_active.get(pid) is None or last_active[pid] < quiet_since]
+            sections.append({"unit": unit, "closed": closed, "opened": opened, "overdue": overdue, "stuck": stuck})
+        heat = heatmap(units)
+        queued += queue(organisation, "digest", trainer.email, f"Your units this week: {year}-W{week:02d}", "digest",
+                        f"digest:{trainer.id}:{year}-W{week:02d}", trainer=trainer, sections=sections, heat=heat,
+                        stuck_days=STUCK_DAYS, home=f"{base_url()}/trainer/")
+    db.session.commit()
+    return queued

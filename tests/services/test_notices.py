@@ -179,3 +179,31 @@ def test_workshop_seats_get_a_calendar_invitation_and_an_update_when_it_changes(
     parsed = email.message_from_bytes(eml, policy=email.policy.default)
     part = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
     assert part.get_param("method") == "REQUEST" and "BEGIN:VEVENT" in part.get_content()
+
+
+def test_the_weekly_digest_tells_each_trainer_what_moved_in_their_units(fitted_demo, db):
+    from datetime import datetime, timezone
+
+    from app.models import MasteryHistory, Skill
+    from app.models.types import utcnow
+
+    trainer, tara = user_by_email("trainer@demo.uptake"), user_by_email("trainee@demo.uptake")
+    skill = db.session.scalar(select(Skill).where(Skill.slug == "opportunity-pipeline"))
+    db.session.add(MasteryHistory(user_id=tara.id, skill_id=skill.id, probability=0.9, target=0.8, verdict="proficient",
+                                  previous_verdict="weak", recorded_at=utcnow() - timedelta(days=2)))
+    db.session.commit()
+    assignments.create_assignment(trainer, "quiz", "crm-basics", "user", tara.id, TODAY)
+    now = datetime.now(timezone.utc) + timedelta(days=3)  # the assignment is three days late then
+    queued = notices.send_digests(now=now)
+    digests = _mail(db, "digest:")
+    assert queued == len(digests) == 2  # both demo trainers, each once
+    mine = next(m for m in digests if m.recipient == trainer.email)
+    assert "Sales EMEA" in mine.text_body and "Sales North America" in mine.text_body
+    assert f"Gaps closed (1): {tara.name} — {skill.name}" in mine.text_body
+    emea = mine.text_body.split("Sales EMEA")[1].split("Sales North America")[0]
+    assert "Overdue (1): " in emea and f"{tara.name} — " in emea.split("Overdue")[1] and "3 days late" in emea
+    assert "Share of people weak" in mine.html_body
+    other = next(m for m in digests if m.recipient == "trainer2@demo.uptake")
+    assert tara.name not in other.text_body  # only their own units
+    assert notices.send_digests(now=now) == 0  # once a week
+    assert notices.send_digests(now=now + timedelta(days=7)) == 2
