@@ -157,3 +157,37 @@ def reminders(token: str):
         flash("Reminder emails are on again." if on else "You will get no more reminder emails.", "success")
         return redirect(url_for("auth.reminders", token=token))
     return render_template("auth/reminders.html", person=person)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    """Ask for a password-reset link; the answer is the same whether or not the address has an account."""
+    from app.services import password_reset
+
+    sent = False
+    if request.method == "POST":
+        password_reset.request_reset(request.form.get("email", ""), request.host_url)
+        sent = True
+    return render_template("auth/forgot.html", sent=sent)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    from app.services import password_reset
+    from app.services.errors import ServiceError
+
+    link = password_reset.link_for(token)  # NotFound → 404 for used, replaced, expired or unknown links
+    from app.models import User
+
+    person = db.session.get(User, link.user_id)
+    error = None
+    if request.method == "POST":
+        try:
+            password_reset.reset_password(token, request.form.get("password", ""))
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            flash("Your password is changed. Sign in with the new one.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset.html", name=person.name, error=error), (422 if error else 200)

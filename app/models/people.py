@@ -138,5 +138,7 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # activation (an imported person sets their first password) or reset (a forgotten password)
+    purpose: Mapped[str] = mapped_column(String(16), default="activation", server_default="activation")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "skill.created": "Added a skill", "skill.updated": "Changed a skill",
     "skill.activated": "Reactivated a skill", "skill.deactivated": "Deactivated a skill",
     "organisation.created": "Created the organisation", "organisation.updated": "Changed the organisation's settings",
+    "user.password_reset_requested": "Asked for a password-reset link", "user.password_reset": "Reset their password",
     "user.moved": "Moved a person to another business unit", "user.job_role_changed": "Changed a person's job role",
 }
 

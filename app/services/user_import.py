@@ -169,7 +169,7 @@ def reissue_invitation(actor: User, user: User, base_url: str) -> str:
         raise ValidationFailed(f"{user.name} is deactivated; reactivate them first.")
     now = utcnow()
     for old in db.session.scalars(select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None),
-                                                           Invitation.expires_at > now)):
+                                                           Invitation.purpose == "activation", Invitation.expires_at > now)):
         old.expires_at = now
     link = _invite_and_mail(user, base_url)
     db.session.commit()
@@ -179,7 +179,7 @@ def reissue_invitation(actor: User, user: User, base_url: str) -> str:
 
 def invitation_for(token: str) -> Invitation:
     invitation = db.session.scalar(select(Invitation).where(
-        Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()))
+        Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest(), Invitation.purpose == "activation"))
     if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
         raise NotFound("This activation link is not valid (it may have been used or have expired).")
     return invitation
