@@ -54,7 +54,7 @@ def queue(organisation: Organisation, kind: str, recipient: str, subject: str, t
         organisation_id=organisation.id, kind=kind, dedup_key=dedup_key[:160], sender=sender, recipient=recipient,
         subject=subject[:255], text_body=text, html_body=html, calendar=calendar, message_id=make_msgid(domain=domain),
         status=QUEUED, attempts=0, next_attempt_at=utcnow(), last_error="", created_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["dedup_key"])).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(Message.id)).scalar() is not None
 
 
 def local_time(organisation: Organisation, moment: datetime) -> str:

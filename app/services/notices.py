@@ -74,8 +74,9 @@ def notify_assigned(assignment: Assignment, title: str, people: list[User] | Non
         subject = (f"Refresher due {long_date(assignment.due_date)}: {title}" if refresher
                    else f"New training for you: {title}, due {long_date(assignment.due_date)}")
         count += queue(organisation, "refresher" if refresher else "assignment", person.email, subject, "assignment",
-              f"assigned:{assignment.id}:{person.id}", person=person, title=title, assignment=assignment,
-              due=long_date(assignment.due_date), why=assignment.note, refresher=refresher, home=f"{base_url()}/me/")
+                       f"assigned:{assignment.id}:{person.id}", person=person, title=title, assignment=assignment,
+                       due=long_date(assignment.due_date), why=assignment.note, refresher=refresher,
+                       home=f"{base_url()}/me/")
     return count
 
 
@@ -104,9 +105,9 @@ def send_reminders(today: date | None = None) -> dict[str, int]:
         statuses = statuses_for_people(people, day)
         for person in people:
             for status in statuses[person.id]:
-                if status.done:
-                    continue
                 a = status.assignment
+                if status.done or (a.session_id is not None and a.rsvp in ("waitlisted", "declined")):
+                    continue  # a seat they wait for, or a date they cannot make, is not theirs to be reminded of
                 late = (day - a.due_date).days
                 context = dict(person=person, title=status.title, due=long_date(a.due_date), home=f"{base_url()}/me/",
                                assignment=a, late=late)

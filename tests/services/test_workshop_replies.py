@@ -75,3 +75,22 @@ def test_a_started_session_takes_no_more_replies(small_room, db):
     db.session.commit()
     with pytest.raises(ValidationFailed, match="already started"):
         sessions.respond(db.session.get(User, seats[0].target_id), seats[0].id, "accepted")
+
+
+def test_people_waiting_or_asking_for_another_date_get_no_reminders_for_that_date(small_room, db):
+    from app.services import notices
+
+    _, room, seats = small_room
+    first = db.session.get(User, seats[0].target_id)
+    day_before = room.starts_at.date() - timedelta(days=1)
+    notices.send_reminders(today=day_before)
+    reminded = {m.recipient for m in db.session.scalars(select(Message).where(Message.kind == "reminder"))
+                if f":{seats[0].id}:" in m.dedup_key or any(f":{s.id}:" in m.dedup_key for s in seats[1:])}
+    assert reminded == {first.email}  # the invited one only; the waiting list is not due anywhere yet
+    sessions.respond(first, seats[0].id, "declined", "Away")
+    notices.send_reminders(today=room.starts_at.date() + timedelta(days=9))
+    late = [m for m in db.session.scalars(select(Message)) if m.kind in ("overdue", "escalation")
+            and any(m.dedup_key.split(":")[1] == str(s.id) for s in seats)]
+    second = db.session.get(User, seats[1].target_id)  # promoted when the first asked for another date
+    assert {m.recipient for m in late if m.kind == "overdue"} == {second.email}
+    assert {m.subject.split(" is ")[0] for m in late if m.kind == "escalation"} == {second.name}
