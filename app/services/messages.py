@@ -145,9 +145,10 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> dict[str, in
         message = db.session.get(Message, message_id)
         try:
             _deliver(message)
-        except DeliveryError as error:
+        except Exception as error:  # any failure is a failed try, so a message that cannot go ends as failed
             message.attempts += 1
-            message.last_error = str(error)[:2000]
+            message.last_error = (str(error) if isinstance(error, DeliveryError)
+                                  else f"{type(error).__name__}: {error}")[:2000]
             message.claimed_until = None
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = FAILED

@@ -150,3 +150,11 @@ def test_without_a_mail_server_messages_are_written_to_the_instance_folder(demo,
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert parsed["To"] in ("maya.okafor@demo.uptake", "lukas.brandt@demo.uptake")
     assert "/auth/activate/" in parsed.get_body(("plain",)).get_content()
+
+
+def test_an_unexpected_error_while_sending_counts_as_a_failed_try(demo, db, monkeypatch):
+    _import(db)
+    monkeypatch.setattr(messages, "_deliver", lambda message: (_ for _ in ()).throw(RuntimeError("template bug")))
+    assert messages.deliver_due() == {"sent": 0, "retry": 2, "failed": 0}
+    first = db.session.scalars(select(Message).order_by(Message.id)).first()
+    assert first.status == QUEUED and first.attempts == 1 and first.last_error == "RuntimeError: template bug"
