@@ -126,6 +126,11 @@ def respond(person: User, assignment_id: int, answer: str, note: str = "") -> As
     session = db.session.get(TrainingSession, seat.session_id)
     if session.starts_at <= datetime.now(timezone.utc):
         raise ValidationFailed("This session has already started; talk to your trainer.")
+    if answer == "accepted" and seat.rsvp == "declined" and places_taken(session) >= session.capacity:
+        # their place went to someone else meanwhile: back in the queue, first in line of those waiting after them
+        seat.rsvp, seat.rsvp_note = "waitlisted", ""
+        db.session.commit()
+        return seat
     seat.rsvp = answer
     seat.rsvp_note = one_line(note, "Note", 500, field="note") if answer == "declined" and note.strip() else ""
     db.session.flush()

@@ -175,8 +175,12 @@ def seat_reply(assignment_id: int, answer: str):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("trainee.home"))
-    flash("Thank you: see you there." if answer == "accepted"
-          else "Your trainer will see that you need another date.", "success")
+    if seat.rsvp == "waitlisted":
+        flash("The session filled up meanwhile: you are on its waiting list and will be invited when a place frees.",
+              "info")
+    else:
+        flash("Thank you: see you there." if answer == "accepted"
+              else "Your trainer will see that you need another date.", "success")
     return redirect(url_for("trainee.module", module_id=seat.ref))
 
 

@@ -57,6 +57,10 @@ def test_asking_for_another_date_frees_the_place_for_the_first_waiting(small_roo
     sessions.respond(waiting, seats[1].id, "accepted")
     db.session.expire_all()
     assert seats[1].rsvp == "accepted" and sessions.replies([room])[room.id][waiting.id].rsvp == "accepted"
+    # the first changes their mind, but the room is full again: they wait rather than overfill it
+    sessions.respond(first, seats[0].id, "accepted")
+    db.session.expire_all()
+    assert seats[0].rsvp == "waitlisted" and sessions.places_taken(room) == 1
 
 
 def test_a_bigger_room_invites_from_the_waiting_list_and_a_smaller_one_cannot_drop_people(small_room, db):
