@@ -8,7 +8,7 @@ from app.admin.forms import NamedRecordForm, SkillForm, ToggleForm, UserForm
 from app.extensions import db
 from app.models import ROLES, BusinessUnit, JobRole, Objective, Quiz, User
 from app.params import db_int
-from app.services import audit, catalogue, organisations, people
+from app.services import audit, catalogue, people
 from app.services import objectives as svc
 from app.services import user_import as importer
 from app.services.errors import ServiceError, ValidationFailed
@@ -140,66 +140,6 @@ def users_bulk():
     flash(f"{what.capitalize()}: {changed} of {len(set(ids))} people changed"
           f"{'' if changed == len(set(ids)) else ' (the others already were)'}.", "success")
     return redirect(back)
-
-
-# --- messages ------------------------------------------------------------------------------------
-@bp.get("/messages")
-def messages():
-    from app.models.messages import FAILED, QUEUED, SENDING, SENT
-    from app.services import messages as outbox
-
-    status = request.args.get("status") if request.args.get("status") in (QUEUED, SENDING, SENT, FAILED) else None
-    page = max(request.args.get("page", 1, type=db_int), 1)
-    found, total = outbox.list_messages(current_user.organisation_id, status=status, page=page)
-    return render_template("admin/messages.html", messages=found, total=total, page=page, per_page=50,
-                           status=status, statuses=(QUEUED, SENDING, SENT, FAILED), toggle=ToggleForm(),
-                           transport=outbox.transport_name())
-
-
-@bp.get("/messages/<int:message_id>")
-def message(message_id: int):
-    from app.models import Message
-
-    found = db.session.get(Message, message_id)
-    if found is None or found.organisation_id != current_user.organisation_id:
-        abort(404)
-    return render_template("admin/message.html", message=found, toggle=ToggleForm())
-
-
-@bp.post("/messages/<int:message_id>/retry")
-def message_retry(message_id: int):
-    from app.services import messages as outbox
-
-    if ToggleForm().validate_on_submit():
-        try:
-            outbox.retry_now(current_user.organisation_id, message_id)
-            flash("The message will be sent again within a minute.", "success")
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-    return redirect(url_for("admin.message", message_id=message_id))
-
-
-# --- the organisation's settings ---------------------------------------------------------------
-@bp.route("/organisation", methods=["GET", "POST"])
-def organisation():
-    org = current_user.organisation
-    values = vars(organisations.settings_of(org))
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        values = {key: request.form.get(key, "") for key in values}
-        try:
-            if not ToggleForm().validate_on_submit():
-                raise ValidationFailed("Your form expired; please submit it again.")
-            organisations.update_settings(current_user, organisations.Settings(**values))
-        except ServiceError as error:
-            db.session.rollback()
-            errors[error.field or "form"] = error.message
-        else:
-            flash("Organisation settings saved.", "success")
-            return redirect(url_for("admin.organisation"))
-    return render_template("admin/organisation.html", values=values, errors=errors,
-                           zones=organisations.time_zone_names()), (422 if errors else 200)
 
 
 # --- business units and job roles (one shape) --------------------------------------------------

@@ -84,26 +84,35 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
-@bp.route("/activate/<token>", methods=["GET", "POST"])
-def activate(token: str):
-    from app.services import user_import
-    from app.services.errors import ServiceError
-
-    invitation = user_import.invitation_for(token)  # NotFound → 404 for used, expired or unknown links
+def _password_from_link(link, action: str, done: str, **page):
+    """The page behind a one-time link (activation or reset): choose a password, then sign in."""
     from app.models import User
+    from app.services.errors import ServiceError
+    from app.services.user_import import set_password_from
 
-    person = db.session.get(User, invitation.user_id)
+    person = db.session.get(User, link.user_id)
     error = None
     if request.method == "POST":
         try:
-            user_import.activate(token, request.form.get("password", ""))
+            set_password_from(link, request.form.get("password", ""), action)
         except ServiceError as exc:
             db.session.rollback()
             error = exc.message
         else:
-            flash("Your account is active. Sign in with your new password.", "success")
+            flash(done, "success")
             return redirect(url_for("auth.sign_in"))
-    return render_template("auth/activate.html", name=person.name, error=error), (422 if error else 200)
+    return render_template("auth/set_password.html", name=person.name, error=error, **page), (422 if error else 200)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token: str):
+    from app.services import user_import
+
+    link = user_import.invitation_for(token)  # NotFound → 404 for used, expired or unknown links
+    return _password_from_link(link, "user.activated_account", "Your account is active. Sign in with your new password.",
+                               title="Set your password", heading="Welcome to Uptake",
+                               intro="Choose a password to activate your account (at least 12 characters).",
+                               button="Activate my account")
 
 
 SETUP_FIELDS = ("name", "time_zone", "admin_name", "admin_email", "password")
@@ -174,20 +183,9 @@ def forgot():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     from app.services import password_reset
-    from app.services.errors import ServiceError
 
     link = password_reset.link_for(token)  # NotFound → 404 for used, replaced, expired or unknown links
-    from app.models import User
-
-    person = db.session.get(User, link.user_id)
-    error = None
-    if request.method == "POST":
-        try:
-            password_reset.reset_password(token, request.form.get("password", ""))
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            flash("Your password is changed. Sign in with the new one.", "success")
-            return redirect(url_for("auth.sign_in"))
-    return render_template("auth/reset.html", name=person.name, error=error), (422 if error else 200)
+    return _password_from_link(link, "user.password_reset", "Your password is changed. Sign in with the new one.",
+                               title="Choose a new password", heading="Choose a new password",
+                               intro="At least 12 characters. Every device signed in to your account is signed out.",
+                               button="Change my password")

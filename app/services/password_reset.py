@@ -17,10 +17,9 @@ from app.extensions import db
 from app.models import Invitation, Organisation, User
 from app.models.types import utcnow
 from app.services import audit
-from app.services.auth import end_all_sessions, find_user_by_email
-from app.services.errors import NotFound
+from app.services.auth import find_user_by_email
 from app.services.messages import local_time, queue
-from app.services.passwords import check_new_password, hash_password
+from app.services.user_import import one_time_link, set_password_from
 
 VALID_FOR = timedelta(hours=1)
 AT_MOST_EVERY = timedelta(minutes=5)
@@ -56,22 +55,9 @@ def request_reset(email: str, base_url: str) -> bool:
 
 
 def link_for(token: str) -> Invitation:
-    invitation = db.session.scalar(select(Invitation).where(
-        Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest(), Invitation.purpose == RESET))
-    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
-        raise NotFound("This password-reset link is not valid (it may have been used, replaced or have expired).")
-    return invitation
+    return one_time_link(token, RESET,
+                         "This password-reset link is not valid (it may have been used, replaced or have expired).")
 
 
 def reset_password(token: str, password: str) -> User:
-    invitation = link_for(token)
-    check_new_password(password)
-    user = db.session.get(User, invitation.user_id)
-    if not user.active:
-        raise NotFound("This account is deactivated; ask your Uptake admin.")
-    user.password_hash = hash_password(password)
-    end_all_sessions(user)
-    invitation.used_at = utcnow()
-    db.session.commit()
-    audit.record("user.password_reset", target=user.email, actor=user)
-    return user
+    return set_password_from(link_for(token), password, "user.password_reset")

@@ -177,24 +177,35 @@ def reissue_invitation(actor: User, user: User, base_url: str) -> str:
     return link
 
 
-def invitation_for(token: str) -> Invitation:
+def one_time_link(token: str, purpose: str, refusal: str) -> Invitation:
+    """The unused, unexpired link of this purpose (activation or reset) with this token, else NotFound."""
     invitation = db.session.scalar(select(Invitation).where(
-        Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest(), Invitation.purpose == "activation"))
+        Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest(), Invitation.purpose == purpose))
     if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
-        raise NotFound("This activation link is not valid (it may have been used or have expired).")
+        raise NotFound(refusal)
     return invitation
 
 
-def activate(token: str, password: str) -> User:
+def set_password_from(invitation: Invitation, password: str, action: str) -> User:
+    """Use a one-time link: the new password, every earlier session signed out, the link spent, audited."""
     from app.services.auth import end_all_sessions
     from app.services.passwords import check_new_password, hash_password
 
-    invitation = invitation_for(token)
     check_new_password(password)
     user = db.session.get(User, invitation.user_id)
+    if not user.active:
+        raise NotFound("This account is deactivated; ask your Uptake admin.")
     user.password_hash = hash_password(password)
     end_all_sessions(user)
     invitation.used_at = utcnow()
     db.session.commit()
-    audit.record("user.activated_account", target=user.email, actor=user)
+    audit.record(action, target=user.email, actor=user)
     return user
+
+
+def invitation_for(token: str) -> Invitation:
+    return one_time_link(token, "activation", "This activation link is not valid (it may have been used or have expired).")
+
+
+def activate(token: str, password: str) -> User:
+    return set_password_from(invitation_for(token), password, "user.activated_account")

@@ -1,0 +1,70 @@
+"""Admin pages for the organisation itself: its settings and the messages Uptake sends to its people."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import ToggleForm
+from app.extensions import db
+from app.params import db_int
+from app.services import organisations
+from app.services.errors import ServiceError, ValidationFailed
+
+
+# --- messages ------------------------------------------------------------------------------------
+@bp.get("/messages")
+def messages():
+    from app.models.messages import FAILED, QUEUED, SENDING, SENT
+    from app.services import messages as outbox
+
+    status = request.args.get("status") if request.args.get("status") in (QUEUED, SENDING, SENT, FAILED) else None
+    page = max(request.args.get("page", 1, type=db_int), 1)
+    found, total = outbox.list_messages(current_user.organisation_id, status=status, page=page)
+    return render_template("admin/messages.html", messages=found, total=total, page=page, per_page=50,
+                           status=status, statuses=(QUEUED, SENDING, SENT, FAILED), toggle=ToggleForm(),
+                           transport=outbox.transport_name())
+
+
+@bp.get("/messages/<int:message_id>")
+def message(message_id: int):
+    from app.models import Message
+
+    found = db.session.get(Message, message_id)
+    if found is None or found.organisation_id != current_user.organisation_id:
+        abort(404)
+    return render_template("admin/message.html", message=found, toggle=ToggleForm())
+
+
+@bp.post("/messages/<int:message_id>/retry")
+def message_retry(message_id: int):
+    from app.services import messages as outbox
+
+    if ToggleForm().validate_on_submit():
+        try:
+            outbox.retry_now(current_user.organisation_id, message_id)
+            flash("The message will be sent again within a minute.", "success")
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("admin.message", message_id=message_id))
+
+
+# --- the organisation's settings ---------------------------------------------------------------
+@bp.route("/organisation", methods=["GET", "POST"])
+def organisation():
+    org = current_user.organisation
+    values = vars(organisations.settings_of(org))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in values}
+        try:
+            if not ToggleForm().validate_on_submit():
+                raise ValidationFailed("Your form expired; please submit it again.")
+            organisations.update_settings(current_user, organisations.Settings(**values))
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = error.message
+        else:
+            flash("Organisation settings saved.", "success")
+            return redirect(url_for("admin.organisation"))
+    return render_template("admin/organisation.html", values=values, errors=errors,
+                           zones=organisations.time_zone_names()), (422 if errors else 200)
