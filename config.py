@@ -98,6 +98,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("UPTAKE_MAIL_FROM", "uptake@localhost")
     # where people reach Uptake: links in messages the worker sends (requests use their own address)
     BASE_URL = os.environ.get("UPTAKE_BASE_URL", "http://127.0.0.1:5000")
+    # Single sign-on: certificates to trust for the identity provider when it uses a private CA
+    # (a PEM bundle path; empty = the public CAs of the certifi package)
+    SSO_CA_BUNDLE = os.environ.get("UPTAKE_SSO_CA_BUNDLE", "")
 
 
 class TestingConfig(Config):

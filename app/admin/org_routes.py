@@ -68,3 +68,42 @@ def organisation():
             return redirect(url_for("admin.organisation"))
     return render_template("admin/organisation.html", values=values, errors=errors,
                            zones=organisations.time_zone_names()), (422 if errors else 200)
+
+
+# --- single sign-on -------------------------------------------------------------------------------
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sso_settings():
+    from sqlalchemy import select
+
+    from app.models import BusinessUnit, JobRole
+    from app.services import sso
+
+    org_id = current_user.organisation_id
+    saved = sso.settings_of(org_id)
+    values = vars(saved)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        values = {**{key: form.get(key, "").strip() for key in ("discovery_url", "client_id", "client_secret",
+                                                               "allowed_domains", "unit_claim", "job_role_claim",
+                                                               "default_unit_id", "default_job_role_id")},
+                  **{key: form.get(key) == "on" for key in ("enabled", "provision", "sso_only")}}
+        try:
+            if not ToggleForm().validate_on_submit():
+                raise ValidationFailed("Your form expired; please submit it again.")
+            sso.update_settings(current_user, sso.SsoSettings(**values))
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = error.message
+        else:
+            flash("Sign-in settings saved.", "success")
+            return redirect(url_for("admin.sso_settings"))
+    values["client_secret"] = ""  # never sent back to the browser  # nosec B105 - clears, sets nothing
+    config = sso.config_of(org_id)
+    units = db.session.scalars(select(BusinessUnit).where(BusinessUnit.organisation_id == org_id,
+                                                          BusinessUnit.active.is_(True)).order_by(BusinessUnit.name))
+    roles = db.session.scalars(select(JobRole).where(JobRole.organisation_id == org_id,
+                                                     JobRole.active.is_(True)).order_by(JobRole.name))
+    return render_template("admin/sso.html", values=values, errors=errors, units=list(units), roles=list(roles),
+                           has_secret=bool(config and config.client_secret_sealed),
+                           callback=url_for("auth.sso_callback", _external=True)), (422 if errors else 200)

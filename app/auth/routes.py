@@ -56,19 +56,25 @@ def sign_in():
         if attempt is None:
             audit.record("sign_in.throttled", target=email[:255], organisation_id=account_org)
             flash("Too many sign-in attempts. Wait 15 minutes and try again.", "error")
-            return render_template("auth/sign_in.html", form=form), 429
+            return render_template("auth/sign_in.html", form=form, sso_options=_sso_options()), 429
         user = authenticate(email, form.password.data)
         if user is None:
             audit.record("sign_in.failure", target=email[:255], organisation_id=account_org)
             flash("The email or password is not right, or the account is not active.", "error")
-            return render_template("auth/sign_in.html", form=form), 401
+            return render_template("auth/sign_in.html", form=form, sso_options=_sso_options()), 401
         audit.sign_in_succeeded(email, attempt)
+        from app.services.sso import password_allowed
+
+        if not password_allowed(user):
+            audit.record("sign_in.password_refused", target=user.email, organisation_id=user.organisation_id)
+            flash("Your organisation signs in through single sign-on: use the button below.", "error")
+            return render_template("auth/sign_in.html", form=form, sso_options=_sso_options()), 403
         audit.record("sign_in.success", target=user.email, actor=user)
         next_url = _safe_next(request.args.get("next"))
         _start_session(user)
         return redirect(next_url or home_url_for(user))
     status = 400 if form.errors else 200
-    return render_template("auth/sign_in.html", form=form), status
+    return render_template("auth/sign_in.html", form=form, sso_options=_sso_options()), status
 
 
 @bp.post("/sign-out")
@@ -189,3 +195,90 @@ def reset(token: str):
                                title="Choose a new password", heading="Choose a new password",
                                intro="At least 12 characters. Every device signed in to your account is signed out.",
                                button="Change my password")
+
+
+# --- single sign-on (OpenID Connect) -------------------------------------------------------------------
+def _sso_options() -> list[tuple[int, str]]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.services import sso
+
+    try:
+        return sso.sign_in_options()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []
+
+
+def _sso_failed(message: str, reason: str, organisation_id: int | None, status: int = 401):
+    audit.record("sign_in.sso_failure", target=reason[:255], organisation_id=organisation_id)
+    flash(message, "error")
+    return render_template("auth/sign_in.html", form=SignInForm(formdata=None), sso_options=_sso_options()), status
+
+
+@bp.get("/sso/<int:organisation_id>")
+def sso_start(organisation_id: int):
+    """Off to the organisation's identity provider; Authlib keeps the state and nonce in the session."""
+    from flask import abort, current_app
+
+    from app.services import sso
+
+    config = sso.config_of(organisation_id)
+    if config is None or not config.enabled:
+        abort(404)
+    session["sso_organisation"] = organisation_id
+    session["sso_next"] = _safe_next(request.args.get("next"))
+    try:
+        return sso.client_for(config).authorize_redirect(url_for("auth.sso_callback", _external=True))
+    except sso.SsoRefused as refused:
+        return _sso_failed(refused.message, "unsealable secret", organisation_id, 503)
+    except Exception as error:  # the provider unreachable or its discovery document unusable
+        current_app.logger.warning("single sign-on: provider of organisation %s unusable: %r", organisation_id, error)
+        return _sso_failed("Your organisation's identity provider cannot be reached just now. Try again in a "
+                           "few minutes, or tell your Uptake admin if it keeps happening.",
+                           f"provider unreachable: {type(error).__name__}", organisation_id, 503)
+
+
+@bp.get("/sso/callback")
+def sso_callback():
+    """Back from the provider: Authlib checks the state, exchanges the code and verifies the ID token
+    (signature against the provider's keys, issuer, audience, expiry, nonce); then Uptake decides
+    who this is (`sso.person_for`)."""
+    from authlib.integrations.base_client import OAuthError
+    from flask import current_app
+    from joserfc.errors import JoseError
+
+    from app.services import sso
+
+    organisation_id = session.get("sso_organisation")
+    config = sso.config_of(organisation_id) if isinstance(organisation_id, int) else None
+    if config is None or not config.enabled:
+        return _sso_failed("This sign-in was not started from this browser, or it has expired. Start again.",
+                           "no sign-in under way", None, 400)
+    try:
+        client = sso.client_for(config)
+        token = client.authorize_access_token()
+        if not token.get("userinfo"):
+            raise sso.SsoRefused("Your identity provider did not send an ID token, so Uptake cannot tell who you are.")
+        claims = dict(token["userinfo"])
+        if "email" not in claims:  # many providers put the profile only behind the userinfo endpoint
+            claims = sso.with_userinfo(claims, dict(client.userinfo(token=token)))
+        person = sso.person_for(config, claims)
+    except sso.SsoRefused as refused:
+        return _sso_failed(refused.message, f"refused: {refused.message}", organisation_id, 403)
+    except OAuthError as error:  # a state that does not match, or the provider's own error
+        return _sso_failed("The sign-in could not be completed (it may have been started in another tab, or "
+                           "the provider refused it). Start again.", f"oauth: {error.error} {error.description or ''}",
+                           organisation_id, 400)
+    except JoseError as error:  # the ID token's signature, issuer, audience, expiry or nonce is wrong
+        return _sso_failed("The answer from your identity provider failed verification, so you are not signed "
+                           "in. Tell your Uptake admin if it keeps happening.",
+                           f"id token rejected: {type(error).__name__} {error}", organisation_id, 401)
+    except Exception as error:
+        current_app.logger.warning("single sign-on: callback for organisation %s failed: %r", organisation_id, error)
+        return _sso_failed("Your organisation's identity provider cannot be reached just now. Try again in a "
+                           "few minutes.", f"provider unreachable: {type(error).__name__}", organisation_id, 503)
+    next_url = session.get("sso_next")
+    audit.record("sign_in.success", target=person.email, actor=person, detail={"method": "single sign-on"})
+    _start_session(person)
+    return redirect(next_url or home_url_for(person))

@@ -78,6 +78,8 @@ trainer_units = Table(
 
 # The password hash of an imported person who has not activated yet: no hash can match it.
 UNUSABLE_PASSWORD = "!"  # a marker, not a password  # nosec B105
+# The password hash of someone who signs in only through the organisation's identity provider.
+NO_PASSWORD_SSO = "!sso"  # a marker, not a password  # nosec B105
 
 
 class User(db.Model):
@@ -110,6 +112,10 @@ class User(db.Model):
     def awaiting_activation(self) -> bool:
         """Imported, and the activation link not used yet: the person cannot sign in."""
         return self.password_hash == UNUSABLE_PASSWORD
+
+    @property
+    def has_password(self) -> bool:
+        return not self.password_hash.startswith("!")
 
     @property
     def is_authenticated(self) -> bool:

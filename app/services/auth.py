@@ -28,7 +28,7 @@ def find_user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None (one answer for every failure)."""
     user = find_user_by_email(email)
-    if user is None or user.awaiting_activation:  # the same work, so no answer comes back sooner
+    if user is None or not user.has_password:  # the same work, so no answer comes back sooner
         verify_password(_dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:

@@ -32,6 +32,10 @@ def request_reset(email: str, base_url: str) -> bool:
     user = find_user_by_email((email or "").strip()[:254])
     if user is None or not user.active:
         return False
+    from app.services.sso import password_allowed
+
+    if not password_allowed(user):  # the organisation signs in through its provider only
+        return False
     now = utcnow()
     open_links = list(db.session.scalars(select(Invitation).where(
         Invitation.user_id == user.id, Invitation.purpose == RESET, Invitation.used_at.is_(None),

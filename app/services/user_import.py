@@ -21,7 +21,7 @@ from app.models import ROLES, BusinessUnit, Invitation, JobRole, User
 from app.models.people import UNUSABLE_PASSWORD
 from app.models.types import utcnow
 from app.services import audit
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.people import normalise_email
 from app.services.text import one_line
 
@@ -195,6 +195,11 @@ def set_password_from(invitation: Invitation, password: str, action: str) -> Use
     user = db.session.get(User, invitation.user_id)
     if not user.active:
         raise NotFound("This account is deactivated; ask your Uptake admin.")
+    from app.services.sso import password_allowed
+
+    if not password_allowed(user):
+        raise Conflict("Your organisation signs in through single sign-on, so Uptake keeps no password for you: "
+                       "use the single sign-on button on the sign-in page.")
     user.password_hash = hash_password(password)
     end_all_sessions(user)
     invitation.used_at = utcnow()

@@ -97,7 +97,8 @@ def test_admin_of_another_organisation_cannot_reach_demo_records(client, demo, d
     assert "trainee@demo.uptake" not in listing
 
 
-PUBLIC = {"main.index", "main.healthz", "auth.sign_in", "auth.activate", "auth.setup", "auth.reminders", "auth.forgot", "auth.reset", "static", "api.openapi"}
+# sso_start and sso_callback: reached before sign-in by definition (tests/routes/test_sso_routes.py)
+PUBLIC = {"main.index", "main.healthz", "auth.sign_in", "auth.activate", "auth.setup", "auth.reminders", "auth.forgot", "auth.reset", "auth.sso_start", "auth.sso_callback", "static", "api.openapi"}
 
 
 def test_every_route_refuses_anonymous_visitors(app, demo):
