@@ -54,5 +54,8 @@ class TrainingSession(db.Model):
     capacity: Mapped[int] = mapped_column(Integer, default=12)
     # the iCalendar SEQUENCE: raised at every change, so calendars replace the earlier invitation
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # set when the trainer calls it off: the seats are freed and everyone invited gets a cancellation
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

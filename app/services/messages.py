@@ -77,8 +77,9 @@ def email_of(message: Message) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at)
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
-    if message.calendar:  # a calendar client shows it as an invitation with accept / decline
-        email.add_alternative(message.calendar, subtype="calendar", params={"method": "REQUEST"})
+    if message.calendar:  # a calendar client shows it as an invitation with accept / decline, or removes it
+        method = "CANCEL" if "\nMETHOD:CANCEL" in message.calendar.replace("\r\n", "\n") else "REQUEST"
+        email.add_alternative(message.calendar, subtype="calendar", params={"method": method})
     return email
 
 

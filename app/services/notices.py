@@ -140,17 +140,19 @@ def set_reminders(user: User, on: bool) -> None:
 
 
 
-def session_calendar(session: TrainingSession, person: User, organisation: Organisation, title: str) -> str:
-    """An RFC 5546 invitation (METHOD:REQUEST) to one workshop session for one attendee; its UID is
-    the one the unit's calendar feed uses and its SEQUENCE rises with every change, so a calendar
-    replaces the earlier invitation instead of adding a second event."""
+def session_calendar(session: TrainingSession, person: User, organisation: Organisation, title: str,
+                     method: str = "REQUEST") -> str:
+    """An RFC 5546 invitation (METHOD:REQUEST) — or, once the session is called off, its cancellation
+    (METHOD:CANCEL, STATUS:CANCELLED) — to one workshop session for one attendee; its UID is the one
+    the unit's calendar feed uses and its SEQUENCE rises with every change, so a calendar replaces
+    the earlier invitation (or removes it) instead of adding a second event."""
     import icalendar
 
     starts = session.starts_at if session.starts_at.tzinfo else session.starts_at.replace(tzinfo=timezone.utc)
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Uptake//Workshop invitation//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", method)
     event = icalendar.Event()
     event.add("uid", f"session-{session.id}@{urlsplit(base_url()).hostname or 'uptake'}")
     event.add("sequence", session.sequence)
@@ -160,6 +162,7 @@ def session_calendar(session: TrainingSession, person: User, organisation: Organ
     event.add("summary", title)
     event.add("location", session.location)
     event.add("description", f"Instructor-led session from your Uptake training plan. {base_url()}/me/")
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     organizer = icalendar.vCalAddress(f"mailto:{sender_of(organisation)}")
     organizer.params["cn"] = icalendar.vText(organisation.name)
     event["organizer"] = organizer
@@ -182,6 +185,19 @@ def invite_to_session(session: TrainingSession, people: list[User], title: str) 
                        f"workshop:{session.id}:{person.id}:{session.sequence}",
                        calendar=session_calendar(session, person, organisation, title), person=person, title=title,
                        when=when, session=session, updated=session.sequence > 0, home=f"{base_url()}/me/")
+    return count
+
+
+def cancel_for_session(session: TrainingSession, people: list[User], title: str) -> int:
+    """Queue the cancellation (METHOD:CANCEL) to each person who was invited to the session."""
+    count = 0
+    for person in people:
+        organisation = db.session.get(Organisation, person.organisation_id)
+        when = local_time(organisation, session.starts_at)
+        count += queue(organisation, "workshop", person.email, f"Cancelled: {title}, {when}", "workshop_cancelled",
+                       f"workshop-cancel:{session.id}:{person.id}",
+                       calendar=session_calendar(session, person, organisation, title, method="CANCEL"),
+                       person=person, title=title, when=when, session=session, home=f"{base_url()}/me/")
     return count
 
 

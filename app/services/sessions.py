@@ -22,9 +22,16 @@ def _session_label(session: TrainingSession) -> str:
 
 
 
-def unit_sessions(unit: BusinessUnit) -> list[TrainingSession]:
-    return list(db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)
-                                   .order_by(TrainingSession.starts_at)))
+def unit_sessions(unit: BusinessUnit, cancelled: bool = False) -> list[TrainingSession]:
+    """The unit's sessions by start; the cancelled ones only when asked (`cancelled=True`: all)."""
+    query = select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)
+    if not cancelled:
+        query = query.where(TrainingSession.cancelled_at.is_(None))
+    return list(db.session.scalars(query.order_by(TrainingSession.starts_at)))
+
+
+def cancelled_sessions(unit: BusinessUnit) -> list[TrainingSession]:
+    return [s for s in unit_sessions(unit, cancelled=True) if s.cancelled_at is not None]
 
 
 def ical(unit: BusinessUnit, host: str = "uptake") -> str:
@@ -38,7 +45,7 @@ def ical(unit: BusinessUnit, host: str = "uptake") -> str:
     stamp = datetime.now(timezone.utc)
     catalogue = training.catalogue()
     names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
-    for s in unit_sessions(unit):
+    for s in unit_sessions(unit, cancelled=True):  # a cancelled one stays, marked, so calendars drop it
         module = catalogue.get(s.module_key)
         starts = s.starts_at if s.starts_at.tzinfo else s.starts_at.replace(tzinfo=timezone.utc)
         event = icalendar.Event()
@@ -48,6 +55,8 @@ def ical(unit: BusinessUnit, host: str = "uptake") -> str:
         event.add("dtend", starts + timedelta(minutes=s.minutes))
         event.add("summary", module.title if module else "Training session")
         event.add("location", s.location)
+        event.add("sequence", s.sequence)
+        event.add("status", "CANCELLED" if s.cancelled_at else "CONFIRMED")
         if module:
             event.add("description", "Skills: " + ", ".join(names.get(k, k) for k in module.skills))
         calendar.add_component(event)
@@ -140,6 +149,41 @@ def respond(person: User, assignment_id: int, answer: str, note: str = "") -> As
     return seat
 
 
+def _not_cancelled(session: TrainingSession) -> None:
+    if session.cancelled_at is not None:
+        raise ValidationFailed("This session is cancelled; plan a new one from the unit's plan.")
+
+
+def cancel_session(actor: User, session_id: int, reason: str = "") -> TrainingSession:
+    """Call a session off before it starts: everyone invited (waiting list included) gets a
+    cancellation that removes it from their calendar, and their seats end — the workshop module
+    stays unfinished, so the unit's plan proposes it again for a new date."""
+    from app.models.types import utcnow
+    from app.services.notices import cancel_for_session
+
+    session = db.session.get(TrainingSession, session_id)
+    if session is None:
+        raise NotFound("No such session.")
+    get_unit_for(actor, session.business_unit_id)
+    _not_cancelled(session)
+    if session.starts_at <= datetime.now(timezone.utc):
+        raise ValidationFailed("This session has already started; record who attended instead of cancelling it.")
+    session.cancel_reason = one_line(reason, "Reason", 500, field="reason") if reason.strip() else ""
+    session.cancelled_at = utcnow()
+    session.sequence += 1
+    seats = [seat for seat in _seat_rows([session.id]) if seat.rsvp != "declined"]
+    people = [db.session.get(User, seat.target_id) for seat in seats]
+    for seat in _seat_rows([session.id]):
+        seat.active = False
+    db.session.flush()
+    module = training.catalogue().get(session.module_key)
+    cancel_for_session(session, people, module.title if module else "Training session")
+    db.session.commit()
+    audit.record("session.cancelled", target=_session_label(session), actor=actor,
+                 detail={"reason": session.cancel_reason, "told": len(people)})
+    return session
+
+
 def record_attendance(actor: User, session_id: int, attended: set[int]) -> int:
     """The trainer records who attended: their workshop module is completed (that is what completes
     a workshop). Only people holding a seat in the session can be marked; returns how many were."""
@@ -147,6 +191,7 @@ def record_attendance(actor: User, session_id: int, attended: set[int]) -> int:
     if session is None:
         raise NotFound("No such session.")
     get_unit_for(actor, session.business_unit_id)
+    _not_cancelled(session)
     if session.starts_at > datetime.now(timezone.utc):
         raise ValidationFailed("Attendance can be recorded once the session has started.")
     holders = {u.id for u, _ in session_seats([session])[session.id]}
@@ -175,6 +220,7 @@ def update_session(actor: User, session_id: int, starts_at: datetime, minutes: i
     if session is None:
         raise NotFound("No such session.")
     get_unit_for(actor, session.business_unit_id)
+    _not_cancelled(session)
     if not 15 <= minutes <= 8 * 60:
         raise ValidationFailed("A session lasts between 15 minutes and 8 hours.", field="minutes")
     if not 1 <= capacity <= 500:

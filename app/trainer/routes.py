@@ -81,7 +81,7 @@ def unit(unit_id: int):
                            skill_names=skill_names, overdue=assignments.overdue_in_unit(unit),
                            sessions=sessions, seats=workshops.session_seats(sessions), replies=workshops.replies(sessions),
                            assigned=assigned, titles=assignments.titles_of(assigned), catalogue=training.catalogue(),
-                           now=datetime.now(timezone.utc))
+                           cancelled=workshops.cancelled_sessions(unit), now=datetime.now(timezone.utc))
 
 
 @bp.get("/people/<int:person_id>")
@@ -205,6 +205,19 @@ def session_attendance(session_id: int):
     else:
         flash(f"Attendance recorded: {recorded} {'person' if recorded == 1 else 'people'} completed the workshop.",
               "success")
+    return _back()
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+def session_cancel(session_id: int):
+    try:
+        session = workshops.cancel_session(current_user, session_id, request.form.get("reason", ""))
+    except ServiceError as error:
+        _session_error(error)
+    else:
+        flash("Session cancelled: everyone invited is told, and the workshop goes back into the unit's plan.",
+              "success")
+        return redirect(url_for("trainer.unit", unit_id=session.business_unit_id) + "#sessions-h")
     return _back()
 
 

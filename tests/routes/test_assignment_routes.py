@@ -224,3 +224,26 @@ def test_a_trainer_leaves_lines_out_of_the_plan_before_accepting_it(client, fitt
     _, person, module = kept_module.split(":")
     solo = db.session.scalars(select(Assignment).where(Assignment.origin == "plan", Assignment.session_id.is_(None))).all()
     assert [(a.target_id, a.ref) for a in solo] == [(int(person), module)]
+
+
+def test_trainer_cancels_a_session_from_the_unit_page(app, client, fitted_demo, login_as, db):
+    from app.models import Message, TrainingSession
+    from tests.conftest import sign_in
+
+    login_as("trainer")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    page = f"/trainer/units/{unit.id}"
+    post_form(client, page, f"{page}/accept-plan", {})
+    session = db.session.scalars(select(TrainingSession).where(TrainingSession.business_unit_id == unit.id)).first()
+    assert "Cancel this session" in client.get(page).get_data(as_text=True)
+    other = app.test_client()
+    sign_in(other, "trainer2@demo.uptake")  # not a trainer of this unit
+    assert post_form(other, "/trainer/", f"/trainer/sessions/{session.id}/cancel", {"reason": "x"}).status_code == 404
+    done = post_form(client, page, f"/trainer/sessions/{session.id}/cancel", {"reason": "Room flooded"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Session cancelled: everyone invited is told" in done
+    assert "Cancelled sessions" in done and "Room flooded" in done
+    assert db.session.scalar(select(Message.id).where(Message.dedup_key.like(f"workshop-cancel:{session.id}:%")))
+    again = post_form(client, page, f"/trainer/sessions/{session.id}/cancel", {}, headers={"Referer": f"http://localhost{page}"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "This session is cancelled" in again

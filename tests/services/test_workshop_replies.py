@@ -98,3 +98,59 @@ def test_people_waiting_or_asking_for_another_date_get_no_reminders_for_that_dat
     second = db.session.get(User, seats[1].target_id)  # promoted when the first asked for another date
     assert {m.recipient for m in late if m.kind == "overdue"} == {second.email}
     assert {m.subject.split(" is ")[0] for m in late if m.kind == "escalation"} == {second.name}
+
+
+def test_cancelling_a_session_sends_a_calendar_cancellation_and_frees_the_seats(small_room, db):
+    import icalendar
+
+    from app.services.messages import email_of
+    from app.services.notices import send_reminders
+
+    trainer, room, seats = small_room
+    holder, waiting = db.session.get(User, seats[0].target_id), db.session.get(User, seats[1].target_id)
+    invitation = db.session.scalar(select(Message).where(Message.dedup_key.like(f"workshop:{room.id}:{holder.id}:%")))
+    invited = icalendar.Calendar.from_ical(invitation.calendar).walk("VEVENT")[0]
+    sessions.cancel_session(trainer, room.id, "The trainer is ill")
+    db.session.expire_all()
+    cancellations = db.session.scalars(select(Message).where(Message.kind == "workshop",
+                                                             Message.dedup_key.like(f"workshop-cancel:{room.id}:%")))
+    by_person = {m.recipient: m for m in cancellations}
+    assert set(by_person) == {db.session.get(User, s.target_id).email for s in seats}  # the waiting list too
+    message = by_person[holder.email]
+    assert message.subject.startswith("Cancelled:") and "The trainer is ill" in message.text_body
+    calendar = icalendar.Calendar.from_ical(message.calendar)
+    event = calendar.walk("VEVENT")[0]
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]) == str(invited["UID"]) and int(event["SEQUENCE"]) > int(invited["SEQUENCE"])
+    part = next(p for p in email_of(message).walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "CANCEL"
+    # the seats are gone: nobody is reminded of it, and the trainee's waiting-list place ends
+    assert all(not s.active for s in seats) and sessions.places_taken(room) == 0
+    assert db.session.get(TrainingSession, room.id) not in sessions.unit_sessions(
+        db.session.get(BusinessUnit, room.business_unit_id))
+    send_reminders(today=room.starts_at.date() + timedelta(days=30))
+    assert db.session.scalar(select(Message).where(Message.recipient == waiting.email,
+                                                   Message.kind == "reminder")) is None
+    # the unit's feed keeps it, marked cancelled, so subscribed calendars drop it
+    feed = icalendar.Calendar.from_ical(sessions.ical(db.session.get(BusinessUnit, room.business_unit_id)))
+    assert [str(e["STATUS"]) for e in feed.walk("VEVENT") if str(e["UID"]).startswith(f"session-{room.id}@")] \
+        == ["CANCELLED"]
+
+
+def test_a_cancelled_session_cannot_be_changed_attended_or_cancelled_again(small_room, db):
+    trainer, room, seats = small_room
+    sessions.cancel_session(trainer, room.id)
+    for call in (lambda: sessions.cancel_session(trainer, room.id),
+                 lambda: sessions.update_session(trainer, room.id, room.starts_at, 60, "Room 2", 5),
+                 lambda: sessions.record_attendance(trainer, room.id, set())):
+        with pytest.raises(ValidationFailed, match="cancelled"):
+            call()
+        db.session.rollback()
+
+
+def test_a_session_that_has_started_is_not_cancelled(small_room, db):
+    trainer, room, _ = small_room
+    room.starts_at = datetime.now(timezone.utc) - timedelta(minutes=5)
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="record who attended"):
+        sessions.cancel_session(trainer, room.id)
