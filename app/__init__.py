@@ -59,7 +59,17 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     def _template_helpers():
         import time
 
-        return {"server_time_ms": lambda: time.time_ns() // 1_000_000}
+        def manages_anyone() -> bool:  # the "My team" link, asked once per page
+            from flask import g
+            from flask_login import current_user
+
+            if "manages_anyone" not in g:
+                from app.services.team import manages_anyone as query
+
+                g.manages_anyone = bool(current_user.is_authenticated and query(current_user))
+            return g.manages_anyone
+
+        return {"server_time_ms": lambda: time.time_ns() // 1_000_000, "manages_anyone": manages_anyone}
 
     from app.cli import register_cli
     from app.errors import register_error_handlers

@@ -22,6 +22,9 @@ class UserForm(FlaskForm):
                                    description="Required for trainees.")
     job_role_id = SelectField("Job role", coerce=optional_int, validators=[Optional()],
                               description="Required for trainees.")
+    manager_email = StringField("Line manager (email)", validators=[Optional(), Length(max=254)],
+                                description="Optional. Their line manager sees the team view: progress on "
+                                            "assignments, and the team's skill figures once the team is big enough.")
     trainer_unit_ids = MultiCheckboxField("Units this trainer is responsible for", coerce=int,
                                           validators=[Optional()])
     password = PasswordField("Password", validators=[Optional(), Length(min=12, max=128, message="Use at least 12 characters (at most 128).")],

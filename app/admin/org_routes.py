@@ -55,7 +55,7 @@ def organisation():
     values = vars(organisations.settings_of(org))
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {key: request.form.get(key, "") for key in values}
+        values = {key: request.form.get(key, current) for key, current in values.items()}  # absent: unchanged
         try:
             if not ToggleForm().validate_on_submit():
                 raise ValidationFailed("Your form expired; please submit it again.")

@@ -59,12 +59,14 @@ def _user_form(user: User | None):
     form.set_choices(catalogue.list_org_records(BusinessUnit, org_id), catalogue.list_org_records(JobRole, org_id))
     if request.method == "GET" and user:
         form.trainer_unit_ids.data = [u.id for u in user.trained_units]
+        form.manager_email.data = user.manager.email if user.manager else ""
         form.password.data = ""
     if form.validate_on_submit():
         data = people.UserInput(
             email=form.email.data, name=form.name.data, role=form.role.data,
             business_unit_id=form.business_unit_id.data, job_role_id=form.job_role_id.data,
-            trainer_unit_ids=form.trainer_unit_ids.data or [], password=form.password.data or None)
+            trainer_unit_ids=form.trainer_unit_ids.data or [], password=form.password.data or None,
+            manager_email=form.manager_email.data or "")
         try:
             saved = people.create_user(org_id, data) if user is None else people.update_user(current_user, user, data)
         except ServiceError as error:

@@ -1,5 +1,5 @@
-from flask import jsonify, redirect, url_for
-from flask_login import current_user
+from flask import jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from app.authz import home_url_for
@@ -24,3 +24,13 @@ def healthz():
         db.session.rollback()
         return jsonify({"status": "degraded", "database": "unreachable"}), 503
     return jsonify({"status": "ok", "database": "ok"})
+
+
+@bp.get("/team")
+@login_required
+def team():
+    """A line manager's direct reports: their assignments' progress, and the team's skill figures
+    once the team reaches the organisation's minimum group size."""
+    from app.services.team import team_view
+
+    return render_template("team.html", view=team_view(current_user))

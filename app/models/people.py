@@ -27,6 +27,8 @@ class Organisation(db.Model):
     # a reminder this many days before a due date; the trainers hear once it is this many days late
     remind_days_before: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     escalate_after_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # unit and team aggregates of fewer people than this are shown to admins only (as Skill IQ does)
+    min_group_size: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
 
     units: Mapped[list[BusinessUnit]] = relationship(back_populates="organisation")
 
@@ -101,11 +103,14 @@ class User(db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # turned off from the link in any reminder; assignment notices still arrive
     reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # their line manager: sees the team view of their direct reports (progress, and aggregates only)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
 
     organisation: Mapped[Organisation] = relationship()
     business_unit: Mapped[BusinessUnit | None] = relationship(back_populates="members", foreign_keys=[business_unit_id])
     job_role: Mapped[JobRole | None] = relationship()
     trained_units: Mapped[list[BusinessUnit]] = relationship(secondary=trainer_units, order_by="BusinessUnit.name")
+    manager: Mapped[User | None] = relationship(remote_side="User.id", foreign_keys=[manager_id])
 
     # Flask-Login protocol --------------------------------------------------
     @property

@@ -55,6 +55,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(f"trainer@{DEMO_DOMAIN}", "trainer", "responsible for Sales North America and Sales EMEA"),
     DemoAccount(f"trainer2@{DEMO_DOMAIN}", "trainer", "responsible for Customer Service and Marketing"),
     DemoAccount(f"trainee@{DEMO_DOMAIN}", "trainee", "account executive in Sales EMEA"),
+    DemoAccount(f"vera.larsen21@{DEMO_DOMAIN}", "trainee", "sales manager in Sales EMEA, Tara's line manager (My team)"),
 )
 
 
@@ -117,5 +118,23 @@ def load_demo() -> dict[str, int]:
             trainer.trained_units = [units[u] for u in trained]
     for email, name, unit, role in _demo_people():
         add_user(email, name, "trainee", business_unit=units[unit], job_role=roles[role])
+    db.session.flush()
+    _line_managers(units, roles)
     db.session.commit()
     return created
+
+
+def _line_managers(units: dict, roles: dict) -> None:
+    """In each sales unit the two sales managers each manage half the account executives (teams
+    of 5: just at the minimum group size, so their team view shows skill figures)."""
+    for unit_name in ("Sales North America", "Sales EMEA"):
+        def members(role_name):
+            return list(db.session.scalars(select(User).where(
+                User.business_unit_id == units[unit_name].id, User.job_role_id == roles[role_name].id)
+                .order_by(User.id)))
+        managers, executives = members("sales manager"), members("account executive")
+        if not managers:
+            continue
+        for index, person in enumerate(executives):
+            if person.manager_id is None:
+                person.manager_id = managers[min(index * len(managers) // len(executives), len(managers) - 1)].id

@@ -212,6 +212,7 @@ def send_digests(now=None) -> int:
 
     from app.models import Attempt, MasteryEstimate, MasteryHistory, Skill
     from app.services.assignments import overdue_in_unit
+    from app.services.team import min_group_size
     from app.services.training import heatmap
 
     now = now or utcnow()
@@ -248,7 +249,7 @@ def send_digests(now=None) -> int:
             quiet_since = now - timedelta(days=STUCK_DAYS)
             stuck = [name for pid, name in weak if last_active.get(pid) is None or last_active[pid] < quiet_since]
             sections.append({"unit": unit, "closed": closed, "opened": opened, "overdue": overdue, "stuck": stuck})
-        heat = heatmap(units)
+        heat = heatmap(units, min_people=min_group_size(trainer))
         queued += queue(organisation, "digest", trainer.email, f"Your units this week: {year}-W{week:02d}", "digest",
                         f"digest:{trainer.id}:{year}-W{week:02d}", trainer=trainer, sections=sections, heat=heat,
                         stuck_days=STUCK_DAYS, home=f"{base_url()}/trainer/")

@@ -31,6 +31,7 @@ class Settings:
     default_due_days: int = 30
     remind_days_before: int = 3
     escalate_after_days: int = 7
+    min_group_size: int = 5
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +58,8 @@ def _checked(settings: Settings, organisation_id: int | None = None) -> Settings
     days = _whole(settings.default_due_days, "default_due_days", "Default due days", 1, MAX_DUE_DAYS)
     before = _whole(settings.remind_days_before, "remind_days_before", "Reminder days before the due date", 0, 30)
     escalate = _whole(settings.escalate_after_days, "escalate_after_days", "Days late before trainers hear", 1, 90)
-    return Settings(name, zone, sender, days, before, escalate)
+    group = _whole(settings.min_group_size, "min_group_size", "Smallest group shown", 1, 100)
+    return Settings(name, zone, sender, days, before, escalate, group)
 
 
 def _whole(raw, field: str, label: str, low: int, high: int) -> int:

@@ -26,6 +26,7 @@ class UserInput:
     job_role_id: int | None = None
     trainer_unit_ids: list[int] = field(default_factory=list)
     password: str | None = None
+    manager_email: str | None = None  # None leaves the line manager as it is; "" clears it
 
 
 def normalise_email(raw: str) -> str:
@@ -63,9 +64,30 @@ def _apply(user: User, data: UserInput, organisation_id: int) -> None:
     ] if data.role == "trainer" else []
     if data.role != user.role and user.id is not None:
         end_all_sessions(user)  # a role change takes effect at once, not at the next sign-in
+    manager = _manager(user, data.manager_email, organisation_id) if data.manager_email is not None else user.manager
     user.email, user.name, user.role = email, name, data.role
     user.business_unit, user.job_role = unit, job_role
     user.trained_units = trained
+    user.manager = manager
+
+
+def _manager(user: User, raw: str, organisation_id: int) -> User | None:
+    """The line manager named by email: someone active in the organisation, never the person
+    themself nor anyone who (through others) reports to them."""
+    if not (raw or "").strip():
+        return None
+    manager = find_user_by_email(raw)
+    if manager is None or manager.organisation_id != organisation_id or not manager.active:
+        raise ValidationFailed("The line manager must be an active person of your organisation (give their email).",
+                               field="manager_email")
+    above, seen = manager, set()
+    while above is not None and above.id not in seen:
+        if user.id is not None and above.id == user.id:
+            raise ValidationFailed("A person cannot be managed by themself or by someone who reports to them.",
+                                   field="manager_email")
+        seen.add(above.id)
+        above = above.manager
+    return manager
 
 
 def create_user(organisation_id: int, data: UserInput) -> User:
@@ -84,7 +106,7 @@ def create_user(organisation_id: int, data: UserInput) -> User:
 def update_user(actor: User, user: User, data: UserInput) -> User:
     if user.id == actor.id and data.role != "admin":
         raise ValidationFailed("You cannot remove your own admin role.", field="role")
-    old_role = user.role
+    old_role, old_manager = user.role, user.manager.email if user.manager else ""
     with db.session.no_autoflush:
         _apply(user, data, actor.organisation_id)
     if data.password:
@@ -93,7 +115,10 @@ def update_user(actor: User, user: User, data: UserInput) -> User:
         end_all_sessions(user)
     db.session.commit()
     detail = {"role": [old_role, user.role]} if old_role != user.role else {}
-    audit.record("user.role_changed" if detail else "user.updated", target=user.email,
+    new_manager = user.manager.email if user.manager else ""
+    if new_manager != old_manager:
+        detail["line_manager"] = [old_manager or "none", new_manager or "none"]
+    audit.record("user.role_changed" if "role" in detail else "user.updated", target=user.email,
                  detail={**detail, "password_reset": bool(data.password)}, actor=actor)
     return user
 

@@ -183,10 +183,12 @@ def mark_read(user: User, module_id: str) -> ModuleProgress:
 
 
 # --- business units ----------------------------------------------------------------------------------
-def heatmap(units: list[BusinessUnit], by: str = "unit") -> dict:
+def heatmap(units: list[BusinessUnit], by: str = "unit", min_people: int = 1) -> dict:
     """For each unit (or job role, `by="job_role"`, over the given units' people) × skill: the people
     whose role needs the skill, how many are weak and how many have too little evidence — one
-    aggregate query, whatever the number of people. `rows` are the (id, name) groups in order."""
+    aggregate query, whatever the number of people. `rows` are the (id, name) groups in order.
+    A cell over fewer than `min_people` people carries no figures, only `hidden` (the minimum
+    group size: `team.min_group_size(viewer)`)."""
     unit_ids = [u.id for u in units]
     group = User.job_role_id if by == "job_role" else User.business_unit_id
     rows = db.session.execute(
@@ -198,7 +200,8 @@ def heatmap(units: list[BusinessUnit], by: str = "unit") -> dict:
         .where(User.business_unit_id.in_(unit_ids), User.active.is_(True), User.role == "trainee")
         .group_by(group, Skill.slug)).all()
     cells = {(key, slug): {"people": n, "weak": int(weak or 0), "unknown": int(unknown or 0),
-                           "share": (weak or 0) / n if n else 0.0} for key, slug, n, weak, unknown in rows}
+                           "share": (weak or 0) / n if n else 0.0} if n >= min_people else {"hidden": True}
+             for key, slug, n, weak, unknown in rows}
     skills = list(db.session.execute(select(Skill.slug, Skill.name).where(Skill.active.is_(True)).order_by(Skill.name)))
     if by == "job_role":
         groups = list(db.session.execute(select(JobRole.id, JobRole.name).where(JobRole.id.in_(
@@ -206,7 +209,7 @@ def heatmap(units: list[BusinessUnit], by: str = "unit") -> dict:
         ).order_by(JobRole.name)))
     else:
         groups = [(u.id, u.name) for u in units]
-    return {"cells": cells, "skills": skills, "rows": groups, "by": by}
+    return {"cells": cells, "skills": skills, "rows": groups, "by": by, "min_people": min_people}
 
 
 def people_needing(units: list[BusinessUnit], slug: str, unit_id: int | None = None,

@@ -74,6 +74,8 @@ def parse(data: bytes, organisation_id: int) -> Preview:
     units = {u.name.lower(): u for u in db.session.scalars(select(BusinessUnit).where(BusinessUnit.organisation_id == organisation_id))}
     roles = {r.name.lower(): r for r in db.session.scalars(select(JobRole).where(JobRole.organisation_id == organisation_id))}
     existing = set(db.session.scalars(select(func.lower(User.email))))
+    in_org = set(db.session.scalars(select(func.lower(User.email)).where(User.organisation_id == organisation_id,
+                                                                           User.active.is_(True))))
     rows, seen = [], {}
     for number, raw in enumerate(reader, start=2):
         if len(rows) >= MAX_ROWS:
@@ -112,6 +114,13 @@ def parse(data: bytes, organisation_id: int) -> Preview:
         if any(looks_like_formula(cell) for cell in values.values()):
             row.problems.append("Cells may not start with =, +, - or @ (a spreadsheet would run them as formulas).")
         rows.append(row)
+    in_file = {r.values.get("email", "").lower() for r in rows}
+    for row in rows:  # a line manager already in Uptake, or anywhere in the same file
+        manager = row.values.get("manager_email", "").strip().lower()
+        if manager and manager == row.values.get("email", "").lower():
+            row.problems.append("A person cannot be their own line manager.")
+        elif manager and manager not in in_org and manager not in in_file:
+            row.problems.append(f"The line manager {manager} is neither in your organisation nor in this file.")
     return Preview(rows)
 
 
@@ -135,6 +144,10 @@ def apply(actor: User, data: bytes, base_url: str) -> list[tuple[User, str]]:
             db.session.add(user)
             db.session.flush()
             links.append((user, _invite_and_mail(user, base_url)))
+        for user, row in zip((u for u, _ in links), preview.rows):  # now everyone in the file exists
+            manager = row.values.get("manager_email", "").strip().lower()
+            if manager:
+                user.manager_id = db.session.scalar(select(User.id).where(func.lower(User.email) == manager))
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -10,6 +10,7 @@ from app.models import Attempt, JobRole, Quiz, Skill, User
 from app.params import db_int
 from app.services import analytics as stats
 from app.services import assignments, simulation, training
+from app.services.team import min_group_size
 from app.services import sessions as workshops
 from app.services.access import (
     get_person_for,
@@ -43,7 +44,7 @@ def home():
     units = visible_units(current_user)
     return render_template("trainer/home.html", units=units, counts=_active_trainees(units),
                            notes=recent_for(current_user),
-                           heat=training.heatmap(units, _heat_by()))
+                           heat=training.heatmap(units, _heat_by(), min_group_size(current_user)))
 
 
 def _gap_people():
@@ -245,8 +246,9 @@ def analytics_csv(which: str):
 
 @bp.get("/heatmap.csv")
 def heatmap_csv():
-    heat = training.heatmap(visible_units(current_user), _heat_by())
-    rows = ([group, name, c["people"], c["weak"], c["unknown"], c["share"]]
+    heat = training.heatmap(visible_units(current_user), _heat_by(), min_group_size(current_user))
+    rows = ([group, name, c["people"], c["weak"], c["unknown"], c["share"]] if "people" in c
+            else [group, name, f"fewer than {heat['min_people']}", None, None, None]
             for key, group in heat["rows"] for slug, name in heat["skills"] if (c := heat["cells"].get((key, slug))))
     return csv_response(f"skill-gaps-by-{heat['by'].replace('_', '-')}.csv",
                         ["business_unit" if heat["by"] == "unit" else "job_role", "skill", "people_needing_it", "weak",
