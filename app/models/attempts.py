@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -93,8 +93,24 @@ class Response(db.Model):
     item: Mapped[Item] = relationship()
 
 
+class Observation(db.Model):
+    """A trainer watched a trainee do the work in the real CRM (one skill's checklist); each
+    behaviour marked is an Evidence row (`services.observations`)."""
+
+    __tablename__ = "observation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    observer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Evidence(db.Model):
-    """A graded outcome the skill model learns from: a quiz response or a scenario check."""
+    """A graded outcome the skill model learns from: a quiz response, a scenario check or a
+    behaviour seen in an on-the-job observation."""
 
     __tablename__ = "evidence"
     __table_args__ = (
@@ -105,8 +121,10 @@ class Evidence(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    source: Mapped[str] = mapped_column(String(16))  # quiz | scenario
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # quiz | scenario | observation
+    # the quiz or exercise it came from; None for an on-the-job observation (observation_id instead)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("observation.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
     check_key: Mapped[str | None] = mapped_column(String(128))
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -32,7 +32,8 @@ def item_stats() -> list[dict]:
 def check_stats() -> list[dict]:
     rows = db.session.execute(select(Evidence.check_key, func.count(Evidence.id), func.avg(Evidence.score),
                                      func.sum(case((Evidence.score < 0.999, 1), else_=0)))
-                              .where(Evidence.check_key.is_not(None)).group_by(Evidence.check_key)).all()
+                              .where(Evidence.check_key.is_not(None), Evidence.source == "scenario")
+                              .group_by(Evidence.check_key)).all()
     result = [{"check": key, "title": check_title(key), "results": int(n), "mean": float(mean or 0), "failed": int(failed or 0),
                "fail_rate": (failed or 0) / n if n else 0.0} for key, n, mean, failed in rows]
     return sorted(result, key=lambda r: -r["fail_rate"])

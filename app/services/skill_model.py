@@ -148,6 +148,15 @@ def person_evidence(user_id: int, bundle: dict, until: datetime | None = None) -
     return PersonEvidence(model, rows, items, sum(1 for i in items if i >= len(index)))
 
 
+def evidence_title(check_key: str) -> str:
+    """What a piece of evidence without a question stem was: an exercise's check or an observation."""
+    if check_key.startswith("observation:"):
+        from app.services.observations import title
+
+        return title(check_key)
+    return check_title(check_key)
+
+
 def whole_counts(model, rows: list, items: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Per skill: how many answers (quiz and lesson-check questions) and how many exercises (finished
     simulated CRM attempts) measured it — what a person reads as "based on 3 answers and 1 exercise"."""
@@ -158,7 +167,7 @@ def whole_counts(model, rows: list, items: list[int]) -> tuple[np.ndarray, np.nd
         if r[6] == "scenario":
             for k in measured:
                 exercise_sets[k].add(r[7])
-        else:
+        elif r[6] != "observation":  # an on-the-job observation is neither an answer nor an exercise
             answers[measured] += 1
     return answers, np.array([len(e) for e in exercise_sets], dtype=np.int64)
 
@@ -198,7 +207,7 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
         if explain_top:
             for c in explain(model, k, items, scores, times, t_now, half_life(), top=explain_top):
                 r = known[c.index]
-                row["explanation"].append({"what": r[5] or check_title(r[2]), "score": c.score, "when": r[4],
+                row["explanation"].append({"what": r[5] or evidence_title(r[2]), "score": c.score, "when": r[4],
                                            "effect": c.log_odds, "provisional": items[c.index] >= len(bundle["index"])})
         result.append(row)
     return result

@@ -92,9 +92,46 @@ def person(person_id: int):
                                         .order_by(Attempt.started_at.desc())))
     profile = assess(person, explain_top=5)
     path, progress = training.person_path(person, profile) if person.role == "trainee" else (None, {})
+    from app.services import observations
+
     return render_template("trainer/person.html", person=person, profile=profile,
                            exercises=exercises, titles={k: s.title for k, s in simulation.scenarios().items()},
-                           path=path, progress=progress)
+                           path=path, progress=progress, observed=observations.for_person(person))
+
+
+@bp.route("/people/<int:person_id>/observe", methods=["GET", "POST"])
+def observe(person_id: int):
+    """An on-the-job observation of one skill: the skill's checklist, each behaviour done right,
+    done wrong or not seen; what is marked is evidence, and the verdict moves at once."""
+    from app.services import observations
+
+    person = get_person_for(current_user, person_id)
+    skill = db.session.scalar(select(Skill).where(Skill.slug == request.values.get("skill", ""), Skill.active.is_(True)))
+    if skill is None or person.role != "trainee":
+        abort(404)
+    behaviours = observations.checklist(skill.slug)
+    values = {"observed_on": today_for(current_user.organisation).isoformat()}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:  # CSRF is checked for every POST (CSRFProtect)
+            try:
+                day = date.fromisoformat(values.get("observed_on", "")) if values.get("observed_on") else None
+            except ValueError:
+                raise ValidationFailed("Give the day as a date, e.g. 2026-12-03.", field="observed_on") from None
+            observations.record(current_user, person.id, skill.slug,
+                                {b.key: values.get(f"mark_{b.key}", "") for b in behaviours}, day,
+                                values.get("note", ""))
+        except ServiceError as error:
+            db.session.rollback()
+            if isinstance(error, NotFound):
+                abort(404)
+            errors[error.field or "form"] = error.message
+        else:
+            flash(f"Observation recorded: {person.name}'s {skill.name} verdict is updated.", "success")
+            return redirect(url_for("trainer.person", person_id=person.id) + "#observed-h")
+    return render_template("trainer/observe.html", person=person, skill=skill, behaviours=behaviours,
+                           values=values, errors=errors), (422 if errors else 200)
 
 
 @bp.get("/people/<int:person_id>/exercises/<int:attempt_id>")
