@@ -72,3 +72,60 @@ def line_chart(title: str, labels: list[str], series: dict[str, list[float | Non
                      f'<text x="{lx + 14:.1f}" y="{ly + 9:.1f}" font-size="11">{escape(name)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # every label above went through escape(); numbers are formatted here  # nosec B704
+
+
+def heat_colour(share: float) -> tuple[int, int, int]:
+    """The heatmap's colour for a share of people weak: white-ish at 0, deep red at 1 (the same
+    scale as the digest's table)."""
+    share = min(max(share, 0.0), 1.0)
+    return 255, int(235 - 150 * share), int(235 - 200 * share)
+
+
+def heatmap_png(heat: dict, title: str = "Share of people weak, by skill") -> bytes:
+    """The trainers' heatmap (`training.heatmap`) as a PNG for email, where clients show an image
+    faithfully and many mangle styled tables: one row per skill, one column per unit or job role,
+    each cell the share weak with its percentage; a group too small to show reads "<N" on grey."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font, bold = ImageFont.load_default(size=13), ImageFont.load_default(size=15)
+    skills, groups, cells = heat["skills"], heat["rows"], heat["cells"]
+
+    def fitted(text: str, room: float) -> str:
+        if font.getlength(text) <= room:
+            return text
+        while text and font.getlength(text + "...") > room:
+            text = text[:-1]
+        return text + "..."
+
+    pad, cell_h = 10, 26
+    label_w = int(min(260, max([font.getlength(name) for _, name in skills] + [60]) + 2 * pad))
+    col_w = int(min(150, max([font.getlength(name) for _, name in groups] + [70]) + 2 * pad))
+    top = 34 + cell_h
+    width = label_w + col_w * max(len(groups), 1) + pad
+    height = top + cell_h * max(len(skills), 1) + pad
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((pad, 8), title, fill=(29, 35, 48), font=bold)
+    for c, (_, name) in enumerate(groups):
+        x = label_w + c * col_w
+        draw.text((x + col_w / 2, 34 + cell_h / 2), fitted(name, col_w - 2 * pad), fill=(29, 35, 48), font=font,
+                  anchor="mm")
+    for r, (slug, name) in enumerate(skills):
+        y = top + r * cell_h
+        draw.text((pad, y + cell_h / 2), fitted(name, label_w - 2 * pad), fill=(29, 35, 48), font=font, anchor="lm")
+        for c, (key, _) in enumerate(groups):
+            x = label_w + c * col_w
+            cell = cells.get((key, slug))
+            if cell is None:
+                fill, text = (246, 247, 250), "-"  # the bundled font has ASCII, not typographic dashes
+            elif cell.get("hidden"):
+                fill, text = (226, 229, 236), f"<{heat.get('min_people', 1)}"
+            else:
+                fill, text = heat_colour(cell["share"]), f"{round(100 * cell['share'])}%"
+            draw.rectangle([x + 1, y + 1, x + col_w - 2, y + cell_h - 2], fill=fill)
+            draw.text((x + col_w / 2, y + cell_h / 2), text, fill=(29, 35, 48), font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

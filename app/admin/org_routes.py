@@ -34,6 +34,18 @@ def message(message_id: int):
     return render_template("admin/message.html", message=found, toggle=ToggleForm())
 
 
+@bp.get("/messages/<int:message_id>/image.png")
+def message_image(message_id: int):
+    from flask import Response
+
+    from app.models import Message
+
+    found = db.session.get(Message, message_id)
+    if found is None or found.organisation_id != current_user.organisation_id or not found.image:
+        abort(404)
+    return Response(found.image, mimetype="image/png")
+
+
 @bp.post("/messages/<int:message_id>/retry")
 def message_retry(message_id: int):
     from app.services import messages as outbox

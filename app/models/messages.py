@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -29,6 +29,8 @@ class Message(db.Model):
     html_body: Mapped[str] = mapped_column(Text)
     # an iCalendar invitation (METHOD:REQUEST) sent as a text/calendar part, or None
     calendar: Mapped[str | None] = mapped_column(Text)
+    # a PNG the HTML part shows inline as cid:image@uptake (the digest's heatmap), or None
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)
     # the Message-ID header, fixed when queued: a retry after a crash carries the same one
     message_id: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)

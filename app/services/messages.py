@@ -41,7 +41,7 @@ def sender_of(organisation: Organisation) -> str:
 
 
 def queue(organisation: Organisation, kind: str, recipient: str, subject: str, template: str,
-          dedup_key: str, calendar: str | None = None, **context) -> bool:
+          dedup_key: str, calendar: str | None = None, image: bytes | None = None, **context) -> bool:
     """Add a message to the outbox in the caller's transaction (the caller commits). The text and
     HTML parts are `mail/<template>.txt` and `.html`; queueing the same `dedup_key` again adds
     nothing (and returns False)."""
@@ -52,7 +52,7 @@ def queue(organisation: Organisation, kind: str, recipient: str, subject: str, t
     domain = sender.rpartition("@")[2] or "localhost"
     return db.session.execute(insert_for(Message).values(
         organisation_id=organisation.id, kind=kind, dedup_key=dedup_key[:160], sender=sender, recipient=recipient,
-        subject=subject[:255], text_body=text, html_body=html, calendar=calendar, message_id=make_msgid(domain=domain),
+        subject=subject[:255], text_body=text, html_body=html, calendar=calendar, image=image, message_id=make_msgid(domain=domain),
         status=QUEUED, attempts=0, next_attempt_at=utcnow(), last_error="", created_at=utcnow(),
     ).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(Message.id)).scalar() is not None
 
@@ -70,6 +70,9 @@ def queue_activation(user: User, link: str, expires_at: datetime, invitation_id:
           expires=local_time(organisation, expires_at))
 
 
+IMAGE_CID = "image@uptake"
+
+
 def email_of(message: Message) -> EmailMessage:
     email = EmailMessage()
     email["From"], email["To"], email["Subject"] = message.sender, message.recipient, message.subject
@@ -77,6 +80,9 @@ def email_of(message: Message) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at)
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    if message.image:  # shown in the HTML part as <img src="cid:image@uptake">
+        email.get_payload()[1].add_related(message.image, "image", "png", cid=f"<{IMAGE_CID}>",
+                                           filename="heatmap.png", disposition="inline")
     if message.calendar:  # a calendar client shows it as an invitation with accept / decline, or removes it
         method = "CANCEL" if "\nMETHOD:CANCEL" in message.calendar.replace("\r\n", "\n") else "REQUEST"
         email.add_alternative(message.calendar, subtype="calendar", params={"method": method})

@@ -212,6 +212,7 @@ def send_digests(now=None) -> int:
 
     from app.models import Attempt, MasteryEstimate, MasteryHistory, Skill
     from app.services.assignments import overdue_in_unit
+    from app.charts import heatmap_png
     from app.services.team import min_group_size
     from app.services.training import heatmap
 
@@ -251,7 +252,8 @@ def send_digests(now=None) -> int:
             sections.append({"unit": unit, "closed": closed, "opened": opened, "overdue": overdue, "stuck": stuck})
         heat = heatmap(units, min_people=min_group_size(trainer))
         queued += queue(organisation, "digest", trainer.email, f"Your units this week: {year}-W{week:02d}", "digest",
-                        f"digest:{trainer.id}:{year}-W{week:02d}", trainer=trainer, sections=sections, heat=heat,
+                        f"digest:{trainer.id}:{year}-W{week:02d}", image=heatmap_png(heat),
+                        trainer=trainer, sections=sections, heat=heat,
                         stuck_days=STUCK_DAYS, home=f"{base_url()}/trainer/")
     db.session.commit()
     return queued

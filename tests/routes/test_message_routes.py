@@ -118,3 +118,19 @@ def test_homes_show_the_same_events_as_notifications(client, content_loaded, db)
     sign_in(client, trainer.email)
     home = client.get("/trainer/").get_data(as_text=True)
     assert "Overdue in your unit" in home and f"{tara.name} is 8 days late" in home
+
+
+def test_the_admin_sees_a_digests_heatmap_image_and_no_other_organisation_does(app, client, login_as, db):
+    from app.services.notices import send_digests
+
+    login_as("admin")
+    send_digests()
+    digest = db.session.scalar(select(Message).where(Message.kind == "digest").limit(1))
+    page = client.get(f"/admin/messages/{digest.id}").get_data(as_text=True)
+    assert f"/admin/messages/{digest.id}/image.png" in page
+    image = client.get(f"/admin/messages/{digest.id}/image.png")
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    add_other_organisation(db)
+    other = app.test_client()
+    sign_in(other, "admin@other.example", "other-admin-password")
+    assert other.get(f"/admin/messages/{digest.id}/image.png").status_code == 404

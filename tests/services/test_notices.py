@@ -207,3 +207,44 @@ def test_the_weekly_digest_tells_each_trainer_what_moved_in_their_units(fitted_d
     assert tara.name not in other.text_body  # only their own units
     assert notices.send_digests(now=now) == 0  # once a week
     assert notices.send_digests(now=now + timedelta(days=7)) == 2
+
+
+def test_the_digest_carries_the_heatmap_as_an_inline_image(fitted_demo, db):
+    import io
+    from datetime import datetime, timezone
+
+    from PIL import Image
+
+    from app.charts import heat_colour
+    from app.services.messages import email_of
+    from app.services.training import heatmap
+
+    trainer = user_by_email("trainer@demo.uptake")
+    notices.send_digests(now=datetime.now(timezone.utc))
+    mine = next(m for m in _mail(db, "digest:") if m.recipient == trainer.email)
+    picture = Image.open(io.BytesIO(mine.image))
+    assert picture.format == "PNG" and picture.width >= 400
+    heat = heatmap(list(trainer.trained_units))
+    assert picture.height > 26 * len(heat["skills"])  # a row per skill
+    # the cell colours are the heatmap's: the reddest share drawn is there in the picture
+    worst = max(c["share"] for c in heat["cells"].values())
+    assert heat_colour(worst) in {colour for _, colour in picture.convert("RGB").getcolors(maxcolors=100000)}
+    parsed = email_of(mine)
+    html = parsed.get_body(("html",))
+    related = next(p for p in parsed.walk() if p.get_content_type() == "image/png")
+    assert related["Content-ID"] == "<image@uptake>" and related.get_content() == mine.image
+    assert 'src="cid:image@uptake"' in html.get_content()
+
+
+def test_small_groups_are_grey_in_the_digest_image(fitted_demo, db):
+    import io
+
+    from PIL import Image
+
+    from app.charts import heatmap_png
+    from app.services.training import heatmap
+
+    units = list(user_by_email("trainer2@demo.uptake").trained_units)  # Customer Service 12, Marketing 8
+    shown, guarded = heatmap(units), heatmap(units, min_people=10)
+    colours = lambda png: {c for _, c in Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=100000)}  # noqa: E731
+    assert (226, 229, 236) not in colours(heatmap_png(shown)) and (226, 229, 236) in colours(heatmap_png(guarded))
