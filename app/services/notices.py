@@ -90,6 +90,16 @@ def _trainers_of(person: User) -> list[User]:
         User.organisation_id == person.organisation_id, User.role == "admin", User.active.is_(True)).order_by(User.id)))
 
 
+def _escalate_to(person: User) -> list[tuple[User, str]]:
+    """Who hears that the person is late, each with the page to open: their unit's trainers (or
+    the admins) at the person's profile, and their line manager, if any, at the team view."""
+    found = [(trainer, f"{base_url()}/trainer/people/{person.id}") for trainer in _trainers_of(person)]
+    manager = person.manager
+    if manager is not None and manager.active and all(manager.id != t.id for t, _ in found):
+        found.append((manager, f"{base_url()}/team"))
+    return found
+
+
 def send_reminders(today: date | None = None) -> dict[str, int]:
     """One sweep over every organisation's open assignments: queue what is due today. `today`
     (for tests) replaces each organisation's own date."""
@@ -123,13 +133,12 @@ def send_reminders(today: date | None = None) -> dict[str, int]:
                         "reminder", f"overdue:{a.id}:{person.id}:{a.due_date}",
                         unsubscribe=unsubscribe_link(person), **context)
                 if late >= organisation.escalate_after_days:
-                    for trainer in _trainers_of(person):
+                    for trainer, page in _escalate_to(person):
                         counts["escalated"] += queue(
                             organisation, "escalation", trainer.email,
                             f"{person.name} is {late} days late with {status.title}", "escalation",
                             f"escalation:{a.id}:{person.id}:{a.due_date}:{trainer.id}", trainer=trainer,
-                            unit=units.get(person.business_unit_id, "no unit"),
-                            person_page=f"{base_url()}/trainer/people/{person.id}", **context)
+                            unit=units.get(person.business_unit_id, "no unit"), person_page=page, **context)
         db.session.commit()
     return counts
 
@@ -206,8 +215,8 @@ STUCK_DAYS = 14  # a weak required skill and no test or exercise for this long: 
 
 def send_digests(now=None) -> int:
     """The weekly digest to each active trainer: per unit they train, the gaps closed and opened in
-    the last seven days, what is overdue, who is stuck, and the unit × skill heatmap. One per
-    trainer per ISO week; returns how many were queued."""
+    the last seven days, what is overdue, who is stuck, and the unit × skill heatmap; and each line
+    manager's team digest (`_team_digests`). One each per ISO week; returns how many were queued."""
     from sqlalchemy import func as sql_func
 
     from app.models import Attempt, MasteryEstimate, MasteryHistory, Skill
@@ -255,5 +264,44 @@ def send_digests(now=None) -> int:
                         f"digest:{trainer.id}:{year}-W{week:02d}", image=heatmap_png(heat),
                         trainer=trainer, sections=sections, heat=heat,
                         stuck_days=STUCK_DAYS, home=f"{base_url()}/trainer/")
+    queued += _team_digests(now, year, week)
     db.session.commit()
+    return queued
+
+
+def _team_digests(now, year: int, week: int) -> int:
+    """The weekly note to each line manager: what their direct reports have overdue, who has open
+    work and has not trained for two weeks, and — only for a team at the minimum group size — how
+    many gaps the team closed. Never a person's skill verdict."""
+    from sqlalchemy import func as sql_func
+
+    from app.models import Attempt, MasteryHistory
+    from app.services.assignments import statuses_for_people
+    from app.services.team import direct_reports, min_group_size
+
+    queued = 0
+    managers = db.session.scalars(select(User).where(User.active.is_(True), User.id.in_(
+        select(User.manager_id).where(User.active.is_(True), User.manager_id.is_not(None)))).order_by(User.id))
+    for manager in managers:
+        people = direct_reports(manager)
+        organisation = db.session.get(Organisation, manager.organisation_id)
+        today = today_for(organisation, now)
+        statuses = statuses_for_people(people, today)
+        overdue = [(p.name, st.title, (today - st.assignment.due_date).days) for p in people
+                   for st in statuses.get(p.id, []) if st.overdue and not st.done]
+        last_active = dict(db.session.execute(
+            select(Attempt.user_id, sql_func.max(Attempt.started_at)).where(Attempt.user_id.in_([p.id for p in people]))
+            .group_by(Attempt.user_id)).all())
+        quiet_since = now - timedelta(days=STUCK_DAYS)
+        quiet = [p.name for p in people if any(not st.done for st in statuses.get(p.id, []))
+                 and (last_active.get(p.id) is None or last_active[p.id] < quiet_since)]
+        closed = None
+        if len(people) >= min_group_size(manager):
+            closed = db.session.scalar(select(sql_func.count(MasteryHistory.id)).where(
+                MasteryHistory.user_id.in_([p.id for p in people]), MasteryHistory.recorded_at >= now - timedelta(days=7),
+                MasteryHistory.previous_verdict == "weak", MasteryHistory.verdict == "proficient"))
+        queued += queue(organisation, "team_digest", manager.email, f"Your team this week: {year}-W{week:02d}",
+                        "team_digest", f"team-digest:{manager.id}:{year}-W{week:02d}", manager=manager,
+                        people=people, overdue=overdue, quiet=quiet, closed=closed, quiet_days=STUCK_DAYS,
+                        smallest=min_group_size(manager), home=f"{base_url()}/team")
     return queued

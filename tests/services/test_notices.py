@@ -65,8 +65,12 @@ def test_reminders_come_before_the_due_date_after_it_and_then_the_trainer_hears(
     assert [m.kind for m in overdue] == ["reminder", "overdue"] and "1 day late" in overdue[1].text_body
     assert len(sweep(11)) == 2  # 6 days late: not escalated yet (after 7)
     escalated = sweep(12)
-    assert [m.kind for m in escalated][-1] == "escalation" and escalated[-1].recipient == trainer.email
-    assert tara.name in escalated[-1].subject and f"/trainer/people/{tara.id}" in escalated[-1].text_body
+    to_trainer, to_manager = escalated[-2:]
+    assert [to_trainer.kind, to_manager.kind] == ["escalation"] * 2 and to_trainer.recipient == trainer.email
+    assert tara.name in to_trainer.subject and f"/trainer/people/{tara.id}" in to_trainer.text_body
+    # her line manager hears too, pointed at the team view rather than her skill profile
+    assert to_manager.recipient == tara.manager.email and "/team" in to_manager.text_body
+    assert "/trainer/people/" not in to_manager.text_body + to_manager.html_body
     assert "trainer2@demo.uptake" not in [m.recipient for m in escalated]  # not Tara's unit's trainer
     assert len(sweep(20)) == len(escalated)
 
@@ -77,7 +81,7 @@ def test_escalation_waits_as_long_as_the_organisation_says(people, db):
     db.session.commit()
     a = assignments.create_assignment(trainer, "quiz", "crm-basics", "user", tara.id, TODAY)
     notices.send_reminders(today=TODAY + timedelta(days=2))
-    assert [m.recipient for m in _mail(db, f"escalation:{a.id}:")] == [trainer.email]
+    assert [m.recipient for m in _mail(db, f"escalation:{a.id}:")] == [trainer.email, tara.manager.email]
 
 
 def test_done_work_and_switched_off_reminders_send_nothing_but_the_trainer_still_hears(people, db):
@@ -93,7 +97,7 @@ def test_done_work_and_switched_off_reminders_send_nothing_but_the_trainer_still
     notices.send_reminders(today=TODAY + timedelta(days=8))
     assert _mail(db, "due-soon:") == [] and _mail(db, "overdue:") == []
     assert not [m for m in _mail(db, "escalation:") if m.dedup_key.startswith(f"escalation:{done.id}:")]
-    assert [m.recipient for m in _mail(db, f"escalation:{late.id}:")] == [trainer.email]
+    assert [m.recipient for m in _mail(db, f"escalation:{late.id}:")] == [trainer.email, tara.manager.email]
 
 
 def test_accepting_a_plan_mails_each_new_assignment(fitted_demo, db):
@@ -196,7 +200,7 @@ def test_the_weekly_digest_tells_each_trainer_what_moved_in_their_units(fitted_d
     now = datetime.now(timezone.utc) + timedelta(days=3)  # the assignment is three days late then
     queued = notices.send_digests(now=now)
     digests = _mail(db, "digest:")
-    assert queued == len(digests) == 2  # both demo trainers, each once
+    assert len(digests) == 2 and queued == 2 + len(_mail(db, "team-digest:"))  # both demo trainers, each once
     mine = next(m for m in digests if m.recipient == trainer.email)
     assert "Sales EMEA" in mine.text_body and "Sales North America" in mine.text_body
     assert f"Gaps closed (1): {tara.name} — {skill.name}" in mine.text_body
@@ -206,7 +210,7 @@ def test_the_weekly_digest_tells_each_trainer_what_moved_in_their_units(fitted_d
     other = next(m for m in digests if m.recipient == "trainer2@demo.uptake")
     assert tara.name not in other.text_body  # only their own units
     assert notices.send_digests(now=now) == 0  # once a week
-    assert notices.send_digests(now=now + timedelta(days=7)) == 2
+    assert notices.send_digests(now=now + timedelta(days=7)) == queued
 
 
 def test_the_digest_carries_the_heatmap_as_an_inline_image(fitted_demo, db):
@@ -248,3 +252,32 @@ def test_small_groups_are_grey_in_the_digest_image(fitted_demo, db):
     shown, guarded = heatmap(units), heatmap(units, min_people=10)
     colours = lambda png: {c for _, c in Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=100000)}  # noqa: E731
     assert (226, 229, 236) not in colours(heatmap_png(shown)) and (226, 229, 236) in colours(heatmap_png(guarded))
+
+
+def test_line_managers_get_a_team_digest_without_anyones_skill_verdict(fitted_demo, db):
+    from datetime import datetime, timezone
+
+    from app.models import MasteryHistory, Skill
+    from app.models.types import utcnow
+
+    trainer, tara = user_by_email("trainer@demo.uptake"), user_by_email("trainee@demo.uptake")
+    vera = tara.manager
+    skill = db.session.scalar(select(Skill).where(Skill.slug == "opportunity-pipeline"))
+    db.session.add(MasteryHistory(user_id=tara.id, skill_id=skill.id, probability=0.9, target=0.8, verdict="proficient",
+                                  previous_verdict="weak", recorded_at=utcnow() - timedelta(days=2)))
+    db.session.commit()
+    assignments.create_assignment(trainer, "quiz", "crm-basics", "user", tara.id, TODAY)
+    notices.send_digests(now=datetime.now(timezone.utc) + timedelta(days=3))
+    team = {m.recipient: m for m in _mail(db, "team-digest:")}
+    assert set(team) == {"vera.larsen21@demo.uptake", "amara.tanaka22@demo.uptake", "kavya.okafor10@demo.uptake",
+                         "liam.larsen11@demo.uptake"}  # the demo's four line managers, once each
+    mine = team[vera.email]
+    assert f"{tara.name} — " in mine.text_body.split("Overdue (1)")[1] and "3 days late" in mine.text_body
+    assert "Skill gaps the team closed this week: 1" in mine.text_body and "/team" in mine.text_body
+    assert skill.name not in mine.text_body + mine.html_body  # counts, never which skill of whom
+    # a team below the minimum group size gets no skill figure at all
+    tara.organisation.min_group_size = 6
+    db.session.commit()
+    notices.send_digests(now=datetime.now(timezone.utc) + timedelta(days=10))
+    later = [m for m in _mail(db, "team-digest:") if m.recipient == vera.email][-1]
+    assert "closed this week" not in later.text_body and "at least 6 people report to you" in later.text_body
