@@ -103,6 +103,8 @@ def for_person(person: User) -> list[dict]:
                               .join(User, User.id == Observation.observer_id)
                               .where(Observation.user_id == person.id)
                               .order_by(Observation.observed_at.desc(), Observation.id.desc())).all()
+    if not rows:
+        return []  # no second query for the (usual) person nobody has observed
     marks = {}
     for e in db.session.scalars(select(Evidence).where(Evidence.observation_id.in_([r[0].id for r in rows]))):
         marks.setdefault(e.observation_id, {})[e.check_key.rsplit(":", 1)[1]] = e.score

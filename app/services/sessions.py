@@ -149,6 +149,17 @@ def respond(person: User, assignment_id: int, answer: str, note: str = "") -> As
     return seat
 
 
+def attended_by(person: User) -> list[tuple[str, datetime]]:
+    """The workshops the person's attendance is recorded for: (title, when it was recorded), newest
+    first — the training record a trainer or an auditor asks for."""
+    catalogue = training.catalogue()
+    workshops = {key for key, module in catalogue.items() if module.kind == "instructor_led"}
+    rows = db.session.execute(select(ModuleProgress.module_key, ModuleProgress.completed_at).where(
+        ModuleProgress.user_id == person.id, ModuleProgress.status == "completed",
+        ModuleProgress.module_key.in_(workshops)).order_by(ModuleProgress.completed_at.desc())).all()
+    return [(catalogue[key].title, started) for key, started in rows]
+
+
 def _not_cancelled(session: TrainingSession) -> None:
     if session.cancelled_at is not None:
         raise ValidationFailed("This session is cancelled; plan a new one from the unit's plan.")

@@ -95,3 +95,15 @@ def team_skills(people: list[User]) -> list[TeamSkill]:
         .group_by(Skill.name).order_by(Skill.name)).all()
     return [TeamSkill(name, n, int(good or 0), int(weak or 0), int(unknown or 0))
             for name, n, good, weak, unknown in rows]
+
+
+def units_large_enough(units: list[BusinessUnit], viewer: User) -> tuple[list[BusinessUnit], list[BusinessUnit]]:
+    """The units whose figures the viewer may see (at least the minimum group size of active
+    trainees) and those withheld — one query; admins see every unit."""
+    smallest = min_group_size(viewer)
+    if smallest <= 1 or not units:
+        return list(units), []
+    sizes = dict(db.session.execute(select(User.business_unit_id, func.count(User.id)).where(
+        User.business_unit_id.in_([u.id for u in units]), User.role == "trainee", User.active.is_(True))
+        .group_by(User.business_unit_id)).all())
+    return ([u for u in units if sizes.get(u.id, 0) >= smallest], [u for u in units if sizes.get(u.id, 0) < smallest])

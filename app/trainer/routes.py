@@ -96,7 +96,8 @@ def person(person_id: int):
 
     return render_template("trainer/person.html", person=person, profile=profile,
                            exercises=exercises, titles={k: s.title for k, s in simulation.scenarios().items()},
-                           path=path, progress=progress, observed=observations.for_person(person))
+                           path=path, progress=progress, observed=observations.for_person(person),
+                           attended=workshops.attended_by(person))
 
 
 @bp.route("/people/<int:person_id>/observe", methods=["GET", "POST"])
@@ -344,10 +345,21 @@ def person_csv(person_id: int):
          for r in sorted(assess(person), key=lambda r: (-r["weight"], r["name"]))))
 
 
+def _adoption_data():
+    """The dashboard over the units large enough for the viewer to see (the minimum group size);
+    a module's before/after row over fewer people than that is left out too."""
+    from app.services.team import units_large_enough
+
+    units, withheld = units_large_enough(visible_units(current_user), current_user)
+    data = dashboard(units)
+    smallest = min_group_size(current_user)
+    data["gains"] = [g for g in data["gains"] if g["people"] >= smallest]
+    return units, withheld, data, smallest
+
+
 @bp.get("/adoption")
 def adoption():
-    units = visible_units(current_user)
-    data = dashboard(units)
+    units, withheld, data, smallest = _adoption_data()
     names = {u.id: u.name for u in units}
     charts = {
         "participation": bar_chart("Share of trainees active in the last 30 days, by unit",
@@ -359,15 +371,16 @@ def adoption():
                                   data["proficiency"]["months"],
                                   {names[u]: v for u, v in data["proficiency"]["series"].items()}),
     }
-    return render_template("trainer/adoption.html", data=data, charts=charts, names=names)
+    return render_template("trainer/adoption.html", data=data, charts=charts, names=names, withheld=withheld,
+                           smallest=smallest)
 
 
 @bp.get("/adoption/<any(units, proficiency, scores, weak, gains):which>.csv")
 def adoption_csv(which: str):
     """Every table of the adoption dashboard as CSV, with the same figures as the page."""
 
-    units = visible_units(current_user)
-    data, names = dashboard(units), {u.id: u.name for u in units}
+    units, _, data, _ = _adoption_data()
+    names = {u.id: u.name for u in units}
     if which == "units":
         ttp = data["proficiency"]["time_to_proficiency"]
         return csv_response("adoption-by-unit.csv", [

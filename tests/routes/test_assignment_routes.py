@@ -137,6 +137,8 @@ def test_attendance_is_offered_only_once_a_session_has_started(client, fitted_de
     done = post_form(client, page, f"/trainer/sessions/{session.id}/attendance", {"attended": str(person_id)},
                      headers={"Referer": f"http://localhost{page}"}, follow_redirects=True).get_data(as_text=True)
     assert "Attendance recorded: 1 person completed the workshop." in done and "(attended)" in done
+    person_page = client.get(f"/trainer/people/{person_id}").get_data(as_text=True)
+    assert "Workshops attended" in person_page and "attendance recorded" in person_page
     assert db.session.scalar(select(ModuleProgress.status).where(
         ModuleProgress.user_id == person_id, ModuleProgress.module_key == session.module_key)) == "completed"
 

@@ -55,3 +55,19 @@ def test_the_admin_sets_a_line_manager_on_the_user_form(client, login_as, db):
     assert user_by_email(DEMO_EMAILS["trainee"]).manager.email == DEMO_EMAILS["trainer"]
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "line_manager" in log or "line manager" in log
+
+
+def test_the_adoption_dashboard_leaves_out_units_below_the_minimum_for_trainers(app, client, fitted_demo, db):
+    organisation = db.session.scalar(select(Organisation))
+    organisation.min_group_size = 10  # Marketing has 8 trainees, Customer Service 12
+    db.session.commit()
+    trainer = app.test_client()
+    sign_in(trainer, "trainer2@demo.uptake")
+    page = trainer.get("/trainer/adoption").get_data(as_text=True)
+    assert "Not shown: Marketing — fewer than 10 trainees" in page
+    assert "Customer Service" in page.split("Not shown")[1]  # the larger unit's figures are there
+    csv = trainer.get("/trainer/adoption/units.csv").get_data(as_text=True)
+    assert "Customer Service" in csv and "Marketing" not in csv
+    sign_in(client, DEMO_EMAILS["admin"])
+    admin_page = client.get("/trainer/adoption").get_data(as_text=True)
+    assert "Not shown" not in admin_page and "Marketing" in admin_page
