@@ -68,6 +68,11 @@ def test_the_adoption_dashboard_leaves_out_units_below_the_minimum_for_trainers(
     assert "Customer Service" in page.split("Not shown")[1]  # the larger unit's figures are there
     csv = trainer.get("/trainer/adoption/units.csv").get_data(as_text=True)
     assert "Customer Service" in csv and "Marketing" not in csv
+    import csv as csv_module
+    import io
+
+    gains = list(csv_module.DictReader(io.StringIO(trainer.get("/trainer/adoption/gains.csv").get_data(as_text=True))))
+    assert all(int(row["people"]) >= 10 for row in gains)  # no module's before/after over fewer people
     sign_in(client, DEMO_EMAILS["admin"])
     admin_page = client.get("/trainer/adoption").get_data(as_text=True)
     assert "Not shown" not in admin_page and "Marketing" in admin_page
