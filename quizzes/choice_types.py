@@ -27,8 +27,28 @@ def _options(raw: dict, report: Report, min_options: int) -> list[dict]:
             report(f"options[{index}].id", f"duplicate option id {option_id!r}")
         seen.add(option_id)
         text = text_field(option, "text", report, field=f"options[{index}].text")
-        parsed.append({"id": option_id, "text": text, "correct": bool(option.get("correct", False))})
+        entry = {"id": option_id, "text": text, "correct": bool(option.get("correct", False))}
+        if "weight" in option:  # Moodle's answer fraction: partial credit (or a penalty) for this option
+            weight = option["weight"]
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not -1 <= weight <= 1:
+                report(f"options[{index}].weight", "must be a number from -1 to 1 (a share of the mark)")
+                weight = 0.0
+            entry["weight"] = float(weight)
+            entry["correct"] = weight > 0
+        parsed.append(entry)
     return parsed
+
+
+def _weighted(options: list[dict]) -> bool:
+    return any("weight" in o for o in options)
+
+
+def _weight(option: dict) -> float:
+    return option.get("weight", 1.0 if option["correct"] else 0.0)
+
+
+def _percent(weight: float) -> str:
+    return f"{weight * 100:g} %"
 
 
 class _ChoiceBase(ItemType):
@@ -49,15 +69,25 @@ class _ChoiceBase(ItemType):
         return convert(answer)
 
     def correct_answer(self, item: Item) -> str:
-        return "; ".join(o["text"] for o in item.data["options"] if o["correct"])
+        options = item.data["options"]
+        if not _weighted(options):
+            return "; ".join(o["text"] for o in options if o["correct"])
+        best = sorted((o for o in options if _weight(o) > 0), key=lambda o: -_weight(o))
+        return "; ".join(o["text"] + ("" if _weight(o) == 1 else f" ({_percent(_weight(o))} of the mark)")
+                         for o in best)
 
 
 class SingleChoice(_ChoiceBase):
     name, label = "single_choice", "Single choice"
 
     def parse(self, raw: dict, report: Report) -> dict:
-        options = _options(raw, report, 3)
-        if options and sum(o["correct"] for o in options) != 1:
+        options = _options(raw, report, 2)
+        if options and _weighted(options):  # Moodle: one answer earns the full mark, others may earn part
+            if sum(_weight(o) == 1 for o in options) != 1:
+                report("options", "needs exactly one option with weight 1 (the full mark)")
+            for o in options:
+                o["correct"] = _weight(o) == 1
+        elif options and sum(o["correct"] for o in options) != 1:
             report("options", "needs exactly one option marked correct: true")
         return {"options": options}
 
@@ -67,21 +97,27 @@ class SingleChoice(_ChoiceBase):
         return answer
 
     def score(self, item: Item, answer: str) -> float:
-        return float(next(o["correct"] for o in item.data["options"] if o["id"] == answer))
+        """The chosen option's share of the mark (1 or 0 without weights); a penalty scores 0."""
+        return max(0.0, float(_weight(next(o for o in item.data["options"] if o["id"] == answer))))
 
 
 class MultipleResponse(_ChoiceBase):
     """Select all that apply. Each right pick earns 1/(right options); each wrong pick costs
-    1/(wrong options); the score never goes below 0."""
+    1/(wrong options); the score never goes below 0. With Moodle weights instead, the score is the
+    sum of the picked options' weights, between 0 and 1."""
 
     name, label = "multiple_response", "Multiple response"
 
     def parse(self, raw: dict, report: Report) -> dict:
-        options = _options(raw, report, 3)
+        options = _options(raw, report, 2)
         correct = sum(o["correct"] for o in options)
         if options and correct < 1:
             report("options", "needs at least one option marked correct: true")
-        if options and correct == len(options):
+        if options and _weighted(options):
+            total = sum(_weight(o) for o in options if _weight(o) > 0)
+            if correct and abs(total - 1) > 0.011:
+                report("options", f"the positive weights add up to {_percent(total)}; they must make 100 %")
+        elif options and correct == len(options):
             report("options", "needs at least one option that is not correct")
         return {"options": options}
 
@@ -89,6 +125,9 @@ class MultipleResponse(_ChoiceBase):
         return id_list(answer, {o["id"] for o in item.data["options"]})
 
     def score(self, item: Item, answer: list[str]) -> float:
+        if _weighted(item.data["options"]):
+            picked = set(answer)
+            return min(1.0, max(0.0, sum(_weight(o) for o in item.data["options"] if o["id"] in picked)))
         right = {o["id"] for o in item.data["options"] if o["correct"]}
         wrong = {o["id"] for o in item.data["options"]} - right
         picked = set(answer)

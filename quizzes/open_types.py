@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from quizzes.errors import InvalidAnswer
-from quizzes.item_types import ItemType, Report, number, text_field
+from quizzes.item_types import ItemType, Report, number
 from quizzes.model import Item
 from quizzes.text import normalise_text
 
@@ -54,8 +54,6 @@ class ShortText(ItemType):
         if not isinstance(accept, list) or not isinstance(patterns, list):
             report("accept", "accept and patterns must be lists")
             return {"accept": [], "patterns": []}
-        if not accept and not patterns:
-            report("accept", "needs at least one accepted answer or pattern")
         compiled = []
         for index, pattern in enumerate(patterns):
             try:
@@ -63,7 +61,24 @@ class ShortText(ItemType):
                 compiled.append(str(pattern))
             except re.error as exc:
                 report(f"patterns[{index}]", f"is not a valid regular expression ({exc})")
-        return {"accept": [str(a) for a in accept], "patterns": compiled}
+        data = {"accept": [str(a) for a in accept], "patterns": compiled}
+        partial = raw.get("partial")
+        if partial is not None:  # Moodle short answers: part of the mark, and `*` wildcards
+            entries = []
+            for index, entry in enumerate(partial if isinstance(partial, list) else [None]):
+                weight = entry.get("weight") if isinstance(entry, dict) else None
+                text = entry.get("answer") if isinstance(entry, dict) else None
+                if (not isinstance(text, str) or not text.strip() or isinstance(weight, bool)
+                        or not isinstance(weight, (int, float)) or not 0 < weight <= 1):
+                    report(f"partial[{index}]", "needs an answer and a weight above 0 and at most 1")
+                    continue
+                entries.append({"answer": text.strip(), "weight": float(weight)})
+            data["partial"] = entries
+            if not accept and not patterns and not any(e["weight"] == 1 for e in entries):
+                report("accept", "needs an answer that earns the full mark")
+        elif not accept and not patterns:
+            report("accept", "needs at least one accepted answer or pattern")
+        return data
 
     def check_answer(self, item: Item, answer: Any) -> str:
         if not isinstance(answer, str):
@@ -77,7 +92,19 @@ class ShortText(ItemType):
         if any(given == normalise_text(a) for a in item.data["accept"]):
             return 1.0
         spaced = " ".join(answer.split())  # patterns see the text with its punctuation
-        return float(any(re.fullmatch(p, form, re.IGNORECASE) for p in item.data["patterns"] for form in (given, spaced)))
+        if any(re.fullmatch(p, form, re.IGNORECASE) for p in item.data["patterns"] for form in (given, spaced)):
+            return 1.0
+        return max((e["weight"] for e in item.data.get("partial", ()) if _wildcard_match(e["answer"], given)),
+                   default=0.0)
 
     def correct_answer(self, item: Item) -> str:
-        return " / ".join(item.data["accept"]) or "an answer matching the expected pattern"
+        full = item.data["accept"] + [e["answer"] for e in item.data.get("partial", ()) if e["weight"] == 1]
+        return " / ".join(full) or "an answer matching the expected pattern"
+
+
+def _wildcard_match(expected: str, given: str) -> bool:
+    """Moodle's short-answer matching: `*` stands for any run of characters (`\\*` for a star),
+    case and spacing ignored as for exact answers."""
+    parts = re.split(r"(?<!\\)\*", expected)
+    regex = ".*".join(re.escape(normalise_text(part.replace("\\*", "*"))) for part in parts)
+    return re.fullmatch(regex, given) is not None

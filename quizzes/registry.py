@@ -19,3 +19,18 @@ def item_type(item: Item) -> ItemType:
 def grade(item: Item, answer) -> Grade:
     """Grade one answer: a pure function of the item and the answer."""
     return item_type(item).grade(item, answer)
+
+
+def answer_key(item: Item) -> str:
+    """The whole key as an author checks it before importing: every option with its share of the
+    mark, every accepted answer with its weight; otherwise the correct answer."""
+    data = item.data
+    if item.type in ("single_choice", "multiple_response"):
+        def share(option):
+            weight = option.get("weight", 1.0 if option["correct"] else 0.0)
+            return f"{weight * 100:g} %"
+        return " · ".join(f"{o['text']} ({share(o)})" for o in data["options"])
+    if item.type == "short_text":
+        full = [f"{a} (100 %)" for a in data["accept"]] + [f"/{p}/ (100 %)" for p in data["patterns"]]
+        return " · ".join(full + [f"{e['answer']} ({e['weight'] * 100:g} %)" for e in data.get("partial", ())])
+    return item_type(item).correct_answer(item)

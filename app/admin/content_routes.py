@@ -65,7 +65,10 @@ def import_new():
 def import_preview(import_id: int):
     record = content.get_import(import_id, current_user.organisation_id)
     result = content.parse_import(record)
-    return render_template("admin/import_preview.html", record=record, result=result, form=ToggleForm())
+    from quizzes.registry import answer_key
+
+    return render_template("admin/import_preview.html", record=record, result=result, form=ToggleForm(),
+                           answer_key=answer_key)
 
 
 @bp.post("/content/imports/<int:import_id>/<any(confirm, cancel):action>")

@@ -6,6 +6,7 @@ Skills come from a comment line before the question, `// skills: lead-management
 """
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -16,6 +17,8 @@ _ESCAPES = {"\\:": "\x00c", "\\~": "\x00t", "\\=": "\x00e", "\\#": "\x00h", "\\{
 _UNESCAPE = {"\x00c": ":", "\x00t": "~", "\x00e": "=", "\x00h": "#", "\x00o": "{", "\x00x": "}"}
 _DIRECTIVE = re.compile(r"^//\s*(skills|roles)\s*:\s*(.*)$", re.IGNORECASE)
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_CLOZE = re.compile(r"\{\d*:(MULTICHOICE|MC|SHORTANSWER|SA|NUMERICAL|NM|MULTIRESPONSE|MR)", re.IGNORECASE)
 
 
 def _escape(text: str) -> str:
@@ -25,14 +28,23 @@ def _escape(text: str) -> str:
 
 
 def _unescape(text: str) -> str:
+    """A GIFT text as plain text: escapes undone, the [format] marker dropped, and HTML tags (only
+    real ones: `Is 2 < 3 and 5 > 4?` keeps its signs) removed with their entities decoded."""
     for token, char in _UNESCAPE.items():
         text = text.replace(token, char)
-    text = re.sub(r"^\[(html|moodle|plain|markdown)\]", "", text.strip())
-    return re.sub(r"<[^>]+>", "", text).strip()
+    text = text.strip()
+    marker = re.match(r"^\[(html|moodle|plain|markdown)\]", text)
+    if marker:
+        text = text[marker.end():]
+    if (marker and marker.group(1) == "html") or _TAG.search(text):
+        text = " ".join(html.unescape(_TAG.sub(" ", text)).split())
+    return text.strip()
 
 
 def _blocks(text: str):
-    """Yield (first line number, directives, question text) for each question."""
+    """Yield (first line number, directives, question text) for each question. As in Moodle, a
+    blank line ends a question (so a missing `}` costs one question, never the rest of the file),
+    and the file is read once, line by line."""
     directives: dict[str, list[str]] = {}
     lines: list[str] = []
     start = 0
@@ -44,8 +56,7 @@ def _blocks(text: str):
             continue
         if stripped.startswith("//") or stripped.startswith("$CATEGORY"):
             continue
-        depth = "".join(lines).count("{") - "".join(lines).count("}")
-        if not stripped and depth <= 0:
+        if not stripped:
             if lines:
                 yield start, directives, "\n".join(lines)
                 directives, lines = {}, []
@@ -68,35 +79,67 @@ def _answers(body: str) -> list[tuple[str, str]]:
     return answers
 
 
+def _weight_of(marker: str, text: str) -> tuple[float, str]:
+    """An answer's share of the mark (`=` is all of it unless `%n%` says otherwise; `~` none) and its text."""
+    weight = _WEIGHT.match(text)
+    if weight:
+        return float(weight.group(1)) / 100, text[weight.end():]
+    return (1.0 if marker == "=" else 0.0), text
+
+
 def _parse_body(body: str) -> tuple[str | None, dict[str, Any]]:
-    """Return (type, fields) for one answer block, or (None, {reason}) when unsupported."""
+    """Return (type, fields) for one answer block, or (None, {reason}) when unsupported. Weights
+    follow Moodle: `{=A ~%50%B ~C}` is single choice where B earns half the mark; with no `=`
+    answer and weighted `~` answers it is multiple response; `=%50%Saturn` in a short answer earns
+    half; `*` in a short answer is a wildcard."""
     body = body.strip()
     if not body:
         return None, {"reason": "essay questions are not supported"}
     if re.fullmatch(r"(T|TRUE|F|FALSE)(#.*)?", body, re.DOTALL):
         return "true_false", {"answer": body.split("#", 1)[0] in ("T", "TRUE")}
     if body.startswith("#"):
-        spec = body[1:].lstrip("=").split("#", 1)[0].strip()
-        spec = re.sub(r"^%\d+%", "", spec.split("=")[0].strip())
-        if ".." in spec:
-            low, high = (float(v) for v in spec.split(".."))
-            return "numeric", {"answer": (low + high) / 2, "tolerance": (high - low) / 2}
-        value, _, tolerance = spec.partition(":")
-        return "numeric", {"answer": float(value), "tolerance": float(tolerance or 0)}
+        return "numeric", _numeric(body[1:].strip())
     answers = _answers(body)
     if answers and all("->" in text for _, text in answers):
-        return "matching", {"pairs": [{"prompt": _unescape(t.split("->", 1)[0]), "match": _unescape(t.split("->", 1)[1])}
-                                      for _, t in answers]}
+        pairs = [{"prompt": _unescape(t.split("->", 1)[0]), "match": _unescape(t.split("->", 1)[1])} for _, t in answers]
+        return "matching", {"pairs": [p for p in pairs if p["prompt"]],
+                            "distractors": [p["match"] for p in pairs if not p["prompt"]]}
+    weighted = [(marker, *_weight_of(marker, text)) for marker, text in answers]
     if answers and all(marker == "=" for marker, _ in answers):
-        return "short_text", {"accept": [_unescape(_WEIGHT.sub("", t)) for _, t in answers]}
-    weighted = [(_WEIGHT.match(t), t) for _, t in answers]
-    if any(w for w, _ in weighted):
-        options = [{"id": chr(97 + i), "text": _unescape(_WEIGHT.sub("", t)),
-                    "correct": bool(w) and float(w.group(1)) > 0 or (m == "=")}
-                   for i, ((m, _), (w, t)) in enumerate(zip(answers, weighted))]
-        return "multiple_response", {"options": options}
-    options = [{"id": chr(97 + i), "text": _unescape(t), "correct": m == "="} for i, (m, t) in enumerate(answers)]
-    return "single_choice", {"options": options}
+        accept, partial = [], []
+        for _, weight, text in weighted:
+            text = _unescape(text)
+            if weight >= 1 and "*" not in text:
+                accept.append(text)
+            elif weight > 0:
+                partial.append({"answer": text, "weight": min(weight, 1.0)})
+        return "short_text", {"accept": accept, **({"partial": partial} if partial else {})}
+    options = [{"id": chr(97 + i), "text": _unescape(text), "correct": weight > 0, "weight": weight}
+               for i, (_, weight, text) in enumerate(weighted)]
+    if not any(o["weight"] not in (0.0, 1.0) for o in options):
+        for o in options:
+            del o["weight"]  # plain right/wrong: no weights to keep
+    single = any(marker == "=" for marker, _ in answers)
+    return ("single_choice" if single else "multiple_response"), {"options": options}
+
+
+def _numeric(spec: str) -> dict[str, Any]:
+    """`40:0.5`, `35..45` or several `=` answers of which the one earning the full mark counts."""
+    answers = [a.strip() for a in re.split(r"(?=[=~])", spec) if a.strip()] if spec.startswith(("=", "~")) else [spec]
+    full = None
+    for answer in answers:
+        marker = answer[0] if answer[0] in "=~" else "="
+        weight, text = _weight_of(marker, answer.lstrip("=~").strip())
+        if weight >= 1:
+            full = text.split("#", 1)[0].strip()
+            break
+    if full is None:
+        raise ValueError("no answer earns the full mark")
+    if ".." in full:
+        low, high = (float(v) for v in full.split(".."))
+        return {"answer": (low + high) / 2, "tolerance": (high - low) / 2}
+    value, _, tolerance = full.partition(":")
+    return {"answer": float(value), "tolerance": float(tolerance or 0)}
 
 
 def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[str] | None = None,
@@ -111,7 +154,15 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
         title = _unescape(title_match.group(1)) if title_match else ""
         rest = block[title_match.end():] if title_match else block
         label = title or f"question at line {number}"
-        if "{" not in rest or "}" not in rest:
+        if _CLOZE.search(rest):
+            result.problems.append(Problem(file, label, "type", "cloze (embedded answers) questions are not supported"))
+            continue
+        if "{" in rest and "}" not in rest.split("{", 1)[1]:
+            opened = number + rest[:rest.index("{")].count("\n")
+            result.problems.append(Problem(file, label, "answer",
+                                           f"the answer block opened with {{ on line {opened} is never closed with }}"))
+            continue
+        if "{" not in rest:
             result.problems.append(Problem(file, label, "type", "description-only text (no answers) is not supported"))
             continue
         before, _, tail = rest.partition("{")
@@ -122,7 +173,8 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
         try:
             type_name, fields = _parse_body(body)
         except ValueError:
-            result.problems.append(Problem(file, label, "answer", "numeric answer is not a number"))
+            result.problems.append(Problem(file, label, "answer",
+                                           "the numeric answer is not a number (or no answer earns the full mark)"))
             continue
         if type_name is None:
             result.problems.append(Problem(file, label, "type", fields["reason"]))

@@ -40,13 +40,20 @@ def _fields(qtype: str, question: ET.Element) -> tuple[str | None, dict[str, Any
     answers = question.findall("answer")
     if qtype == "multichoice":
         single = (question.findtext("single") or "true").strip().lower() in ("true", "1")
-        options = [{"id": chr(97 + i), "text": _text(a), "correct": _fraction(a) > 0} for i, a in enumerate(answers)]
+        options = [{"id": chr(97 + i), "text": _text(a), "correct": _fraction(a) > 0,
+                    "weight": round(_fraction(a) / 100, 5)} for i, a in enumerate(answers)]
+        if all(o["weight"] in (0.0, 1.0) for o in options) and (not single or sum(o["correct"] for o in options) == 1):
+            for o in options:
+                del o["weight"]  # plain right/wrong
         return ("single_choice" if single else "multiple_response"), {"options": options}
     if qtype == "truefalse":
         right = next((_text(a).lower() for a in answers if _fraction(a) >= 100), "true")
         return "true_false", {"answer": right == "true"}
-    if qtype == "shortanswer":
-        return "short_text", {"accept": [_text(a) for a in answers if _fraction(a) >= 100]}
+    if qtype == "shortanswer":  # answers below 100 % earn their share; `*` is Moodle's wildcard
+        accept = [_text(a) for a in answers if _fraction(a) >= 100 and "*" not in _text(a)]
+        partial = [{"answer": _text(a), "weight": min(_fraction(a) / 100, 1.0)} for a in answers
+                   if 0 < _fraction(a) and (_fraction(a) < 100 or "*" in _text(a))]
+        return "short_text", {"accept": accept, **({"partial": partial} if partial else {})}
     if qtype == "numerical":
         best = next((a for a in answers if _fraction(a) >= 100), answers[0] if answers else None)
         if best is None:

@@ -118,3 +118,122 @@ def test_moodle_xml_refuses_entity_expansion_and_garbage():
     assert "not well-formed" in import_moodle_xml(b"<quiz><question>", "bad.xml", SKILLS).problems[0].message
     assert "root element" in import_moodle_xml(b"<html/>", "page.xml", SKILLS).problems[0].message
     assert "larger than" in import_moodle_xml(b"<quiz>" + b" " * (1024 * 1024 + 1), "big.xml", SKILLS).problems[0].message
+
+
+# --- Moodle's own rules: weights, wildcards, braces and angle brackets (issue #14) -------------------------------
+def _one(text):
+    result = import_gift(text, "t.gift", SKILLS, default_skills=("data-quality",))
+    assert len(result.items) == 1, result.problems
+    return result.items[0]
+
+
+def _option(item, text):
+    return next(o["id"] for o in item.data["options"] if o["text"] == text)
+
+
+def test_gift_partial_credit_on_a_single_choice_grades_as_moodle_does():
+    item = _one("Capital of Australia? {=Canberra ~%50%Sydney ~Perth}")
+    assert item.type == "single_choice"  # one answer, not checkboxes
+    assert grade(item, _option(item, "Canberra")).score == 1.0
+    assert grade(item, _option(item, "Sydney")).score == 0.5
+    assert grade(item, _option(item, "Perth")).score == 0.0
+
+
+def test_gift_a_penalty_keeps_a_single_choice_single_and_never_scores_below_zero():
+    item = _one("Which stage comes first? {=Prospecting ~%-25%Closed won ~Negotiation}")
+    assert item.type == "single_choice"
+    assert grade(item, _option(item, "Closed won")).score == 0.0
+
+
+def test_gift_weighted_checkboxes_add_up_their_weights():
+    item = _one("Which help matching? {~%50%Email ~%50%Phone ~%-100%Favourite colour}")
+    assert item.type == "multiple_response"
+    email, phone, colour = (_option(item, t) for t in ("Email", "Phone", "Favourite colour"))
+    assert grade(item, [email]).score == 0.5 and grade(item, [email, phone]).score == 1.0
+    assert grade(item, [email, phone, colour]).score == 0.0
+
+
+def test_gift_two_option_multiple_choice_is_accepted():
+    item = _one("Is a lead a person or an account? {=a person ~an account}")
+    assert item.type == "single_choice" and len(item.data["options"]) == 2
+
+
+def test_gift_short_answer_weights_and_wildcards():
+    item = _one("Which planet has rings? {=Saturn =%50%Jupiter =%0%*}")
+    assert grade(item, "saturn").score == 1.0 and grade(item, "Jupiter").score == 0.5
+    assert grade(item, "Mars").score == 0.0  # a 0 % catch-all earns nothing (Moodle uses it for feedback)
+    starred = _one("Name the record that holds a deal. {=%100%opp*}")
+    assert grade(starred, "Opportunity").score == 1.0 and grade(starred, "lead").score == 0.0
+
+
+def test_gift_an_unclosed_brace_costs_one_question_and_says_where():
+    text = ("::One::First question {=a ~b ~c}\n\n::Two::Broken question {=a ~b ~c\n\n"
+            "::Three::Third question {=a ~b ~c}\n\n::Four::Fourth question {T}\n")
+    result = import_gift(text, "t.gift", SKILLS, default_skills=("data-quality",))
+    assert [i.stem for i in result.items] == ["First question", "Third question", "Fourth question"]
+    (problem,) = result.problems
+    assert problem.item_id == "Two" and "opened with { on line 3 is never closed" in problem.message
+
+
+def test_gift_a_bad_brace_at_the_top_of_a_large_file_loses_nothing_after_it():
+    # one pass over the lines (it used to re-join the whole question for every line: minutes for 1 MiB)
+    text = "::Bad::Broken {=a ~b\n\n" + "".join(f"::Q{n}::Question {n} {{=yes ~no ~maybe}}\n\n" for n in range(20000))
+    text = text[:text.rindex("\n\n", 0, 1024 * 1024 - 100)]
+    result = import_gift(text, "big.gift", SKILLS, default_skills=("data-quality",))
+    assert len(result.items) == text.count("::Question") > 10000 and len(result.problems) == 1
+
+
+def test_gift_keeps_angle_brackets_that_are_not_html_and_strips_tags_that_are():
+    item = _one("Is 2 < 3 and 5 > 4? {T}")
+    assert item.stem == "Is 2 < 3 and 5 > 4?"
+    tagged = _one("[html]<p>Which <b>stage</b> is &quot;Closed won&quot;?</p> {=the last ~the first ~none}")
+    assert tagged.stem == 'Which stage is "Closed won"?'
+
+
+def test_gift_numerical_with_several_answers_on_several_lines_takes_the_full_mark_one():
+    item = _one("Win rate of 18 won, 27 lost, in percent? {#\n=%50%45:1\n=40:0.5\n}")
+    assert item.type == "numeric" and item.data["answer"] == 40.0 and item.data["tolerance"] == 0.5
+
+
+def test_gift_cloze_is_named_as_unsupported():
+    result = import_gift("The {1:MULTICHOICE:=lead~account} comes first.", "t.gift", SKILLS,
+                         default_skills=("data-quality",))
+    assert not result.items and "cloze (embedded answers) questions are not supported" in result.problems[0].message
+
+
+MOODLE_WEIGHTS = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="multichoice"><name><text>Capital</text></name>
+    <questiontext format="html"><text><![CDATA[<p>Capital of Australia?</p>]]></text></questiontext>
+    <single>true</single>
+    <answer fraction="100"><text>Canberra</text></answer>
+    <answer fraction="50"><text>Sydney</text></answer>
+    <answer fraction="0"><text>Perth</text></answer>
+  </question>
+  <question type="multichoice"><name><text>Matching fields</text></name>
+    <questiontext format="html"><text>Which fields help duplicate matching?</text></questiontext>
+    <single>false</single>
+    <answer fraction="50"><text>Email</text></answer>
+    <answer fraction="50"><text>Phone</text></answer>
+    <answer fraction="-100"><text>Favourite colour</text></answer>
+  </question>
+  <question type="shortanswer"><name><text>Planet</text></name>
+    <questiontext format="html"><text>Which planet has rings?</text></questiontext>
+    <usecase>0</usecase>
+    <answer fraction="100"><text>Saturn</text></answer>
+    <answer fraction="50"><text>Jupiter</text></answer>
+    <answer fraction="0"><text>*</text></answer>
+  </question>
+</quiz>"""
+
+
+def test_moodle_xml_fractions_grade_as_in_moodle():
+    result = import_moodle_xml(MOODLE_WEIGHTS, "w.xml", SKILLS, default_skills=("data-quality",))
+    assert not result.problems, result.problems
+    capital, fields, planet = result.items
+    assert capital.type == "single_choice" and grade(capital, _option(capital, "Sydney")).score == 0.5
+    assert grade(capital, _option(capital, "Canberra")).score == 1.0
+    email, phone, colour = (_option(fields, t) for t in ("Email", "Phone", "Favourite colour"))
+    assert grade(fields, [email]).score == 0.5 and grade(fields, [email, phone, colour]).score == 0.0
+    assert grade(planet, "Jupiter").score == 0.5 and grade(planet, "saturn").score == 1.0
+    assert grade(planet, "Mars").score == 0.0  # the 0 % catch-all is feedback only

@@ -30,7 +30,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     ("{id: x-1, type: true_false, skills: [lead-management], answer: true, explanation: E}", "stem", "is missing"),
     ("{id: x-1, type: true_false, skills: [lead-management], stem: S, answer: true}", "explanation", "is missing"),
     ("{id: X 1, type: true_false, skills: [lead-management], stem: S, answer: true, explanation: E}", "id", "lower-case"),
-    ("{id: x-1, type: single_choice, skills: [lead-management], stem: S, explanation: E, options: [{id: a, text: A, correct: true}, {id: b, text: B}]}", "options", "at least 3 options"),
+    ("{id: x-1, type: single_choice, skills: [lead-management], stem: S, explanation: E, options: [{id: a, text: A, correct: true}]}", "options", "at least 2 options"),
     ("{id: x-1, type: single_choice, skills: [lead-management], stem: S, explanation: E, options: [{id: a, text: A, correct: true}, {id: b, text: B, correct: true}, {id: c, text: C}]}", "options", "exactly one"),
     ("{id: x-1, type: single_choice, skills: [lead-management], stem: S, explanation: E, options: [{id: a, text: A, correct: true}, {id: a, text: B}, {id: c, text: C}]}", "options[1].id", "duplicate option id"),
     ("{id: x-1, type: multiple_response, skills: [lead-management], stem: S, explanation: E, options: [{id: a, text: A, correct: true}, {id: b, text: B, correct: true}, {id: c, text: C, correct: true}]}", "options", "not correct"),

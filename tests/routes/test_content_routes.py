@@ -64,3 +64,14 @@ def test_a_file_over_the_stated_limit_is_refused_and_nothing_is_stored(client, c
     response = client.post("/admin/content/imports/new", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 400 and "larger than 1 MiB, the limit" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ContentImport.id))) == 0
+
+
+def test_the_preview_shows_each_questions_answer_key_with_its_weights(client, content_loaded, login_as):
+    login_as("admin")
+    gift = ("// skills: data-quality\n::Capital::Capital of Australia? {=Canberra ~%50%Sydney ~Perth}\n\n"
+            "// skills: data-quality\n::Rings::Which planet has rings? {=Saturn =%50%Jupiter}\n\n"
+            "// skills: data-quality\n::Broken::Left open {=a ~b\n").encode()
+    page = client.get(upload(client, gift).headers["Location"]).get_data(as_text=True)
+    assert "Canberra (100 %) · Sydney (50 %) · Perth (0 %)" in page
+    assert "Saturn (100 %) · Jupiter (50 %)" in page
+    assert "never closed with }" in page and "2 questions ready to import" in page
