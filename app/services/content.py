@@ -156,6 +156,11 @@ def parse_import(record: ContentImport) -> ImportResult:
             result.problems.append(engine.Problem(record.filename, item.id, "id",
                                                   f"is already used by {taken[item.id]}; rename the question"))
             result.items.remove(item)
+    stored = {row.key: row for row in db.session.scalars(select(Item).where(Item.key.in_([i.id for i in result.items])))}
+    for item in result.items:  # what confirming would do to the bank, shown before it is done
+        row = stored.get(item.id)
+        result.changes[item.id] = ("new" if row is None else
+                                   "unchanged" if row.content_hash == _hash(item) and row.active else "changed")
     return result
 
 

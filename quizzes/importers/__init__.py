@@ -20,6 +20,8 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 class ImportResult:
     items: list[Item] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # item id → "new", "changed" or "unchanged" against the bank (filled by the app's preview)
+    changes: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

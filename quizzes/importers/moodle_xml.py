@@ -102,8 +102,9 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
             result.problems.append(Problem(file, name, "type", f"Moodle question type {qtype!r} is not supported"))
             continue
         tags = [_text(t) for t in question.findall("tags/tag")]
-        tagged = [t.split(":", 1)[1].strip() if t.startswith("skill:") else t for t in tags]
-        item_skills = [t for t in tagged if t in skills] or list(default_skills)
+        # an explicit `skill:` tag is kept even when unknown, so the check reports it (never a silent default)
+        explicit = [t.split(":", 1)[1].strip() for t in tags if t.startswith("skill:")]
+        item_skills = explicit or [t for t in tags if t in skills] or list(default_skills)
         raws.append({"id": unique_id(slug(name, f"moodle-{index}"), taken), "type": type_name,
                      "stem": _text(question.find("questiontext")), "skills": item_skills, "roles": ["all"],
                      "explanation": _text(question.find("generalfeedback")), **fields})

@@ -237,3 +237,18 @@ def test_moodle_xml_fractions_grade_as_in_moodle():
     assert grade(fields, [email]).score == 0.5 and grade(fields, [email, phone, colour]).score == 0.0
     assert grade(planet, "Jupiter").score == 0.5 and grade(planet, "saturn").score == 1.0
     assert grade(planet, "Mars").score == 0.0  # the 0 % catch-all is feedback only
+
+
+def test_moodle_xml_reports_an_unknown_skill_tag_instead_of_defaulting():
+    xml = MOODLE_WEIGHTS.replace("<single>true</single>", "<single>true</single><tags><tag><text>skill:pipline</text></tag></tags>", 1)
+    result = import_moodle_xml(xml, "w.xml", SKILLS, default_skills=("data-quality",))
+    assert [i.stem for i in result.items] == ["Which fields help duplicate matching?", "Which planet has rings?"]
+    assert any("pipline" in p.message for p in result.problems)
+
+
+def test_gift_matching_with_a_distractor():
+    item = _one("Match the record to what it holds. {=Lead -> an unqualified person =Case -> a customer problem "
+                "= -> an invoice}")
+    assert item.type == "matching" and len(item.data["pairs"]) == 2
+    assert "an invoice" in [c["text"] for c in item.data["choices"]]  # offered, and matches no prompt
+    assert len(item.data["choices"]) == 3

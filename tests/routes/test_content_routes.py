@@ -75,3 +75,17 @@ def test_the_preview_shows_each_questions_answer_key_with_its_weights(client, co
     assert "Canberra (100 %) · Sydney (50 %) · Perth (0 %)" in page
     assert "Saturn (100 %) · Jupiter (50 %)" in page
     assert "never closed with }" in page and "2 questions ready to import" in page
+    assert "1 question will not be imported (1 problem)" in page
+
+
+def test_the_preview_says_which_questions_a_reimport_would_replace(client, content_loaded, login_as):
+    login_as("admin")
+    first = ("// skills: data-quality\n::Capital::Capital of Australia? {=Canberra ~Sydney ~Perth}\n\n"
+             "// skills: data-quality\n::Rings::Which planet has rings? {=Saturn}\n").encode()
+    preview = upload(client, first, name="course.gift").headers["Location"]
+    assert "2 new" in client.get(preview).get_data(as_text=True)
+    client.post(preview + "/confirm", data={"csrf_token": csrf_from(client.get(preview))})
+    second = first.replace(b"{=Saturn}", b"{=Saturn =%50%Jupiter}") + b"\n// skills: data-quality\n::New one::Is it new? {T}\n"
+    page = client.get(upload(client, second, name="course.gift").headers["Location"]).get_data(as_text=True)
+    assert "1 new, <strong>1 will replace questions already in the bank from an earlier import of course.gift" in page
+    assert "1 already in the bank unchanged" in page and "replaces the earlier version" in page
