@@ -154,6 +154,10 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
         title = _unescape(title_match.group(1)) if title_match else ""
         rest = block[title_match.end():] if title_match else block
         label = title or f"question at line {number}"
+        if "@@PLUGINFILE@@" in block or re.search(r"<img\b", block, re.IGNORECASE):
+            result.problems.append(Problem(file, label, "stem", "shows an image, which Uptake cannot import yet "
+                                           "(the question would be unanswerable without it)"))
+            continue
         if _CLOZE.search(rest):
             result.problems.append(Problem(file, label, "type", "cloze (embedded answers) questions are not supported"))
             continue

@@ -97,6 +97,12 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
         if qtype == "category":
             continue
         name = _text(question.find("name")) or f"question {index}"
+        markup = ET.tostring(question, encoding="unicode")
+        if question.find(".//file") is not None or "@@PLUGINFILE@@" in markup or question.find(".//image_base64") is not None \
+                or re.search(r"&lt;img\b|<img\b", markup, re.IGNORECASE):
+            result.problems.append(Problem(file, name, "stem", "shows an image, which Uptake cannot import yet "
+                                           "(the question would be unanswerable without it)"))
+            continue
         type_name, fields = _fields(qtype, question)
         if type_name is None:
             result.problems.append(Problem(file, name, "type", f"Moodle question type {qtype!r} is not supported"))

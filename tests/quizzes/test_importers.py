@@ -252,3 +252,15 @@ def test_gift_matching_with_a_distractor():
     assert item.type == "matching" and len(item.data["pairs"]) == 2
     assert "an invoice" in [c["text"] for c in item.data["choices"]]  # offered, and matches no prompt
     assert len(item.data["choices"]) == 3
+
+
+def test_questions_with_images_are_reported_not_imported_without_them():
+    gift = import_gift('::Logo::Which CRM has this logo? <img src="@@PLUGINFILE@@/logo.png"> {=Ours ~Theirs}\n\n'
+                       "::Plain::Plain question {T}", "t.gift", SKILLS, default_skills=("data-quality",))
+    assert [i.stem for i in gift.items] == ["Plain question"] and "shows an image" in gift.problems[0].message
+    xml = MOODLE_WEIGHTS.replace("<text><![CDATA[<p>Capital of Australia?</p>]]></text>",
+                                 '<text><![CDATA[<p>Capital? <img src="@@PLUGINFILE@@/map.png"></p>]]></text>'
+                                 '<file name="map.png" path="/" encoding="base64">iVBORw0KGgo=</file>')
+    result = import_moodle_xml(xml, "w.xml", SKILLS, default_skills=("data-quality",))
+    assert len(result.items) == 2 and result.problems[0].item_id == "Capital"
+    assert "shows an image" in result.problems[0].message
