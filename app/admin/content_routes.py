@@ -28,6 +28,27 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Upload and preview")
 
 
+@bp.get("/content/export.<any(gift, xml):fmt>")
+def content_export(fmt: str):
+    """Every active question as a GIFT or Moodle XML file (what the format cannot hold is listed at
+    the top of the file, never written half)."""
+    from flask import Response
+
+    from quizzes.exporters import to_gift, to_moodle_xml
+
+    items = sorted(content.active_bank().values(), key=lambda item: item.id)
+    text, left_out = (to_gift if fmt == "gift" else to_moodle_xml)(items)
+    notes = [f"Not exported: {p.item_id} ({p.message})" for p in left_out]
+    if fmt == "gift":
+        text = "".join(f"// {n}\n" for n in notes) + ("\n" if notes else "") + text
+        mimetype, name = "text/plain", "uptake-questions.gift"
+    else:
+        head, _, rest = text.partition("\n")
+        text = head + "\n" + "".join(f"<!-- {n.replace('--', '- -')} -->\n" for n in notes) + rest
+        mimetype, name = "application/xml", "uptake-questions.xml"
+    return Response(text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @bp.get("/content")
 def content_home():
     counts = dict(db.session.execute(

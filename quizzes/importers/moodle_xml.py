@@ -112,7 +112,8 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
         explicit = [t.split(":", 1)[1].strip() for t in tags if t.startswith("skill:")]
         item_skills = explicit or [t for t in tags if t in skills] or list(default_skills)
         raws.append({"id": unique_id(slug(name, f"moodle-{index}"), taken), "type": type_name,
-                     "stem": _text(question.find("questiontext")), "skills": item_skills, "roles": ["all"],
+                     "stem": _text(question.find("questiontext")), "skills": item_skills,
+                     "roles": [t.split(":", 1)[1].strip() for t in tags if t.startswith("role:")] or ["all"],
                      "explanation": _text(question.find("generalfeedback")), **fields})
     if not raws and not result.problems:
         result.problems.append(Problem(file, None, None, "contains no questions"))

@@ -18,7 +18,7 @@ from tests.browser.conftest import assert_screen_ok, sign_in_through_form
 
 pytestmark = pytest.mark.browser
 
-SKIP = re.compile(r"\.(csv|ics)$|^/auth/|^/static/|^/api/")
+SKIP = re.compile(r"\.(csv|ics|gift|xml)$|^/auth/|^/static/|^/api/")
 PER_SHAPE = 2
 # internal ids that must never reach a person: module, quiz, scenario and check keys, audit actions
 RAW_ID = re.compile(r"\b(?:ilt|el|ex|ja|rf)-[a-z]+(?:-[a-z]+)*\b|\b[a-z]+-[a-z-]+:[a-z-]+\b|\b[a-z]+\.[a-z]+_[a-z_]+\b")

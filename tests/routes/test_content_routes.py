@@ -89,3 +89,24 @@ def test_the_preview_says_which_questions_a_reimport_would_replace(client, conte
     page = client.get(upload(client, second, name="course.gift").headers["Location"]).get_data(as_text=True)
     assert "1 new, <strong>1 will replace questions already in the bank from an earlier import of course.gift" in page
     assert "1 already in the bank unchanged" in page and "replaces the earlier version" in page
+
+
+def test_the_admin_exports_the_bank_and_it_imports_back(app, client, content_loaded, login_as):
+    from app.skills.taxonomy import SKILL_SLUGS
+    from quizzes.importers.gift import import_gift
+    from quizzes.importers.moodle_xml import import_moodle_xml
+
+    login_as("admin")
+    assert "Export every question" in client.get("/admin/content").get_data(as_text=True)
+    gift = client.get("/admin/content/export.gift")
+    assert gift.status_code == 200 and "uptake-questions.gift" in gift.headers["Content-Disposition"]
+    text = gift.get_data(as_text=True)
+    assert text.startswith("// Not exported: ") and "GIFT has no ordering questions" in text
+    assert import_gift(text, "back.gift", SKILL_SLUGS).ok
+    xml = client.get("/admin/content/export.xml")
+    assert xml.mimetype == "application/xml" and import_moodle_xml(xml.data, "back.xml", SKILL_SLUGS).ok
+    from tests.conftest import sign_in
+
+    trainer = app.test_client()
+    sign_in(trainer, "trainer@demo.uptake")
+    assert trainer.get("/admin/content/export.gift").status_code == 403

@@ -1,0 +1,147 @@
+"""Export the bank to the formats trainers take elsewhere: Moodle GIFT and Moodle XML.
+
+Each item is written so that importing the file again (`quizzes.importers`) gives the same item:
+same type, stem, options and their shares of the mark, answers, skills and explanation, so every
+answer grades the same. What a format cannot hold is reported, never written half: GIFT has no
+ordering questions, and neither format has Uptake's regular-expression answers.
+"""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape as xml_escape
+
+from quizzes.model import Item, Problem
+
+_GIFT_SPECIAL = "\\~=#{}:"
+
+
+def _gift(text: str) -> str:
+    """GIFT text with its special characters escaped and line breaks kept as `\\n`."""
+    out = "".join("\\" + c if c in _GIFT_SPECIAL else c for c in text)
+    return out.replace("\r\n", "\n").replace("\n", "\\n")
+
+
+def _percent(weight: float) -> str:
+    return f"{weight * 100:.5f}".rstrip("0").rstrip(".")
+
+
+def _weight(option: dict) -> float:
+    return option.get("weight", 1.0 if option["correct"] else 0.0)
+
+
+def _shares(item: Item) -> list[float]:
+    """Each option's Moodle fraction. Uptake's unweighted multiple response (each right pick earns
+    1/right, each wrong pick costs 1/wrong) is exactly those fractions, so it grades the same."""
+    options = item.data["options"]
+    if item.type == "multiple_response" and not any("weight" in o for o in options):
+        right = sum(o["correct"] for o in options)
+        wrong = len(options) - right
+        return [1 / right if o["correct"] else -1 / wrong for o in options]
+    return [_weight(o) for o in options]
+
+
+def _matches(item: Item) -> tuple[list[tuple[str, str]], list[str]]:
+    texts = {c["id"]: c["text"] for c in item.data["choices"]}
+    pairs = [(p["prompt"], texts[p["match"]]) for p in item.data["pairs"]]
+    used = {p["match"] for p in item.data["pairs"]}
+    return pairs, [c["text"] for c in item.data["choices"] if c["id"] not in used]
+
+
+def _unexportable(item: Item, fmt: str) -> str | None:
+    if item.type == "short_text" and item.data.get("patterns"):
+        return f"answers by regular expression have no {fmt} equivalent"
+    if item.type == "ordering" and fmt == "GIFT":
+        return "GIFT has no ordering questions (export it as Moodle XML)"
+    return None
+
+
+def _gift_answers(item: Item) -> str:
+    data = item.data
+    if item.type == "true_false":
+        return "TRUE" if data["answer"] else "FALSE"
+    if item.type == "numeric":
+        return f"#{data['answer']:g}:{data['tolerance']:g}"
+    if item.type == "short_text":
+        full = [f"={_gift(a)}" for a in data["accept"]]
+        return " ".join(full + [f"=%{_percent(e['weight'])}%{_gift(e['answer'])}" for e in data.get("partial", ())])
+    if item.type == "matching":
+        pairs, distractors = _matches(item)
+        return " ".join([f"={_gift(p)} -> {_gift(m)}" for p, m in pairs] + [f"= -> {_gift(d)}" for d in distractors])
+    single = item.type == "single_choice"
+    parts = []
+    for option, weight in zip(data["options"], _shares(item)):
+        if single and weight == 1:
+            parts.append(f"={_gift(option['text'])}")
+        elif weight == 0 and single:
+            parts.append(f"~{_gift(option['text'])}")
+        else:
+            parts.append(f"~%{_percent(weight)}%{_gift(option['text'])}")
+    return " ".join(parts)
+
+
+def to_gift(items: list[Item]) -> tuple[str, list[Problem]]:
+    """The items as one GIFT file (each with its skills directive and explanation) and what was left out."""
+    blocks, problems = [], []
+    for item in items:
+        reason = _unexportable(item, "GIFT")
+        if reason:
+            problems.append(Problem("export.gift", item.id, "type", reason))
+            continue
+        explanation = f" ####{_gift(item.explanation)}" if item.explanation else ""
+        roles = "" if list(item.roles) == ["all"] else f"// roles: {', '.join(item.roles)}\n"
+        blocks.append(f"// skills: {', '.join(item.skills)}\n{roles}"
+                      f"::{_gift(item.id)}::{_gift(item.stem)} {{{_gift_answers(item)}{explanation}}}\n")
+    return "\n".join(blocks), problems
+
+
+def _x(text: str) -> str:
+    return xml_escape(text)
+
+
+def _xml_answer(fraction: float | str, text: str, extra: str = "") -> str:
+    return f'    <answer fraction="{fraction}" format="plain_text"><text>{_x(text)}</text>{extra}</answer>\n'
+
+
+def _xml_body(item: Item) -> tuple[str, str]:
+    data = item.data
+    if item.type in ("single_choice", "multiple_response"):
+        single = "true" if item.type == "single_choice" else "false"
+        answers = "".join(_xml_answer(_percent(w), o["text"]) for o, w in zip(data["options"], _shares(item)))
+        return "multichoice", f"    <single>{single}</single>\n    <shuffleanswers>1</shuffleanswers>\n{answers}"
+    if item.type == "true_false":
+        return "truefalse", (_xml_answer(100 if data["answer"] else 0, "true")
+                             + _xml_answer(0 if data["answer"] else 100, "false"))
+    if item.type == "numeric":
+        return "numerical", _xml_answer(100, f"{data['answer']:g}", f"<tolerance>{data['tolerance']:g}</tolerance>")
+    if item.type == "short_text":
+        answers = [_xml_answer(100, a) for a in data["accept"]]
+        answers += [_xml_answer(_percent(e["weight"]), e["answer"]) for e in data.get("partial", ())]
+        return "shortanswer", "    <usecase>0</usecase>\n" + "".join(answers)
+    if item.type == "matching":
+        pairs, distractors = _matches(item)
+        subs = "".join(f'    <subquestion format="plain_text"><text>{_x(p)}</text><answer><text>{_x(m)}</text></answer>'
+                       f"</subquestion>\n" for p, m in pairs)
+        subs += "".join(f'    <subquestion format="plain_text"><text></text><answer><text>{_x(d)}</text></answer>'
+                        f"</subquestion>\n" for d in distractors)
+        return "matching", "    <shuffleanswers>1</shuffleanswers>\n" + subs
+    if item.type == "ordering":  # the qtype_ordering plugin: answers in the right order, fraction = position
+        return "ordering", "".join(_xml_answer(n, s["text"]) for n, s in enumerate(data["sequence"], start=1))
+    raise ValueError(f"unknown item type {item.type}")
+
+
+def to_moodle_xml(items: list[Item]) -> tuple[str, list[Problem]]:
+    """The items as a Moodle XML quiz file (skills as `skill:` tags) and what was left out."""
+    out, problems = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'], []
+    for item in items:
+        reason = _unexportable(item, "Moodle XML")
+        if reason:
+            problems.append(Problem("export.xml", item.id, "type", reason))
+            continue
+        qtype, body = _xml_body(item)
+        tags = "".join(f"      <tag><text>skill:{_x(s)}</text></tag>\n" for s in item.skills)
+        tags += "".join(f"      <tag><text>role:{_x(r)}</text></tag>\n" for r in item.roles if r != "all")
+        out.append(f'  <question type="{qtype}">\n    <name><text>{_x(item.id)}</text></name>\n'
+                   f'    <questiontext format="plain_text"><text>{_x(item.stem)}</text></questiontext>\n'
+                   f'    <generalfeedback format="plain_text"><text>{_x(item.explanation)}</text></generalfeedback>\n'
+                   f"{body}    <tags>\n{tags}    </tags>\n  </question>\n")
+    out.append("</quiz>\n")
+    return "".join(out), problems
