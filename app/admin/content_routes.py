@@ -28,25 +28,49 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Upload and preview")
 
 
-@bp.get("/content/export.<any(gift, xml):fmt>")
-def content_export(fmt: str):
-    """Every active question as a GIFT or Moodle XML file (what the format cannot hold is listed at
-    the top of the file, never written half)."""
+def _export(items: list, fmt: str, name: str, category: str | None = None):
+    """A GIFT or Moodle XML download of these questions, under a Moodle category when given; what the
+    format cannot hold is listed at the top of the file, never written half."""
     from flask import Response
 
     from quizzes.exporters import to_gift, to_moodle_xml
 
-    items = sorted(content.active_bank().values(), key=lambda item: item.id)
     text, left_out = (to_gift if fmt == "gift" else to_moodle_xml)(items)
     notes = [f"Not exported: {p.item_id} ({p.message})" for p in left_out]
     if fmt == "gift":
-        text = "".join(f"// {n}\n" for n in notes) + ("\n" if notes else "") + text
-        mimetype, name = "text/plain", "uptake-questions.gift"
+        head = "".join(f"// {n}\n" for n in notes) + (f"$CATEGORY: $course$/{category}\n" if category else "")
+        text = head + ("\n" if head else "") + text
+        mimetype = "text/plain"
     else:
-        head, _, rest = text.partition("\n")
-        text = head + "\n" + "".join(f"<!-- {n.replace('--', '- -')} -->\n" for n in notes) + rest
-        mimetype, name = "application/xml", "uptake-questions.xml"
-    return Response(text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        first, _, rest = text.partition("\n")
+        comments = "".join(f"<!-- {n.replace('--', '- -')} -->\n" for n in notes)
+        if category:
+            from xml.sax.saxutils import escape
+
+            comments += (f'<question type="category"><category><text>$course$/{escape(category)}</text></category>'
+                         "</question>\n")
+        text = first + "\n" + rest.replace("<quiz>\n", "<quiz>\n" + comments, 1)
+        mimetype = "application/xml"
+    return Response(text, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+@bp.get("/content/export.<any(gift, xml):fmt>")
+def content_export(fmt: str):
+    """Every active question as a GIFT or Moodle XML file."""
+    return _export(sorted(content.active_bank().values(), key=lambda item: item.id), fmt, "uptake-questions")
+
+
+@bp.get("/content/quizzes/<key>/export.<any(gift, xml):fmt>")
+def quiz_export(key: str, fmt: str):
+    """One quiz form with every question it can ask, under a Moodle category named after it."""
+    from flask import abort
+
+    row = db.session.scalar(select(Quiz).where(Quiz.key == key))
+    if row is None:
+        abort(404)
+    items = content.quiz_items(content.quiz_def(row), content.active_bank())
+    return _export(items, fmt, f"quiz-{row.key}", category=row.title)
 
 
 @bp.get("/content")

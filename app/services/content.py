@@ -122,6 +122,19 @@ def load_content(root: Path = CONTENT_ROOT) -> LoadSummary:
     return summary
 
 
+def quiz_items(quiz: QuizDef, bank: dict[str, engine.Item]) -> list[engine.Item]:
+    """Every question a form can ask: its fixed list, and for sampling rules or an adaptive form
+    every active question of those skills that suits its job role (what an export should carry)."""
+    from quizzes.assembly import suits
+
+    wanted = dict.fromkeys(i for i in quiz.item_ids if i in bank)
+    skills = {skill for skill, _ in quiz.rules} | set(quiz.skills)
+    for item in sorted(bank.values(), key=lambda i: i.id):
+        if skills & set(item.skills) and suits(item, quiz.role):
+            wanted.setdefault(item.id)
+    return [bank[i] for i in wanted]
+
+
 def save_quiz(quiz: QuizDef, source: str) -> Quiz:
     row = db.session.scalar(select(Quiz).where(Quiz.key == quiz.id))
     if row is None:

@@ -110,3 +110,28 @@ def test_the_admin_exports_the_bank_and_it_imports_back(app, client, content_loa
     trainer = app.test_client()
     sign_in(trainer, "trainer@demo.uptake")
     assert trainer.get("/admin/content/export.gift").status_code == 403
+
+
+def test_a_quiz_form_exports_with_every_question_it_can_ask(client, content_loaded, login_as, db):
+    from app.models import Quiz
+    from app.services import content
+    from app.skills.taxonomy import SKILL_SLUGS
+    from quizzes.importers.gift import import_gift
+    from quizzes.importers.moodle_xml import import_moodle_xml
+
+    login_as("admin")
+    quiz = db.session.scalar(select(Quiz).where(Quiz.key == "crm-basics"))
+    expected = {i.id for i in content.quiz_items(content.quiz_def(quiz), content.active_bank())}
+    assert expected and f"/admin/content/quizzes/{quiz.key}/export.gift" in client.get("/admin/content").get_data(as_text=True)
+    gift = client.get(f"/admin/content/quizzes/{quiz.key}/export.gift").get_data(as_text=True)
+    assert f"$CATEGORY: $course$/{quiz.title}" in gift
+    import re
+
+    back = import_gift(gift, "q.gift", SKILL_SLUGS)
+    left_out = set(re.findall(r"// Not exported: (\S+) ", gift))
+    assert back.ok and {i.id for i in back.items} == expected - left_out  # everything else, nothing more
+    xml = client.get(f"/admin/content/quizzes/{quiz.key}/export.xml").get_data(as_text=True)
+    left_out = set(re.findall(r"<!-- Not exported: (\S+) ", xml))
+    assert '<question type="category">' in xml
+    assert {i.id for i in import_moodle_xml(xml, "q.xml", SKILL_SLUGS).items} == expected - left_out
+    assert client.get("/admin/content/quizzes/no-such-quiz/export.gift").status_code == 404
