@@ -28,6 +28,8 @@ def _options(raw: dict, report: Report, min_options: int) -> list[dict]:
         seen.add(option_id)
         text = text_field(option, "text", report, field=f"options[{index}].text")
         entry = {"id": option_id, "text": text, "correct": bool(option.get("correct", False))}
+        if option.get("feedback"):  # shown to whoever picked this option, after the attempt (Moodle's per-answer feedback)
+            entry["feedback"] = text_field(option, "feedback", report, field=f"options[{index}].feedback")
         if "weight" in option:  # Moodle's answer fraction: partial credit (or a penalty) for this option
             weight = option["weight"]
             if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not -1 <= weight <= 1:

@@ -69,12 +69,13 @@ def _gift_answers(item: Item) -> str:
     single = item.type == "single_choice"
     parts = []
     for option, weight in zip(data["options"], _shares(item)):
+        note = f"#{_gift(option['feedback'])}" if option.get("feedback") else ""
         if single and weight == 1:
-            parts.append(f"={_gift(option['text'])}")
+            parts.append(f"={_gift(option['text'])}{note}")
         elif weight == 0 and single:
-            parts.append(f"~{_gift(option['text'])}")
+            parts.append(f"~{_gift(option['text'])}{note}")
         else:
-            parts.append(f"~%{_percent(weight)}%{_gift(option['text'])}")
+            parts.append(f"~%{_percent(weight)}%{_gift(option['text'])}{note}")
     return " ".join(parts)
 
 
@@ -105,7 +106,9 @@ def _xml_body(item: Item) -> tuple[str, str]:
     data = item.data
     if item.type in ("single_choice", "multiple_response"):
         single = "true" if item.type == "single_choice" else "false"
-        answers = "".join(_xml_answer(_percent(w), o["text"]) for o, w in zip(data["options"], _shares(item)))
+        answers = "".join(_xml_answer(_percent(w), o["text"], f'<feedback format="plain_text"><text>{_x(o["feedback"])}'
+                                                              "</text></feedback>" if o.get("feedback") else "")
+                          for o, w in zip(data["options"], _shares(item)))
         return "multichoice", f"    <single>{single}</single>\n    <shuffleanswers>1</shuffleanswers>\n{answers}"
     if item.type == "true_false":
         return "truefalse", (_xml_answer(100 if data["answer"] else 0, "true")

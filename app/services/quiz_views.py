@@ -70,6 +70,14 @@ def _answer_text(item, answer: Any) -> str:
     return str(answer)
 
 
+def _picked_feedback(item, answer) -> list[str]:
+    """The per-answer feedback of the options the person picked (imported from Moodle)."""
+    if item.type not in ("single_choice", "multiple_response") or answer is None:
+        return []
+    picked = set(answer) if isinstance(answer, list) else {answer}
+    return [o["feedback"] for o in item.data["options"] if o["id"] in picked and o.get("feedback")]
+
+
 def result_summary(attempt: Attempt) -> dict[str, Any]:
     """Score, per-skill breakdown and the review, as far as the quiz's review settings allow."""
     if attempt.status == IN_PROGRESS:
@@ -94,6 +102,7 @@ def result_summary(attempt: Attempt) -> dict[str, Any]:
             row["correct_answer"] = item_type(item).correct_answer(item)
         if review.get("explanations"):
             row["explanation"] = item.explanation
+            row["feedback"] = _picked_feedback(item, response.answer if response else None)
         rows.append(row)
     skills = [{"slug": s, "name": names.get(s, s), "score": round(sum(v) / len(v), 3), "questions": len(v)}
               for s, v in sorted(per_skill.items(), key=lambda kv: names.get(kv[0], kv[0]))]

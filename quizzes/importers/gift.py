@@ -66,8 +66,8 @@ def _blocks(text: str):
         lines.append(line)
 
 
-def _answers(body: str) -> list[tuple[str, str]]:
-    """Split an answer block into (marker, text) with per-answer feedback removed."""
+def _answers(body: str, feedback: list[str] | None = None) -> list[tuple[str, str]]:
+    """Split an answer block into (marker, text); each answer's `#feedback` goes to `feedback`."""
     parts = re.split(r"(?=[=~])", body.strip())
     answers = []
     for part in parts:
@@ -75,7 +75,10 @@ def _answers(body: str) -> list[tuple[str, str]]:
         if not part:
             continue
         marker, text = part[0], part[1:]
-        answers.append((marker, text.split("#", 1)[0].strip()))
+        text, _, note = text.partition("#")
+        answers.append((marker, text.strip()))
+        if feedback is not None:
+            feedback.append(_unescape(note))
     return answers
 
 
@@ -99,7 +102,8 @@ def _parse_body(body: str) -> tuple[str | None, dict[str, Any]]:
         return "true_false", {"answer": body.split("#", 1)[0] in ("T", "TRUE")}
     if body.startswith("#"):
         return "numeric", _numeric(body[1:].strip())
-    answers = _answers(body)
+    notes: list[str] = []
+    answers = _answers(body, notes)
     if answers and all("->" in text for _, text in answers):
         pairs = [{"prompt": _unescape(t.split("->", 1)[0]), "match": _unescape(t.split("->", 1)[1])} for _, t in answers]
         return "matching", {"pairs": [p for p in pairs if p["prompt"]],
@@ -114,8 +118,9 @@ def _parse_body(body: str) -> tuple[str | None, dict[str, Any]]:
             elif weight > 0:
                 partial.append({"answer": text, "weight": min(weight, 1.0)})
         return "short_text", {"accept": accept, **({"partial": partial} if partial else {})}
-    options = [{"id": chr(97 + i), "text": _unescape(text), "correct": weight > 0, "weight": weight}
-               for i, (_, weight, text) in enumerate(weighted)]
+    options = [{"id": chr(97 + i), "text": _unescape(text), "correct": weight > 0, "weight": weight,
+                **({"feedback": note} if note else {})}
+               for i, ((_, weight, text), note) in enumerate(zip(weighted, notes))]
     if not any(o["weight"] not in (0.0, 1.0) for o in options):
         for o in options:
             del o["weight"]  # plain right/wrong: no weights to keep

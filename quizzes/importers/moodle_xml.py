@@ -41,7 +41,9 @@ def _fields(qtype: str, question: ET.Element) -> tuple[str | None, dict[str, Any
     if qtype == "multichoice":
         single = (question.findtext("single") or "true").strip().lower() in ("true", "1")
         options = [{"id": chr(97 + i), "text": _text(a), "correct": _fraction(a) > 0,
-                    "weight": round(_fraction(a) / 100, 5)} for i, a in enumerate(answers)]
+                    "weight": round(_fraction(a) / 100, 5),
+                    **({"feedback": _text(a.find("feedback"))} if _text(a.find("feedback")) else {})}
+                   for i, a in enumerate(answers)]
         if all(o["weight"] in (0.0, 1.0) for o in options) and (not single or sum(o["correct"] for o in options) == 1):
             for o in options:
                 del o["weight"]  # plain right/wrong

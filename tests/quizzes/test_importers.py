@@ -264,3 +264,17 @@ def test_questions_with_images_are_reported_not_imported_without_them():
     result = import_moodle_xml(xml, "w.xml", SKILLS, default_skills=("data-quality",))
     assert len(result.items) == 2 and result.problems[0].item_id == "Capital"
     assert "shows an image" in result.problems[0].message
+
+
+def test_per_answer_feedback_is_kept_and_exports_back():
+    from quizzes.exporters import to_gift, to_moodle_xml
+
+    item = _one("Which stage comes first? {=Prospecting#Yes: you qualify before you propose. "
+                "~Negotiation#Not yet: there is nothing to negotiate. ~Closed won}")
+    feedback = {o["text"]: o.get("feedback") for o in item.data["options"]}
+    assert feedback == {"Prospecting": "Yes: you qualify before you propose.",
+                        "Negotiation": "Not yet: there is nothing to negotiate.", "Closed won": None}
+    gift, _ = to_gift([item])
+    xml, _ = to_moodle_xml([item])
+    for back in (import_gift(gift, "b.gift", SKILLS), import_moodle_xml(xml, "b.xml", SKILLS)):
+        assert {o["text"]: o.get("feedback") for o in back.items[0].data["options"]} == feedback

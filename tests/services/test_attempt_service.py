@@ -226,3 +226,22 @@ def test_parallel_starts_open_one_attempt(trainee, db, app):
     assert _parallel(app, [starter] * 5) == []
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == user_id)) == 1
+
+
+def test_the_review_shows_the_feedback_written_for_the_option_picked(trainee, db):
+    from app.models import Item
+
+    row = db.session.scalar(select(Item).where(Item.key == "nav-001"))
+    options = [dict(o) for o in row.data["options"]]
+    for o in options:
+        o["feedback"] = f"About {o['text'][:20]}"
+    row.data = {**row.data, "options": options}
+    db.session.commit()
+    attempt = svc.start_attempt(trainee, quiz(db, "crm-basics"))
+    svc.save_response(trainee, attempt.id, "nav-001", as_sent(attempt.id, "nav-001", "b"), seq=1)
+    summary = result_summary(svc.submit_attempt(attempt.id, user=trainee))
+    review = next(r for r in summary["review"] if r["stem"].startswith("A customer calls"))
+    picked = next(o for o in options if o["id"] == "b")
+    assert review["feedback"] == [picked["feedback"]]  # only the picked option's
+    unanswered = [r for r in summary["review"] if r is not review and r["your_answer"] in ("", None, "—")]
+    assert all(not r.get("feedback") for r in unanswered)
