@@ -33,6 +33,14 @@ def slug(text: str, fallback: str) -> str:
     return value if len(value) >= 2 else fallback
 
 
+def content_id(text: str, fallback: str) -> str:
+    """The id of a question without a name: its opening words and a digest of its whole text, so
+    it is the same however the file's questions are ordered (adding one at the top renames none)."""
+    import hashlib
+
+    return f"{slug(text[:40], fallback)[:40]}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+
+
 def unique_id(base: str, taken: set[str]) -> str:
     candidate, n = base, 2
     while candidate in taken:

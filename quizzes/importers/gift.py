@@ -10,7 +10,7 @@ import html
 import re
 from typing import Any
 
-from quizzes.importers import ImportResult, MAX_IMPORT_BYTES, slug, unique_id, validate_raw
+from quizzes.importers import ImportResult, MAX_IMPORT_BYTES, content_id, slug, unique_id, validate_raw
 from quizzes.model import Problem
 
 _ESCAPES = {"\\:": "\x00c", "\\~": "\x00t", "\\=": "\x00e", "\\#": "\x00h", "\\{": "\x00o", "\\}": "\x00x", "\\n": "\n"}
@@ -190,7 +190,8 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
             continue
         stem = _unescape(before) + (" _____ " + _unescape(after) if _unescape(after) else "")
         item_skills = directives.get("skills") or list(default_skills)
-        raws.append({"id": unique_id(slug(title or stem[:40], f"gift-{number}"), taken), "type": type_name,
+        base = slug(title, f"gift-{number}") if title else content_id(stem + "\x1f" + body, "question")
+        raws.append({"id": unique_id(base, taken), "type": type_name,
                      "stem": stem.strip(), "skills": item_skills, "roles": directives.get("roles") or ["all"],
                      "explanation": _unescape(explanation), **fields})
     return validate_raw(raws, file, skills, roles, result)

@@ -15,7 +15,7 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
-from quizzes.importers import ImportResult, MAX_IMPORT_BYTES, slug, unique_id, validate_raw
+from quizzes.importers import ImportResult, MAX_IMPORT_BYTES, content_id, slug, unique_id, validate_raw
 from quizzes.model import Problem
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -98,7 +98,8 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
         qtype = question.get("type", "")
         if qtype == "category":
             continue
-        name = _text(question.find("name")) or f"question {index}"
+        given_name = _text(question.find("name"))
+        name = given_name or f"question {index}"
         markup = ET.tostring(question, encoding="unicode")
         if question.find(".//file") is not None or "@@PLUGINFILE@@" in markup or question.find(".//image_base64") is not None \
                 or re.search(r"&lt;img\b|<img\b", markup, re.IGNORECASE):
@@ -113,7 +114,9 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
         # an explicit `skill:` tag is kept even when unknown, so the check reports it (never a silent default)
         explicit = [t.split(":", 1)[1].strip() for t in tags if t.startswith("skill:")]
         item_skills = explicit or [t for t in tags if t in skills] or list(default_skills)
-        raws.append({"id": unique_id(slug(name, f"moodle-{index}"), taken), "type": type_name,
+        base = slug(given_name, f"moodle-{index}") if given_name else content_id(
+            ET.tostring(question, encoding="unicode"), "question")
+        raws.append({"id": unique_id(base, taken), "type": type_name,
                      "stem": _text(question.find("questiontext")), "skills": item_skills,
                      "roles": [t.split(":", 1)[1].strip() for t in tags if t.startswith("role:")] or ["all"],
                      "explanation": _text(question.find("generalfeedback")), **fields})

@@ -278,3 +278,13 @@ def test_per_answer_feedback_is_kept_and_exports_back():
     xml, _ = to_moodle_xml([item])
     for back in (import_gift(gift, "b.gift", SKILLS), import_moodle_xml(xml, "b.xml", SKILLS)):
         assert {o["text"]: o.get("feedback") for o in back.items[0].data["options"]} == feedback
+
+
+def test_an_untitled_question_added_at_the_top_renames_no_other_question():
+    body = "".join(f"Which of the following statements about duplicate rules is true, case {n}? {{=yes ~no}}\n\n"
+                   for n in range(6))
+    before = import_gift(body, "t.gift", SKILLS, default_skills=("data-quality",))
+    after = import_gift("Which of the following statements about duplicate rules is new? {T}\n\n" + body, "t.gift",
+                        SKILLS, default_skills=("data-quality",))
+    assert {i.id: i.stem for i in before.items}.items() <= {i.id: i.stem for i in after.items}.items()
+    assert len(after.items) == 7
