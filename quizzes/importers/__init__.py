@@ -22,6 +22,8 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     # item id → "new", "changed" or "unchanged" against the bank (filled by the app's preview)
     changes: dict[str, str] = field(default_factory=dict)
+    # item id → the Moodle category it was filed under in the file (shown in the preview)
+    categories: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -31,6 +33,14 @@ class ImportResult:
 def slug(text: str, fallback: str) -> str:
     value = _SLUG.sub("-", text.lower()).strip("-")[:48]
     return value if len(value) >= 2 else fallback
+
+
+def category_skill(category: str, skills: frozenset[str]) -> str | None:
+    """The skill a Moodle category names with its last part (`$course$/CRM/Lead management` →
+    lead-management), if any: a trainer's categories are often their skills already."""
+    last = category.rstrip("/").rsplit("/", 1)[-1]
+    candidate = slug(last, "")
+    return candidate if candidate in skills else None
 
 
 def content_id(text: str, fallback: str) -> str:

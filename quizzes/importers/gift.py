@@ -10,7 +10,8 @@ import html
 import re
 from typing import Any
 
-from quizzes.importers import ImportResult, MAX_IMPORT_BYTES, content_id, slug, unique_id, validate_raw
+from quizzes.importers import (ImportResult, MAX_IMPORT_BYTES, category_skill, content_id, slug, unique_id,
+                               validate_raw)
 from quizzes.model import Problem
 
 _ESCAPES = {"\\:": "\x00c", "\\~": "\x00t", "\\=": "\x00e", "\\#": "\x00h", "\\{": "\x00o", "\\}": "\x00x", "\\n": "\n"}
@@ -47,18 +48,21 @@ def _blocks(text: str):
     and the file is read once, line by line."""
     directives: dict[str, list[str]] = {}
     lines: list[str] = []
-    start = 0
+    start, category = 0, ""
     for number, line in enumerate(text.splitlines() + [""], start=1):
         stripped = line.strip()
         match = _DIRECTIVE.match(stripped)
         if match:
             directives[match.group(1).lower()] = [v.strip() for v in match.group(2).split(",") if v.strip()]
             continue
-        if stripped.startswith("//") or stripped.startswith("$CATEGORY"):
+        if stripped.startswith("$CATEGORY:"):
+            category = stripped.split(":", 1)[1].strip()
+            continue
+        if stripped.startswith("//"):
             continue
         if not stripped:
             if lines:
-                yield start, directives, "\n".join(lines)
+                yield start, {**directives, "category": category}, "\n".join(lines)
                 directives, lines = {}, []
             continue
         if not lines:
@@ -189,8 +193,11 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
             result.problems.append(Problem(file, label, "type", fields["reason"]))
             continue
         stem = _unescape(before) + (" _____ " + _unescape(after) if _unescape(after) else "")
-        item_skills = directives.get("skills") or list(default_skills)
+        by_category = category_skill(directives["category"], skills) if directives["category"] else None
+        item_skills = directives.get("skills") or ([by_category] if by_category else list(default_skills))
         base = slug(title, f"gift-{number}") if title else content_id(stem + "\x1f" + body, "question")
+        if directives["category"]:
+            result.categories[unique_id(base, set(taken))] = directives["category"]
         raws.append({"id": unique_id(base, taken), "type": type_name,
                      "stem": stem.strip(), "skills": item_skills, "roles": directives.get("roles") or ["all"],
                      "explanation": _unescape(explanation), **fields})

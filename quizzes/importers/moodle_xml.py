@@ -15,7 +15,8 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
-from quizzes.importers import ImportResult, MAX_IMPORT_BYTES, content_id, slug, unique_id, validate_raw
+from quizzes.importers import (ImportResult, MAX_IMPORT_BYTES, category_skill, content_id, slug, unique_id,
+                               validate_raw)
 from quizzes.model import Problem
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -93,10 +94,11 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
     if root.tag != "quiz":
         result.problems.append(Problem(file, None, None, "is not a Moodle XML export (root element must be <quiz>)"))
         return result
-    raws, taken = [], set()
+    raws, taken, category = [], set(), ""
     for index, question in enumerate(root.findall("question"), start=1):
         qtype = question.get("type", "")
-        if qtype == "category":
+        if qtype == "category":  # files the questions after it, until the next category
+            category = _text(question.find("category"))
             continue
         given_name = _text(question.find("name"))
         name = given_name or f"question {index}"
@@ -113,9 +115,13 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
         tags = [_text(t) for t in question.findall("tags/tag")]
         # an explicit `skill:` tag is kept even when unknown, so the check reports it (never a silent default)
         explicit = [t.split(":", 1)[1].strip() for t in tags if t.startswith("skill:")]
-        item_skills = explicit or [t for t in tags if t in skills] or list(default_skills)
+        by_category = category_skill(category, skills) if category else None
+        item_skills = explicit or [t for t in tags if t in skills] or ([by_category] if by_category else
+                                                                         list(default_skills))
         base = slug(given_name, f"moodle-{index}") if given_name else content_id(
             ET.tostring(question, encoding="unicode"), "question")
+        if category:
+            result.categories[unique_id(base, set(taken))] = category
         raws.append({"id": unique_id(base, taken), "type": type_name,
                      "stem": _text(question.find("questiontext")), "skills": item_skills,
                      "roles": [t.split(":", 1)[1].strip() for t in tags if t.startswith("role:")] or ["all"],

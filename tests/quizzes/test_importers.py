@@ -288,3 +288,16 @@ def test_an_untitled_question_added_at_the_top_renames_no_other_question():
                         SKILLS, default_skills=("data-quality",))
     assert {i.id: i.stem for i in before.items}.items() <= {i.id: i.stem for i in after.items}.items()
     assert len(after.items) == 7
+
+
+def test_a_category_that_names_a_skill_files_its_questions_under_it():
+    text = ("$CATEGORY: $course$/CRM/Lead management\n\n::Q1::A lead first? {T}\n\n"
+            "$CATEGORY: $course$/CRM/Odds and ends\n\n::Q2::Anything? {T}\n")
+    result = import_gift(text, "t.gift", SKILLS, default_skills=("data-quality",))
+    assert [(i.id, i.skills) for i in result.items] == [("q1", ("lead-management",)), ("q2", ("data-quality",))]
+    assert result.categories == {"q1": "$course$/CRM/Lead management", "q2": "$course$/CRM/Odds and ends"}
+    xml = MOODLE_WEIGHTS.replace("<quiz>", '<quiz><question type="category"><category><text>$course$/Top/Data quality'
+                                           "</text></category></question>", 1)
+    back = import_moodle_xml(xml, "w.xml", SKILLS, default_skills=("lead-management",))
+    assert all(i.skills == ("data-quality",) for i in back.items)
+    assert set(back.categories.values()) == {"$course$/Top/Data quality"}
