@@ -49,6 +49,8 @@ def _matches(item: Item) -> tuple[list[tuple[str, str]], list[str]]:
 def _unexportable(item: Item, fmt: str) -> str | None:
     if item.type == "short_text" and item.data.get("patterns"):
         return f"answers by regular expression have no {fmt} equivalent"
+    if item.type == "short_text" and item.data.get("case_sensitive") and fmt == "GIFT":
+        return "GIFT cannot say that case matters in the answer (export it as Moodle XML)"
     if item.type == "ordering" and fmt == "GIFT":
         return "GIFT has no ordering questions (export it as Moodle XML)"
     return None
@@ -118,7 +120,7 @@ def _xml_body(item: Item) -> tuple[str, str]:
     if item.type == "short_text":
         answers = [_xml_answer(100, a) for a in data["accept"]]
         answers += [_xml_answer(_percent(e["weight"]), e["answer"]) for e in data.get("partial", ())]
-        return "shortanswer", "    <usecase>0</usecase>\n" + "".join(answers)
+        return "shortanswer", f"    <usecase>{int(bool(data.get('case_sensitive')))}</usecase>\n" + "".join(answers)
     if item.type == "matching":
         pairs, distractors = _matches(item)
         subs = "".join(f'    <subquestion format="plain_text"><text>{_x(p)}</text><answer><text>{_x(m)}</text></answer>'

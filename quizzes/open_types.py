@@ -62,6 +62,8 @@ class ShortText(ItemType):
             except re.error as exc:
                 report(f"patterns[{index}]", f"is not a valid regular expression ({exc})")
         data = {"accept": [str(a) for a in accept], "patterns": compiled}
+        if raw.get("case_sensitive"):  # Moodle's usecase: "Saturn" right, "saturn" wrong
+            data["case_sensitive"] = True
         partial = raw.get("partial")
         if partial is not None:  # Moodle short answers: part of the mark, and `*` wildcards
             entries = []
@@ -88,23 +90,25 @@ class ShortText(ItemType):
         return answer
 
     def score(self, item: Item, answer: str) -> float:
-        given = normalise_text(answer)
-        if any(given == normalise_text(a) for a in item.data["accept"]):
+        case = bool(item.data.get("case_sensitive"))
+        given = normalise_text(answer, keep_case=case)
+        if any(given == normalise_text(a, keep_case=case) for a in item.data["accept"]):
             return 1.0
         spaced = " ".join(answer.split())  # patterns see the text with its punctuation
-        if any(re.fullmatch(p, form, re.IGNORECASE) for p in item.data["patterns"] for form in (given, spaced)):
+        flags = 0 if case else re.IGNORECASE
+        if any(re.fullmatch(p, form, flags) for p in item.data["patterns"] for form in (given, spaced)):
             return 1.0
-        return max((e["weight"] for e in item.data.get("partial", ()) if _wildcard_match(e["answer"], given)),
-                   default=0.0)
+        return max((e["weight"] for e in item.data.get("partial", ())
+                    if _wildcard_match(e["answer"], given, case)), default=0.0)
 
     def correct_answer(self, item: Item) -> str:
         full = item.data["accept"] + [e["answer"] for e in item.data.get("partial", ()) if e["weight"] == 1]
         return " / ".join(full) or "an answer matching the expected pattern"
 
 
-def _wildcard_match(expected: str, given: str) -> bool:
+def _wildcard_match(expected: str, given: str, keep_case: bool = False) -> bool:
     """Moodle's short-answer matching: `*` stands for any run of characters (`\\*` for a star),
-    case and spacing ignored as for exact answers."""
+    case (unless the question keeps it) and spacing ignored as for exact answers."""
     parts = re.split(r"(?<!\\)\*", expected)
-    regex = ".*".join(re.escape(normalise_text(part.replace("\\*", "*"))) for part in parts)
+    regex = ".*".join(re.escape(normalise_text(part.replace("\\*", "*"), keep_case)) for part in parts)
     return re.fullmatch(regex, given) is not None

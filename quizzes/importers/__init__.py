@@ -13,6 +13,9 @@ from quizzes.loader import parse_item
 from quizzes.model import Item, Problem
 
 MAX_IMPORT_BYTES = 1024 * 1024
+# TeX as Moodle's filter writes it: $$…$$, \(…\) or \[…\]
+LATEX = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL)
+LATEX_PROBLEM = "uses TeX maths ($$…$$ or \\(…\\)), which Uptake cannot show yet"
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

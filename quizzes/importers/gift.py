@@ -10,7 +10,7 @@ import html
 import re
 from typing import Any
 
-from quizzes.importers import (ImportResult, MAX_IMPORT_BYTES, category_skill, content_id, slug, unique_id,
+from quizzes.importers import (LATEX, LATEX_PROBLEM, ImportResult, MAX_IMPORT_BYTES, category_skill, content_id, slug, unique_id,
                                validate_raw)
 from quizzes.model import Problem
 
@@ -166,6 +166,9 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
         if "@@PLUGINFILE@@" in block or re.search(r"<img\b", block, re.IGNORECASE):
             result.problems.append(Problem(file, label, "stem", "shows an image, which Uptake cannot import yet "
                                            "(the question would be unanswerable without it)"))
+            continue
+        if LATEX.search(block):
+            result.problems.append(Problem(file, label, "stem", LATEX_PROBLEM))
             continue
         if _CLOZE.search(rest):
             result.problems.append(Problem(file, label, "type", "cloze (embedded answers) questions are not supported"))

@@ -15,7 +15,7 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
-from quizzes.importers import (ImportResult, MAX_IMPORT_BYTES, category_skill, content_id, slug, unique_id,
+from quizzes.importers import (LATEX, LATEX_PROBLEM, ImportResult, MAX_IMPORT_BYTES, category_skill, content_id, slug, unique_id,
                                validate_raw)
 from quizzes.model import Problem
 
@@ -56,7 +56,9 @@ def _fields(qtype: str, question: ET.Element) -> tuple[str | None, dict[str, Any
         accept = [_text(a) for a in answers if _fraction(a) >= 100 and "*" not in _text(a)]
         partial = [{"answer": _text(a), "weight": min(_fraction(a) / 100, 1.0)} for a in answers
                    if 0 < _fraction(a) and (_fraction(a) < 100 or "*" in _text(a))]
-        return "short_text", {"accept": accept, **({"partial": partial} if partial else {})}
+        case = (question.findtext("usecase") or "0").strip() == "1"
+        return "short_text", {"accept": accept, **({"partial": partial} if partial else {}),
+                              **({"case_sensitive": True} if case else {})}
     if qtype == "numerical":
         best = next((a for a in answers if _fraction(a) >= 100), answers[0] if answers else None)
         if best is None:
@@ -107,6 +109,9 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
                 or re.search(r"&lt;img\b|<img\b", markup, re.IGNORECASE):
             result.problems.append(Problem(file, name, "stem", "shows an image, which Uptake cannot import yet "
                                            "(the question would be unanswerable without it)"))
+            continue
+        if LATEX.search(markup):
+            result.problems.append(Problem(file, name, "stem", LATEX_PROBLEM))
             continue
         type_name, fields = _fields(qtype, question)
         if type_name is None:

@@ -301,3 +301,25 @@ def test_a_category_that_names_a_skill_files_its_questions_under_it():
     back = import_moodle_xml(xml, "w.xml", SKILLS, default_skills=("lead-management",))
     assert all(i.skills == ("data-quality",) for i in back.items)
     assert set(back.categories.values()) == {"$course$/Top/Data quality"}
+
+
+def test_moodle_usecase_makes_case_matter_and_gift_export_says_it_cannot():
+    from quizzes.exporters import to_gift, to_moodle_xml
+
+    xml = MOODLE_WEIGHTS.replace("<usecase>0</usecase>", "<usecase>1</usecase>")
+    planet = import_moodle_xml(xml, "w.xml", SKILLS, default_skills=("data-quality",)).items[2]
+    assert grade(planet, "Saturn").score == 1.0 and grade(planet, "saturn").score == 0.0
+    assert grade(planet, "Jupiter").score == 0.5 and grade(planet, "jupiter").score == 0.0
+    _, left_out = to_gift([planet])
+    assert "case matters" in left_out[0].message
+    back = import_moodle_xml(to_moodle_xml([planet])[0], "b.xml", SKILLS).items[0]
+    assert grade(back, "saturn").score == 0.0 and grade(back, "Saturn").score == 1.0
+
+
+def test_tex_maths_is_reported_not_shown_as_raw_dollars():
+    gift = import_gift("::Growth::Pipeline grows by $$\\frac{a}{b}$$ a week: true? {T}\n\n::Plain::Plain {T}",
+                       "t.gift", SKILLS, default_skills=("data-quality",))
+    assert [i.stem for i in gift.items] == ["Plain"] and "TeX maths" in gift.problems[0].message
+    xml = MOODLE_WEIGHTS.replace("Which planet has rings?", "Which planet has \\(r^2\\) rings?")
+    back = import_moodle_xml(xml, "w.xml", SKILLS, default_skills=("data-quality",))
+    assert len(back.items) == 2 and back.problems[0].item_id == "Planet" and "TeX" in back.problems[0].message
