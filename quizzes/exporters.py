@@ -7,7 +7,7 @@ ordering questions, and neither format has Uptake's regular-expression answers.
 """
 from __future__ import annotations
 
-from xml.sax.saxutils import escape as xml_escape
+import html
 
 from quizzes.model import Item, Problem
 
@@ -97,7 +97,8 @@ def to_gift(items: list[Item]) -> tuple[str, list[Problem]]:
 
 
 def _x(text: str) -> str:
-    return xml_escape(text)
+    """Text for an XML element: &, < and > escaped (quotes need none outside attributes)."""
+    return html.escape(text, quote=False)
 
 
 def _xml_answer(fraction: float | str, text: str, extra: str = "") -> str:

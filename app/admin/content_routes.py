@@ -45,10 +45,10 @@ def _export(items: list, fmt: str, name: str, category: str | None = None):
         first, _, rest = text.partition("\n")
         comments = "".join(f"<!-- {n.replace('--', '- -')} -->\n" for n in notes)
         if category:
-            from xml.sax.saxutils import escape
+            from html import escape
 
-            comments += (f'<question type="category"><category><text>$course$/{escape(category)}</text></category>'
-                         "</question>\n")
+            comments += (f'<question type="category"><category><text>$course$/{escape(category, quote=False)}'
+                         "</text></category></question>\n")
         text = first + "\n" + rest.replace("<quiz>\n", "<quiz>\n" + comments, 1)
         mimetype = "application/xml"
     return Response(text, mimetype=mimetype,
