@@ -112,8 +112,9 @@ def import_preview(import_id: int):
     result = content.parse_import(record)
     from quizzes.registry import answer_key
 
+    retired = content.retired_by(record, result) if record.status == "preview" else []
     return render_template("admin/import_preview.html", record=record, result=result, form=ToggleForm(),
-                           answer_key=answer_key)
+                           answer_key=answer_key, retired=retired)
 
 
 @bp.post("/content/imports/<int:import_id>/<any(confirm, cancel):action>")
@@ -132,5 +133,6 @@ def import_decide(import_id: int, action: str):
             flash(error.message, "error")
         else:
             flash(f"Imported {record.filename}: {summary.created} new and {summary.updated} updated questions"
+                  + (f"; {summary.deactivated} retired" if summary.deactivated else "")
                   + (f"; {len(summary.problems)} left out (see the list)." if summary.problems else "."), "success")
     return redirect(url_for("admin.import_preview", import_id=record.id))

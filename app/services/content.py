@@ -177,6 +177,19 @@ def parse_import(record: ContentImport) -> ImportResult:
     return result
 
 
+def retired_by(record: ContentImport, result: ImportResult) -> list[Item]:
+    """Questions an earlier import of this file name put in the bank that the new file no longer has
+    (and that are not left out only for a problem): confirming retires them, as Moodle's re-import
+    of a category would. Past attempts keep grading them."""
+    from quizzes.importers import slug
+
+    left_out = {p.item_id for p in result.problems if p.item_id}  # a question's name, or its id
+    kept = {i.id for i in result.items} | left_out | {slug(name, "") for name in left_out}
+    return list(db.session.scalars(select(Item).where(Item.source == f"import:{record.filename}",
+                                                      Item.active.is_(True), Item.key.not_in(kept))
+                                   .order_by(Item.key)))
+
+
 def start_import(user: User, filename: str, data: bytes, fmt: str, default_skills: list[str]) -> ContentImport:
     if fmt not in IMPORT_FORMATS:
         raise ValidationFailed("Choose GIFT or Moodle XML.", field="format")
@@ -217,7 +230,11 @@ def confirm_import(record: ContentImport) -> LoadSummary:
     if record.status != "preview":
         raise ValidationFailed("This import was already confirmed or cancelled.")
     result = parse_import(record)
+    retired = retired_by(record, result)
     summary = upsert_items(result.items, source_of=lambda item: f"import:{record.filename}")
+    for row in retired:
+        row.active = False
+    summary.deactivated = len(retired)
     summary.problems = result.problems
     record.status, record.confirmed_at = "confirmed", utcnow()
     record.imported_count = summary.created + summary.updated + summary.unchanged
@@ -225,7 +242,8 @@ def confirm_import(record: ContentImport) -> LoadSummary:
     from app.services import audit
 
     audit.record("content.import_confirmed", target=record.filename,
-                 detail={"created": summary.created, "updated": summary.updated, "left_out": len(summary.problems)})
+                 detail={"created": summary.created, "updated": summary.updated, "left_out": len(summary.problems),
+                         "retired": summary.deactivated})
     return summary
 
 
