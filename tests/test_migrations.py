@@ -31,3 +31,30 @@ def test_migrations_upgrade_an_empty_sqlite_database_and_downgrade(config_class,
         upgrade()
         assert _diff(db.engine) == []
         db.engine.dispose()
+
+
+def test_item_versions_migration_makes_every_question_its_own_version_1(config_class, tmp_path):
+    """A bank from before versions: each question gets a published version 1 holding its content and
+    skills, so attempts from then (which recorded no versions) keep showing what they were asked."""
+    from sqlalchemy import text
+
+    class Fresh(config_class):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'versions.sqlite3'}"
+
+    fresh = create_app(Fresh)
+    with fresh.app_context():
+        upgrade(revision="0022_message_image")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO skill (id, slug, name, description, active) VALUES "
+                              "(1, 'data-quality', 'Data quality', '', 1), (2, 'lead-management', 'Leads', '', 1)"))
+            conn.execute(text("INSERT INTO item (id, key, type, stem, explanation, difficulty, roles, data, source, "
+                              "content_hash, active, updated_at) VALUES (7, 'q-7', 'true_false', 'Old words', '', "
+                              "'easy', '[\"all\"]', '{\"answer\": true}', 'bank:x', 'h', 1, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO item_skill (item_id, skill_id) VALUES (7, 2), (7, 1)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT number, status, stem, skills, data FROM item_version WHERE item_id = 7")).one()
+            version = conn.execute(text("SELECT version FROM item WHERE id = 7")).scalar()
+        assert (row[0], row[1], row[2], version) == (1, "published", "Old words", 1)
+        assert row[3] == '["data-quality", "lead-management"]' and '"answer": true' in row[4]
+        db.engine.dispose()

@@ -40,6 +40,8 @@ class Attempt(db.Model):
     hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default=IN_PROGRESS)
     item_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the version of each question this attempt was given (absent: version 1, from before versions)
+    item_versions: Mapped[dict[str, int] | None] = mapped_column(JSON)
     option_orders: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     # Random per-attempt secret behind the answer tokens the browser sees (quizzes.disguise).
     answer_salt: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -20,8 +20,10 @@ item_skills = Table(
 
 
 class Item(db.Model):
-    """One question. `key` is the stable id from the content file, so responses stay attached
-    when the bank is reloaded; `data` holds the type's own fields, including the answer."""
+    """One question as the bank gives it now. `key` is the stable id from the content file, so
+    responses stay attached when the bank is reloaded; `data` holds the type's own fields, including
+    the answer. `version` is the number of the published version held here (0: a draft never
+    published); every published version is also kept in `item_version`."""
 
     __tablename__ = "item"
 
@@ -37,6 +39,7 @@ class Item(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     # loaded with the items in one extra query (engine items need them: no query per item)
     skills: Mapped[list[Skill]] = relationship(secondary=item_skills, order_by="Skill.slug", lazy="selectin")
@@ -44,6 +47,33 @@ class Item(db.Model):
     @property
     def skill_slugs(self) -> tuple[str, ...]:
         return tuple(s.slug for s in self.skills)
+
+
+class ItemVersion(db.Model):
+    """One version of a question: the draft being written (status 'draft', no number yet) or a
+    version that was published (numbered 1, 2, …). An attempt records the numbers it was given
+    (`Attempt.item_versions`) and keeps grading and showing those after later versions."""
+
+    __tablename__ = "item_version"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    number: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # draft | published
+    type: Mapped[str] = mapped_column(String(32))
+    stem: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    difficulty: Mapped[str] = mapped_column(String(16), default="medium")
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    item: Mapped[Item] = relationship()
 
 
 class Quiz(db.Model):

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, Item, Quiz, Response, User
 from app.models.types import utcnow
-from app.services.content import active_bank, engine_item, quiz_def
+from app.services.content import active_bank, attempt_items, bank_versions, given_version, quiz_def
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.events import record_evidence
 from app.services.sql import insert_for
@@ -88,6 +88,7 @@ def start_attempt(user: User, quiz: Quiz, seed: int | None = None) -> Attempt:
         raise ValidationFailed("This quiz has no questions available right now. Please tell your trainer.")
     now = utcnow()
     attempt = Attempt(user_id=user.id, quiz_id=quiz.id, status=IN_PROGRESS, item_keys=keys,
+                      item_versions=bank_versions(keys),
                       option_orders=option_orders([bank[k] for k in keys], rng, definition.shuffle_options),
                       started_at=now, last_saved_at=now,
                       deadline_at=now + timedelta(minutes=definition.time_limit_minutes)
@@ -132,13 +133,16 @@ def extend_adaptive(user: User, attempt_id: int) -> bool:
         return False
     bank = active_bank()
     saved = saved_answers(attempt)
-    answered = [(k, grade(bank[k], saved[k]).score) for k in attempt.item_keys if k in bank and saved.get(k) is not None]
+    given = attempt_items(attempt)  # graded as the version this attempt showed
+    answered = [(k, grade(given[k], saved[k]).score) for k in attempt.item_keys
+                if k in given and saved.get(k) is not None]
     choice = next_adaptive_item(user, answered, adaptive_pool(user, definition, bank), list(definition.skills),
                                 definition.confidence)
     if choice is None or choice in attempt.item_keys:
         db.session.rollback()
         return False
     attempt.item_keys = [*attempt.item_keys, choice]
+    attempt.item_versions = {**(attempt.item_versions or {}), **bank_versions([choice])}
     orders = option_orders([bank[choice]], random.Random(secrets.randbits(64)),  # display order  # nosec B311
                            definition.shuffle_options)
     attempt.option_orders = {**attempt.option_orders, **orders}
@@ -230,7 +234,7 @@ def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: 
         db.session.rollback()
         raise NotFound("That question is not part of this attempt.")
     row = db.session.scalar(select(Item).where(Item.key == item_key))
-    item = engine_item(row)
+    item = given_version(row, (attempt.item_versions or {}).get(item_key, 1))  # the version this attempt shows
     kind = item_type(item)
     if not kind.is_blank(answer):
         try:
@@ -280,18 +284,19 @@ def _grade(attempt: Attempt, include_unanswered: bool, now: datetime) -> None:
     Items the trainee skipped before submitting count as 0; items never reached because time ran
     out are left out of the evidence (they say nothing about the skill)."""
     rows = {r.key: r for r in db.session.scalars(select(Item).where(Item.key.in_(attempt.item_keys)))}
+    given = attempt_items(attempt)
     responses = {r.item_id: r for r in db.session.scalars(select(Response).where(Response.attempt_id == attempt.id))}
     scores = []
     for key in attempt.item_keys:
         row = rows[key]
         response = responses.get(row.id)
-        result = grade(engine_item(row), response.answer if response else None)
+        result = grade(given[key], response.answer if response else None)
         scores.append(result.score)
         if response is not None:
             response.score, response.answered = result.score, result.answered
         if result.answered or include_unanswered:
             db.session.add(Evidence(user_id=attempt.user_id, source="quiz", attempt_id=attempt.id, item_id=row.id,
-                                    skills=list(row.skill_slugs), score=result.score,
+                                    skills=list(given[key].skills), score=result.score,
                                     time_spent_ms=response.time_spent_ms if response else 0,
                                     occurred_at=response.saved_at if response else now))
     attempt.score = round(sum(scores) / len(scores), 4) if scores else 0.0

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ContentImport, Item, JobRole, Quiz, Skill, User
+from app.models import ContentImport, Item, ItemVersion, JobRole, Quiz, Skill, User
 from app.models.types import utcnow
 from app.services.errors import NotFound, ValidationFailed
 from quizzes import model as engine
@@ -24,6 +24,7 @@ from quizzes.importers.moodle_xml import import_moodle_xml
 from quizzes.loader import bank_files, load_bank
 
 CONTENT_ROOT = Path(__file__).resolve().parents[2] / "quizzes"
+EDITOR_SOURCE = "editor"  # written or last edited in the browser (services.authoring)
 IMPORT_FORMATS = {"gift": "Moodle GIFT (.gift, .txt)", "moodle_xml": "Moodle XML (.xml)"}
 
 
@@ -45,24 +46,36 @@ def job_role_names() -> frozenset[str]:
     return frozenset(db.session.scalars(select(JobRole.name)))
 
 
-def _hash(item: engine.Item) -> str:
-    payload = [item.type, item.stem, item.explanation, item.difficulty, item.skills, item.roles, item.data]
+def content_hash(item: engine.Item) -> str:
+    """A digest of everything that makes the question what it is (the order of its skills and job
+    roles means nothing, so it counts for nothing)."""
+    payload = [item.type, item.stem, item.explanation, item.difficulty, sorted(item.skills), sorted(item.roles),
+               item.data]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def same_content(row: Item, item: engine.Item) -> bool:
+    """Is the bank row's question this one? (Compared afresh: a stored digest may predate a change to
+    how digests are made.)"""
+    return content_hash(engine_item(row)) == content_hash(item)
+
+
 def upsert_items(items: list[engine.Item], source_of=lambda item: item.source) -> LoadSummary:
-    """Create or update items by key; return counts. Does not commit."""
+    """Create or update items by key; return counts. Does not commit. Changed content is published as
+    the item's next version (the earlier one stays in `item_version` for attempts given it); a
+    question edited in the browser since belongs to its editors, and a file no longer overwrites it."""
     summary = LoadSummary()
     skills = {s.slug: s for s in db.session.scalars(select(Skill))}
     existing = {i.key: i for i in db.session.scalars(select(Item).where(Item.key.in_([i.id for i in items])))}
     for item in items:
-        digest = _hash(item)
+        digest = content_hash(item)
         row = existing.get(item.id)
-        if row is not None and row.content_hash == digest and row.active:
+        same = row is not None and row.version > 0 and same_content(row, item)
+        if row is not None and (row.source == EDITOR_SOURCE or (same and row.active)):
             summary.unchanged += 1
             continue
         if row is None:
-            row = Item(key=item.id)
+            row = Item(key=item.id, version=0)
             db.session.add(row)
             summary.created += 1
         else:
@@ -70,6 +83,12 @@ def upsert_items(items: list[engine.Item], source_of=lambda item: item.source) -
         row.type, row.stem, row.explanation, row.difficulty = item.type, item.stem, item.explanation, item.difficulty
         row.roles, row.data, row.source = list(item.roles), item.data, source_of(item)
         row.skills = [skills[s] for s in item.skills]
+        if not same:
+            row.version = (row.version or 0) + 1
+            db.session.add(ItemVersion(
+                item=row, number=row.version, status="published", type=item.type, stem=item.stem, explanation=item.explanation,
+                difficulty=item.difficulty, roles=list(item.roles), skills=list(item.skills), data=item.data,
+                content_hash=digest, published_at=utcnow()))
         row.content_hash, row.active, row.updated_at = digest, True, utcnow()
     return summary
 
@@ -77,6 +96,47 @@ def upsert_items(items: list[engine.Item], source_of=lambda item: item.source) -
 def engine_item(row: Item) -> engine.Item:
     return engine.Item(id=row.key, type=row.type, stem=row.stem, skills=row.skill_slugs, roles=tuple(row.roles),
                        explanation=row.explanation, data=row.data, difficulty=row.difficulty, source=row.source)
+
+
+def version_item(version: ItemVersion, row: Item) -> engine.Item:
+    """A kept version (or a draft) of the bank row's question as the engine reads it."""
+    return engine.Item(id=row.key, type=version.type, stem=version.stem, skills=tuple(version.skills),
+                       roles=tuple(version.roles), explanation=version.explanation, data=version.data,
+                       difficulty=version.difficulty, source=row.source)
+
+
+def given_version(row: Item, number: int) -> engine.Item:
+    """One question in the version numbered `number` (the bank's current one needs no query)."""
+    if number == row.version:
+        return engine_item(row)
+    version = db.session.scalar(select(ItemVersion).where(ItemVersion.item_id == row.id, ItemVersion.number == number,
+                                                          ItemVersion.status == "published"))
+    return version_item(version, row) if version is not None else engine_item(row)
+
+
+def attempt_items(attempt) -> dict[str, engine.Item]:
+    """Each question of an attempt in the version the attempt was given (version 1 for attempts from
+    before versions were recorded), so a later edit changes neither its grade nor its review. One
+    query, and a second only when a question has moved on since."""
+    given = attempt.item_versions or {}
+    keys = attempt.item_keys
+    rows = {r.key: r for r in db.session.scalars(select(Item).where(Item.key.in_(keys)))}
+    older = {rows[key].id: key for key in rows if given.get(key, 1) != rows[key].version}
+    items = {key: engine_item(row) for key, row in rows.items() if row.id not in older}
+    if older:
+        for version in db.session.scalars(select(ItemVersion).where(ItemVersion.item_id.in_(list(older)),
+                                                                     ItemVersion.status == "published")):
+            key = older[version.item_id]
+            if version.number == given.get(key, 1):
+                items[key] = version_item(version, rows[key])
+        for key in older.values():  # a version that was never kept: the nearest thing is the current one
+            items.setdefault(key, engine_item(rows[key]))
+    return {key: items[key] for key in keys if key in items}
+
+
+def bank_versions(keys) -> dict[str, int]:
+    """The version the bank gives of each of these questions now (what a new attempt records)."""
+    return dict(db.session.execute(select(Item.key, Item.version).where(Item.key.in_(list(keys)))).all())
 
 
 def active_bank() -> dict[str, engine.Item]:
@@ -173,7 +233,7 @@ def parse_import(record: ContentImport) -> ImportResult:
     for item in result.items:  # what confirming would do to the bank, shown before it is done
         row = stored.get(item.id)
         result.changes[item.id] = ("new" if row is None else
-                                   "unchanged" if row.content_hash == _hash(item) and row.active else "changed")
+                                   "unchanged" if row.active and same_content(row, item) else "changed")
     return result
 
 

@@ -72,6 +72,7 @@ def load_history(seed: int = 2026) -> int:
     quizzes = {q.key: q for q in db.session.scalars(select(Quiz))}
     items = [engine_item(row) for row in db.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.key))]
     ids = dict(db.session.execute(select(Item.key, Item.id)).all())
+    versions = dict(db.session.execute(select(Item.key, Item.version)).all())
     if not items or "crm-basics" not in quizzes:
         return 0
     busy = set(db.session.scalars(select(Attempt.user_id)))
@@ -92,7 +93,7 @@ def load_history(seed: int = 2026) -> int:
             when = now - timedelta(days=150 - 25 * round_no + rng.uniform(-5, 5))
             if learns and round_no == 2:
                 _took_elearning(person, rng.choice(learns), truth, when - timedelta(days=6))
-            _past_attempt(person, quiz, chosen, truth, when, ids, rng)
+            _past_attempt(person, quiz, chosen, truth, when, ids, versions, rng)
     db.session.commit()
     return len(people)
 
@@ -108,9 +109,9 @@ def _took_elearning(person, skill: str, truth: dict, when) -> None:
         truth[skill] = True
 
 
-def _past_attempt(person, quiz, chosen, truth, when, ids, rng) -> None:
+def _past_attempt(person, quiz, chosen, truth, when, ids, versions, rng) -> None:
     attempt = Attempt(user_id=person.id, quiz_id=quiz.id, status=SUBMITTED, item_keys=[i.id for i in chosen],
-                      option_orders={}, started_at=when, last_saved_at=when, closed_by="trainee",
+                      item_versions={i.id: versions[i.id] for i in chosen}, option_orders={}, started_at=when, last_saved_at=when, closed_by="trainee",
                       submitted_at=when + timedelta(minutes=14))
     db.session.add(attempt)
     db.session.flush()

@@ -12,14 +12,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import IN_PROGRESS, Attempt, Item, Response, Skill
 from app.services.attempts import remaining_seconds, saved_answers
-from app.services.content import engine_item, quiz_def
+from app.services.content import attempt_items, quiz_def
 from quizzes.disguise import Disguise
 from quizzes.registry import ITEM_TYPES, item_type
 
 
 def _items(attempt: Attempt) -> list:
-    rows = {r.key: r for r in db.session.scalars(select(Item).where(Item.key.in_(attempt.item_keys)))}
-    return [engine_item(rows[key]) for key in attempt.item_keys]
+    """The attempt's questions in the versions it was given."""
+    given = attempt_items(attempt)
+    return [given[key] for key in attempt.item_keys]
 
 
 def public_item(item, attempt: Attempt, position: int, answer: Any) -> dict[str, Any]:

@@ -25,7 +25,8 @@ RAW_ID = re.compile(r"\b(?:ilt|el|ex|ja|rf)-[a-z]+(?:-[a-z]+)*\b|\b[a-z]+-[a-z-]
 
 
 def shape(path: str) -> str:
-    return re.sub(r"\d+", "N", path)
+    """`/trainer/people/7` and `/trainer/people/9` are one shape; so are any two questions' pages."""
+    return re.sub(r"\d+", "N", re.sub(r"/questions/[^/]+", "/questions/K", path))
 
 
 def crawl(page, base: str, starts: list[str], limit: int = 80) -> list[str]:

@@ -1,0 +1,71 @@
+"""A trainer rewrites a question a test asks, in the browser: the editor refuses a broken version and
+keeps what was typed, the question page shows it as a trainee will see it and grades a tried
+answer, publishing makes version 2, and a trainee who then starts the test gets the new wording —
+desktop and phone, every screen checked."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_screen_ok, sign_in_through_form
+
+pytestmark = pytest.mark.browser
+
+NEW_STEM = "A contact that is not linked to any account still shows up in account reports."
+
+
+def test_trainer_rewrites_a_question_and_trainees_get_the_new_version(screen, live_server, content_loaded, browser):
+    page = screen
+    sign_in_through_form(page, live_server, "trainer@demo.uptake")
+    page.get_by_role("link", name="Questions").click()
+    page.get_by_label("Search").fill("normally be linked")
+    page.get_by_role("button", name="Show").click()
+    assert_screen_ok(page, "question list")
+    page.get_by_role("link", name="A contact record should normally be linked to an account.").click()
+    expect(page.get_by_text("Version 1 is in the bank")).to_be_visible()
+    page.get_by_role("link", name="Edit").click()
+
+    page.get_by_label("Question").fill("")
+    page.get_by_label("Explanation shown after the test").fill("Orphan contacts drop out of account views and reports.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Question: is missing")).to_be_visible()  # refused, and the typing is still there
+    expect(page.get_by_label("Explanation shown after the test")).to_have_value(
+        "Orphan contacts drop out of account views and reports.")
+    assert_screen_ok(page, "refused draft")
+
+    page.get_by_label("Question").fill(NEW_STEM)
+    page.get_by_label("False").check()
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("A draft of version 2 is waiting to be published")).to_be_visible()
+    page.get_by_label("True", exact=True).check()
+    page.get_by_role("button", name="Try this answer").click()
+    expect(page.get_by_role("heading", name="This answer scores 0 %")).to_be_visible()
+    assert_screen_ok(page, "question page with a draft")
+    page.get_by_role("button", name="Publish as version 2").click()
+    expect(page.get_by_text("Published as version 2")).to_be_visible()
+
+    trainee = browser.new_page(viewport=page.viewport_size)
+    try:
+        sign_in_through_form(trainee, live_server, "trainee@demo.uptake")
+        trainee.goto(f"{live_server}/me/quizzes/crm-basics")
+        trainee.get_by_role("button", name=re.compile("^Start")).click()
+        for _ in range(8):
+            if trainee.get_by_text(NEW_STEM).count():
+                break
+            trainee.get_by_role("button", name="Next").click()
+        expect(trainee.get_by_text(NEW_STEM)).to_be_visible()
+    finally:
+        trainee.close()
+
+
+def test_the_editor_of_every_item_type_reads_well(screen, live_server, content_loaded):
+    """Each type's form (options with marks, answers, steps, pairs…) at this width: no sideways
+    scrolling, no script errors, no serious accessibility problem."""
+    from quizzes.registry import ITEM_TYPES
+
+    page = screen
+    sign_in_through_form(page, live_server, "trainer@demo.uptake")
+    for kind, item_type in ITEM_TYPES.items():
+        page.goto(f"{live_server}/trainer/questions/new?type={kind}")
+        expect(page.get_by_role("heading", name=f"New question {item_type.label}")).to_be_visible()
+        assert_screen_ok(page, f"new {kind}")
