@@ -48,7 +48,12 @@ def suits(item: Item, role: str | None) -> bool:
 
 
 class FixedForm:
-    """All items chosen when the attempt starts: listed ids, or a sample per skill rule."""
+    """All items chosen when the attempt starts: listed ids, or a sample per skill rule. A sample
+    draws from `preferred` items first (placement tests: the calibrated ones, whose answers the model
+    can read at once) and fills up from the rest only when those run short."""
+
+    def __init__(self, preferred: frozenset[str] = frozenset()):
+        self.preferred = preferred
 
     def initial_items(self, quiz: QuizDef, bank: dict[str, Item], rng: random.Random) -> list[str]:
         if quiz.item_ids:
@@ -58,7 +63,10 @@ class FixedForm:
             for skill, count in quiz.rules:
                 pool = sorted(i.id for i in bank.values()
                               if skill in i.skills and suits(i, quiz.role) and i.id not in chosen)
-                chosen.extend(rng.sample(pool, min(count, len(pool))))
+                first = [i for i in pool if i in self.preferred]
+                taken = rng.sample(first, min(count, len(first)))
+                rest = [i for i in pool if i not in self.preferred]
+                chosen.extend(taken + rng.sample(rest, min(count - len(taken), len(rest))))
         if quiz.shuffle_items:
             rng.shuffle(chosen)
         return chosen

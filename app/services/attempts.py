@@ -83,7 +83,10 @@ def start_attempt(user: User, quiz: Quiz, seed: int | None = None) -> Attempt:
     if definition.mode == "adaptive":
         keys = _first_adaptive_items(user, definition, bank, rng)
     else:
-        keys = [k for k in FixedForm().initial_items(definition, bank, rng) if k in bank]
+        from app.services.skill_model import calibrated_items
+
+        preferred = calibrated_items() if definition.role else frozenset()  # placement: calibrated questions first
+        keys = [k for k in FixedForm(preferred).initial_items(definition, bank, rng) if k in bank]
     if not keys:
         raise ValidationFailed("This quiz has no questions available right now. Please tell your trainer.")
     now = utcnow()

@@ -18,19 +18,17 @@ from app.models.types import utcnow
 from app.services import audit
 from app.services.content import (EDITOR_SOURCE, content_hash, engine_item, job_role_names, same_content, skill_slugs,
                                   version_item)
-from app.services.errors import NotFound, ServiceError, ValidationFailed
+from app.services.errors import NotFound, ProblemsFound, ValidationFailed
 from quizzes import model as engine
 from quizzes.importers import content_id, unique_id
 from quizzes.loader import parse_item
 from quizzes.raw import to_raw
 
-class DraftRefused(ServiceError):
+class DraftRefused(ProblemsFound):
     """The draft breaks the bank's rules; `problems` says where and why (nothing was saved)."""
 
     def __init__(self, problems: list[engine.Problem]):
-        super().__init__(f"The question was not saved: {len(problems)} thing{'s' if len(problems) != 1 else ''} "
-                         "to fix (listed at the top of the form).")
-        self.problems = problems
+        super().__init__("question", problems)
 
 
 @dataclass
@@ -185,7 +183,7 @@ def set_retired(user: User, key: str, retired: bool) -> Item:
         raise ValidationFailed("A question that was never published cannot be retired; discard its draft instead.")
     if row.active == (not retired):
         return row
-    row.active, row.updated_at = not retired, utcnow()
+    row.active, row.updated_at, row.source = not retired, utcnow(), EDITOR_SOURCE  # a reload must not undo it
     db.session.commit()
     audit.record("content.item_retired" if retired else "content.item_reinstated", target=key,
                  detail={"before": {"active": retired}, "after": {"active": not retired}}, actor=user)

@@ -21,3 +21,12 @@ class Conflict(ServiceError):
 
 class NotFound(ServiceError):
     """The record does not exist or the viewer may not know it exists (answered as 404)."""
+
+
+class ProblemsFound(ServiceError):
+    """Content that breaks its rules in several places; `problems` says where and why (nothing saved)."""
+
+    def __init__(self, what: str, problems: list):
+        n = len(problems)
+        super().__init__(f"The {what} was not saved: {n} thing{'s' if n != 1 else ''} to fix.")
+        self.problems = problems

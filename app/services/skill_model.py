@@ -85,6 +85,14 @@ def scoring_bundle() -> dict | None:
     return _cache["prior"]
 
 
+def calibrated_items() -> frozenset[str]:
+    """The questions the fitted model has calibrated (none before the first fit)."""
+    bundle = scoring_bundle()
+    if bundle is None or not bundle["calibrated"]:
+        return frozenset()
+    return frozenset(k for k in bundle["index"] if not k.startswith("check:"))
+
+
 def _kinds(keys: list[str]) -> list[str]:
     """Each model key's kind for provisional priors: the quiz item's type, or "check"."""
     types = dict(db.session.execute(select(Item.key, Item.type).where(

@@ -15,7 +15,11 @@ BLANK_ROWS = 2
 MIN_ROWS = {"single_choice": 4, "multiple_response": 4, "short_text": 2, "ordering": 4, "matching": 3}
 _INDEX = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?$")
 FIELD_WORDS = {"options": "Option", "partial": "Accepted answer", "sequence": "Step", "pairs": "Pair",
-               "patterns": "Pattern"}
+               "patterns": "Pattern", "sample": "Sample"}
+FIELDS = {"stem": "Question", "accept": "Accepted answers", "options": "Options", "sequence": "Steps", "pairs": "Pairs",
+          "type": "Type", "items": "Questions", "time_limit_minutes": "Time limit",
+          "pass_mark": "Pass mark",  # a field's name in words, not a secret  # nosec B105
+          "max_items": "Most questions", "confidence": "Confidence", "role": "Job role"}
 
 
 def _mark(value: Any) -> str:
@@ -144,9 +148,26 @@ def in_words(problem: Problem) -> str:
         name, index, part = match.groups()
         where = f"{FIELD_WORDS.get(name, name.capitalize())} {int(index) + 1}" + (f", {part}" if part else "")
     else:
-        where = {"stem": "Question", "accept": "Accepted answers", "options": "Options", "sequence": "Steps",
-                 "pairs": "Pairs", "type": "Type"}.get(field, field.replace("_", " ").capitalize() or "Question")
+        where = FIELDS.get(field, field.replace("_", " ").capitalize() or "Question")
     return f"{where}: {problem.message}"
 
 
 TYPE_CHOICES = [(name, kind.label) for name, kind in ITEM_TYPES.items()]
+
+
+def checked_save(problems: list[Problem], save):
+    """Run `save()` if the form read cleanly and its CSRF token holds (the editors check their own
+    token, so an expired form comes back filled in); returns (what save returned, problems)."""
+    from app.admin.forms import ToggleForm
+    from app.extensions import db
+    from app.services.errors import ProblemsFound
+
+    if not ToggleForm().validate_on_submit():
+        problems = [Problem("the form", None, "form", "your form expired; please save again"), *problems]
+    if problems:
+        return None, problems
+    try:
+        return save(), []
+    except ProblemsFound as refused:
+        db.session.rollback()
+        return None, refused.problems

@@ -13,7 +13,7 @@ from app.services import authoring
 from app.services.errors import NotFound, ServiceError
 from app.trainee.answers import answer_from_form, field_name
 from app.trainer import bp
-from app.trainer.question_form import TYPE_CHOICES, in_words, raw_from, rows_of
+from app.trainer.question_form import TYPE_CHOICES, checked_save, in_words, raw_from, rows_of
 from quizzes.model import Problem
 from quizzes.raw import to_raw
 from quizzes.registry import ITEM_TYPES, answer_key, grade, item_type
@@ -70,20 +70,13 @@ def _save(key: str | None):
     if request.form.get("type") not in ITEM_TYPES:
         return _editor(rows_of({"type": "single_choice"}), key, [Problem("the form", None, "type", "choose a type")], 400)
     raw, problems = raw_from(request.form)
-    if not ToggleForm().validate_on_submit():
-        problems = [Problem("the form", None, "form", "your form expired; please save again")] + problems
-    if not problems:
-        try:
-            saved = authoring.save_draft(current_user, raw, key)
-        except authoring.DraftRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
+    saved, problems = checked_save(problems, lambda: authoring.save_draft(current_user, raw, key))
+    if saved is not None:
+        if saved.draft is None:
+            flash("No changes: the question is the same as its published version.", "info")
         else:
-            if saved.draft is None:
-                flash("No changes: the question is the same as its published version.", "info")
-            else:
-                flash("Draft saved. Check it as a trainee would see it, then publish it.", "success")
-            return redirect(url_for("trainer.question_page", key=saved.row.key))
+            flash("Draft saved. Check it as a trainee would see it, then publish it.", "success")
+        return redirect(url_for("trainer.question_page", key=saved.row.key))
     values = rows_of({**raw, "options": raw.get("options", [])})
     return _editor(values, key, problems, 400)
 

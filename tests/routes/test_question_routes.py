@@ -123,7 +123,7 @@ def test_a_refused_question_lists_what_to_fix_and_keeps_what_was_typed(trainer, 
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Option 2, mark: must be a percentage" in text
-    assert 'value="Only option, typed with care"' in text
+    assert ">Only option, typed with care</textarea>" in text
     fields = changed(fields, "opt-1-mark", "0")
     text = client.post("/trainer/questions/new", data=fields).get_data(as_text=True)
     assert "Question: is missing" in text and "Skills: needs at least one skill" in text

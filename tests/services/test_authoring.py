@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.models import AuditEvent, Item, ItemVersion, Quiz
 from app.services import attempts, authoring
 from app.services.content import active_bank, engine_item, load_content
+from app.services.errors import ServiceError
 from app.services.quiz_views import public_attempt, result_summary
 from quizzes.answers import right_answer
 from quizzes.raw import to_raw
@@ -68,7 +69,7 @@ def test_saving_the_published_content_again_makes_no_draft(trainer, db):
     raw = to_raw(engine_item(row(db, "acc-003")))
     assert authoring.save_draft(trainer, {**raw, "stem": "Changed"}, "acc-003").draft is not None
     assert authoring.save_draft(trainer, raw, "acc-003").draft is None  # back to what is published: draft dropped
-    with pytest.raises(authoring.ServiceError, match="no draft"):
+    with pytest.raises(ServiceError, match="no draft"):
         authoring.publish(trainer, "acc-003")
 
 
@@ -139,7 +140,7 @@ def test_retiring_takes_a_question_out_of_new_attempts_and_back(trainer, db):
     authoring.set_retired(trainer, "nav-001", False)
     assert "nav-001" in active_bank()
     key = authoring.save_draft(trainer, NEW).row.key
-    with pytest.raises(authoring.ServiceError, match="never published"):
+    with pytest.raises(ServiceError, match="never published"):
         authoring.set_retired(trainer, key, True)
 
 

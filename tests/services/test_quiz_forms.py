@@ -1,0 +1,101 @@
+"""Building tests without HTTP: checked by the shipped forms' rules, taken by trainees, kept through a
+content reload, retired, audited; placement tests draw calibrated questions first."""
+import pytest
+from sqlalchemy import select
+
+from app.models import AuditEvent, Quiz
+from app.services import attempts, authoring, quiz_forms
+from app.services.content import load_content, quiz_def
+from tests.conftest import user_by_email
+
+LIST = {"title": "Pipeline basics", "description": "Five questions on the pipeline.", "role": None,
+        "time_limit_minutes": 10, "layout": "all_on_one_page", "shuffle_items": False, "shuffle_options": True,
+        "open": True, "review": {"score": True}, "pass_mark": 0.8, "mode": "fixed",
+        "items": ["opp-001", "opp-002", "opp-003"]}
+
+
+@pytest.fixture
+def trainer(content_loaded):
+    return user_by_email("trainer@demo.uptake")
+
+
+def test_a_test_built_from_chosen_questions_is_taken_by_trainees(trainer, db):
+    row = quiz_forms.save(trainer, LIST)
+    assert row.key == "pipeline-basics" and row.source == "editor"
+    trainee = user_by_email("trainee@demo.uptake")
+    assert "pipeline-basics" in {q.key for q in attempts.available_quizzes(trainee)}
+    attempt = attempts.start_attempt(trainee, row)
+    assert attempt.item_keys == ["opp-001", "opp-002", "opp-003"]  # not shuffled, as chosen
+    assert (attempt.deadline_at - attempt.started_at).total_seconds() == 600
+
+
+def test_a_test_that_breaks_the_rules_is_refused_with_each_problem(trainer, db):
+    broken = {**LIST, "title": "", "items": ["opp-001", "no-such-question"], "pass_mark": 1.5,
+              "time_limit_minutes": 0}
+    with pytest.raises(quiz_forms.FormRefused) as refused:
+        quiz_forms.save(trainer, broken)
+    fields = {p.field for p in refused.value.problems}
+    assert {"title", "items", "pass_mark", "time_limit_minutes"} <= fields
+    sample = {**LIST, "items": [], "sample": [{"skill": "campaigns", "count": 500}]}
+    with pytest.raises(quiz_forms.FormRefused) as refused:
+        quiz_forms.save(trainer, sample)
+    assert any("asks for 500 items of 'campaigns' but the bank has" in p.message for p in refused.value.problems)
+    with pytest.raises(quiz_forms.FormRefused):
+        quiz_forms.save(trainer, {**LIST, "items": []})  # neither questions nor a sample
+    assert db.session.scalar(select(Quiz).where(Quiz.source == "editor")) is None
+
+
+def test_only_published_questions_can_be_chosen(trainer, db):
+    draft = authoring.save_draft(trainer, {"type": "true_false", "stem": "A draft statement.", "answer": True,
+                                           "skills": ["campaigns"], "roles": ["all"]})
+    with pytest.raises(quiz_forms.FormRefused) as refused:
+        quiz_forms.save(trainer, {**LIST, "items": [draft.row.key]})
+    assert [p.message for p in refused.value.problems] == [f"unknown item {draft.row.key!r}"]
+
+
+def test_a_reload_of_the_shipped_forms_keeps_the_trainers_changes(trainer, db):
+    _, raw = quiz_forms.editing("crm-basics")
+    quiz_forms.save(trainer, {**raw, "title": "CRM basics (our version)", "time_limit_minutes": 25}, "crm-basics")
+    quiz_forms.set_active(trainer, "adaptive-skills-check", False)
+    load_content()
+    crm = db.session.scalar(select(Quiz).where(Quiz.key == "crm-basics"))
+    assert crm.title == "CRM basics (our version)" and quiz_def(crm).time_limit_minutes == 25
+    assert db.session.scalar(select(Quiz.active).where(Quiz.key == "adaptive-skills-check")) is False
+
+
+def test_saving_and_retiring_are_audited_with_before_and_after(trainer, db):
+    _, raw = quiz_forms.editing("crm-basics")
+    quiz_forms.save(trainer, {**raw, "pass_mark": 0.9}, "crm-basics")
+    quiz_forms.set_active(trainer, "crm-basics", False)
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.target == "crm-basics").order_by(AuditEvent.id)))
+    assert [e.action for e in events] == ["content.quiz_saved", "content.quiz_retired"]
+    assert events[0].detail["before"]["pass_mark"] == raw["pass_mark"] and events[0].detail["after"]["pass_mark"] == 0.9
+    trainee = user_by_email("trainee@demo.uptake")
+    assert "crm-basics" not in {q.key for q in attempts.available_quizzes(trainee)}
+
+
+def test_counts_per_skill_follow_the_job_role(trainer, db):
+    counts = quiz_forms.skill_counts(["campaigns", "case-management"], [None, "service agent"])
+    everyone, agents = counts[""], counts["service agent"]
+    assert everyone["campaigns"]["published"] >= agents["campaigns"]["published"]
+    assert agents["case-management"]["published"] > 0
+    assert everyone["campaigns"]["calibrated"] == 0  # no model fitted yet
+
+
+def test_placement_tests_draw_calibrated_questions_first(fitted_demo, db):
+    from app.services.skill_model import calibrated_items
+
+    trainer = user_by_email("trainer@demo.uptake")
+    new = authoring.save_draft(trainer, {"type": "true_false", "stem": "A brand-new pipeline statement.",
+                                         "answer": True, "skills": ["opportunity-pipeline"], "roles": ["all"]})
+    authoring.publish(trainer, new.row.key)
+    assert new.row.key not in calibrated_items()
+    placement = db.session.scalar(select(Quiz).where(Quiz.key == "placement-account-executive"))
+    from app.models import JobRole, User
+
+    people = db.session.scalars(select(User).join(JobRole).where(JobRole.name == "account executive")
+                                .order_by(User.id).limit(8)).all()
+    assert len(people) == 8
+    for person in people:  # two pipeline questions each: always calibrated ones while enough are
+        attempt = attempts.start_attempt(person, placement)
+        assert new.row.key not in attempt.item_keys
