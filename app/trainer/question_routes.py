@@ -10,6 +10,7 @@ from app.admin.forms import ToggleForm
 from app.extensions import csrf, db
 from app.models import JobRole, Skill
 from app.services import authoring
+from app.params import db_int
 from app.services.errors import NotFound, ServiceError
 from app.trainee.answers import answer_from_form, field_name
 from app.trainer import bp
@@ -50,12 +51,33 @@ def _editor(values: dict, key: str | None, problems: list[Problem], status: int 
 @csrf.exempt
 def question_new():
     if request.method == "GET":
+        if request.args.get("from_import"):
+            return _from_import(request.args.get("from_import", type=db_int), request.args.get("question", ""))
         kind = request.args.get("type", "single_choice")
         if kind not in ITEM_TYPES:
             kind = "single_choice"
         skill = request.args.get("skill")
         return _editor(rows_of({"type": kind, "skills": [skill] if skill else []}), None, [])
     return _save(None)
+
+
+def _from_import(import_id: int | None, label: str):
+    """A question an import left out for a problem the editor can fix, opened in the editor as the file
+    had it, with the problems listed; saving makes it a draft like any new question."""
+    from app.services import content
+
+    if import_id is None:
+        raise NotFound("No such import.")
+    record = content.get_import(import_id, current_user.organisation_id)
+    result = content.parse_import(record)
+    raw = result.fixable.get(label)
+    if raw is None:
+        raise NotFound("That question is not among the ones this import left out.")
+    if raw.get("type") not in ITEM_TYPES:
+        raw = {**raw, "type": "single_choice"}
+    problems = [p for p in result.problems if p.item_id == label]
+    flash(f"From {record.filename}: fix what is listed, then save it as a draft.", "info")
+    return _editor(rows_of(raw), None, problems)
 
 
 @bp.route("/questions/<key>/edit", methods=["GET", "POST"])

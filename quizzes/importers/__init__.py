@@ -27,6 +27,9 @@ class ImportResult:
     changes: dict[str, str] = field(default_factory=dict)
     # item id → the Moodle category it was filed under in the file (shown in the preview)
     categories: dict[str, str] = field(default_factory=dict)
+    # a question left out for a problem the editor can fix (an unknown skill, no right answer, …):
+    # its label in the problems → the raw mapping as read, to open in the editor
+    fixable: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -70,4 +73,6 @@ def validate_raw(raws: list[dict[str, Any]], file: str, skills: frozenset[str], 
         result.problems.extend(problems)
         if item:
             result.items.append(item)
+        elif problems:
+            result.fixable[problems[0].item_id] = raw
     return result

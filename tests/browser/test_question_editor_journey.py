@@ -17,7 +17,8 @@ NEW_STEM = "A contact that is not linked to any account still shows up in accoun
 def test_trainer_rewrites_a_question_and_trainees_get_the_new_version(screen, live_server, content_loaded, browser):
     page = screen
     sign_in_through_form(page, live_server, "trainer@demo.uptake")
-    page.get_by_role("link", name="Questions").click()
+    page.get_by_role("link", name="Content", exact=True).click()
+    page.get_by_role("link", name="Questions", exact=True).click()
     page.get_by_label("Search").fill("normally be linked")
     page.get_by_role("button", name="Show").click()
     assert_screen_ok(page, "question list")

@@ -27,7 +27,7 @@ def test_admin_imports_a_moodle_gift_file_and_sees_the_weights_first(screen, liv
     source = tmp_path / "leads.gift"
     source.write_text(GIFT, encoding="utf-8")
     sign_in_through_form(page, live_server, "admin@demo.uptake")
-    page.goto(f"{live_server}/admin/content")
+    page.goto(f"{live_server}/trainer/content")
     page.get_by_role("link", name="Import questions (GIFT or Moodle XML)").click()
     page.get_by_label("Question file").set_input_files(str(source))
     page.get_by_role("button", name="Upload and preview").click()

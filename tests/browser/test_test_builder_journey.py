@@ -23,7 +23,8 @@ def test_trainer_builds_a_test_and_a_trainee_takes_it(screen, live_server, conte
 
     page = screen
     sign_in_through_form(page, live_server, "trainer@demo.uptake")
-    page.get_by_role("link", name="Tests").click()
+    page.get_by_role("link", name="Content", exact=True).click()
+    page.get_by_role("link", name="Tests", exact=True).click()
     page.get_by_role("link", name="Build a test").click()
     page.get_by_label("Title").fill("Cases in five minutes")
     page.get_by_label("A number of questions of each skill, drawn anew for every attempt").check()

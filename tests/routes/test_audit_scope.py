@@ -29,8 +29,8 @@ def test_catalogue_edits_are_recorded_with_what_changed(client, demo, db, login_
 
 def test_another_organisations_admin_sees_none_of_the_trail_or_imports(app, demo, db, login_as, client):
     login_as("admin")  # the demo admin signs in (recorded) and uploads a file
-    page = client.get("/admin/content/imports/new")
-    response = client.post("/admin/content/imports/new", data={
+    page = client.get("/trainer/content/imports/new")
+    response = client.post("/trainer/content/imports/new", data={
         "csrf_token": csrf_from(page), "format": "gift",
         "file": (__import__("io").BytesIO(b"// skills: lead-management\n::Q1:: Is a lead a person? {T}\n"), "leads.gift")},
         content_type="multipart/form-data")

@@ -1,4 +1,5 @@
-"""Admin imports questions in the browser: upload, preview with problems, confirm."""
+"""Trainers and admins import questions in the browser: upload, preview with problems, confirm, fix a
+question left out in the editor; exports."""
 import io
 
 from sqlalchemy import select
@@ -11,8 +12,8 @@ GIFT = ("// skills: data-quality\n::Duplicate warning::The duplicate warning is 
 
 
 def upload(client, data: bytes, name="trainer.gift", fmt="gift", skills=()):
-    token = csrf_from(client.get("/admin/content/imports/new"))
-    return client.post("/admin/content/imports/new", data={
+    token = csrf_from(client.get("/trainer/content/imports/new"))
+    return client.post("/trainer/content/imports/new", data={
         "csrf_token": token, "format": fmt, "default_skills": list(skills),
         "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
@@ -36,15 +37,18 @@ def test_bad_uploads_get_clear_errors(client, content_loaded, login_as):
     assert "not UTF-8" in upload(client, b"\xff\xfe\xfa").get_data(as_text=True)
     assert "Moodle XML" in upload(client, b"hello", "x.xml", "moodle_xml").get_data(as_text=True)
     # A raw oversized body: the server refuses it from its Content-Length before parsing anything.
-    response = client.post("/admin/content/imports/new", data=b"x" * (6 * 1024 * 1024),
+    response = client.post("/trainer/content/imports/new", data=b"x" * (6 * 1024 * 1024),
                            content_type="multipart/form-data; boundary=b")
     assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
 
 
-def test_content_pages_are_for_admins_only(client, content_loaded, login_as):
-    login_as("trainer")
-    assert client.get("/admin/content").status_code == 403
-    assert client.get("/admin/content/imports/new").status_code == 403
+def test_content_pages_are_for_trainers_and_admins(client, content_loaded, login_as):
+    login_as("trainee")
+    assert client.get("/trainer/content").status_code == 403
+    assert client.get("/trainer/content/imports/new").status_code == 403
+    client.post("/auth/sign-out", data={"csrf_token": csrf_from(client.get("/me/"))})
+    login_as("trainer")  # trainers bring their own question banks
+    assert client.get("/trainer/content/imports/new").status_code == 200
 
 
 def test_a_file_over_the_stated_limit_is_refused_and_nothing_is_stored(client, content_loaded, login_as, db):
@@ -56,12 +60,12 @@ def test_a_file_over_the_stated_limit_is_refused_and_nothing_is_stored(client, c
     big = ("// skills: lead-management\n::q::Is this question long enough? {T}\n\n" * 20000).encode()
     assert 1024 * 1024 < len(big) < 5 * 1024 * 1024  # over 1 MiB, under the request limit
     # the multipart body is built here: the test client would spool a large one to a file it never closes
-    token = csrf_from(client.get("/admin/content/imports/new"))
+    token = csrf_from(client.get("/trainer/content/imports/new"))
     body = b"".join([b"--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n", token.encode(),
                      b"\r\n--b\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\ngift",
                      b"\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.gift\"\r\n"
                      b"Content-Type: text/plain\r\n\r\n", big, b"\r\n--b--\r\n"])
-    response = client.post("/admin/content/imports/new", data=body, content_type="multipart/form-data; boundary=b")
+    response = client.post("/trainer/content/imports/new", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 400 and "larger than 1 MiB, the limit" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ContentImport.id))) == 0
 
@@ -97,19 +101,19 @@ def test_the_admin_exports_the_bank_and_it_imports_back(app, client, content_loa
     from quizzes.importers.moodle_xml import import_moodle_xml
 
     login_as("admin")
-    assert "Export every question" in client.get("/admin/content").get_data(as_text=True)
-    gift = client.get("/admin/content/export.gift")
+    assert "Export every question" in client.get("/trainer/content").get_data(as_text=True)
+    gift = client.get("/trainer/content/export.gift")
     assert gift.status_code == 200 and "uptake-questions.gift" in gift.headers["Content-Disposition"]
     text = gift.get_data(as_text=True)
     assert text.startswith("// Not exported: ") and "GIFT has no ordering questions" in text
     assert import_gift(text, "back.gift", SKILL_SLUGS).ok
-    xml = client.get("/admin/content/export.xml")
+    xml = client.get("/trainer/content/export.xml")
     assert xml.mimetype == "application/xml" and import_moodle_xml(xml.data, "back.xml", SKILL_SLUGS).ok
     from tests.conftest import sign_in
 
     trainer = app.test_client()
     sign_in(trainer, "trainer@demo.uptake")
-    assert trainer.get("/admin/content/export.gift").status_code == 403
+    assert trainer.get("/trainer/content/export.gift").status_code == 200  # trainers take their bank elsewhere too
 
 
 def test_a_quiz_form_exports_with_every_question_it_can_ask(client, content_loaded, login_as, db):
@@ -122,19 +126,19 @@ def test_a_quiz_form_exports_with_every_question_it_can_ask(client, content_load
     login_as("admin")
     quiz = db.session.scalar(select(Quiz).where(Quiz.key == "crm-basics"))
     expected = {i.id for i in content.quiz_items(content.quiz_def(quiz), content.active_bank())}
-    assert expected and f"/admin/content/quizzes/{quiz.key}/export.gift" in client.get("/admin/content").get_data(as_text=True)
-    gift = client.get(f"/admin/content/quizzes/{quiz.key}/export.gift").get_data(as_text=True)
+    assert expected and f"/trainer/content/quizzes/{quiz.key}/export.gift" in client.get("/trainer/content").get_data(as_text=True)
+    gift = client.get(f"/trainer/content/quizzes/{quiz.key}/export.gift").get_data(as_text=True)
     assert f"$CATEGORY: $course$/{quiz.title}" in gift
     import re
 
     back = import_gift(gift, "q.gift", SKILL_SLUGS)
     left_out = set(re.findall(r"// Not exported: (\S+) ", gift))
     assert back.ok and {i.id for i in back.items} == expected - left_out  # everything else, nothing more
-    xml = client.get(f"/admin/content/quizzes/{quiz.key}/export.xml").get_data(as_text=True)
+    xml = client.get(f"/trainer/content/quizzes/{quiz.key}/export.xml").get_data(as_text=True)
     left_out = set(re.findall(r"<!-- Not exported: (\S+) ", xml))
     assert '<question type="category">' in xml
     assert {i.id for i in import_moodle_xml(xml, "q.xml", SKILL_SLUGS).items} == expected - left_out
-    assert client.get("/admin/content/quizzes/no-such-quiz/export.gift").status_code == 404
+    assert client.get("/trainer/content/quizzes/no-such-quiz/export.gift").status_code == 404
 
 
 def test_a_reimport_retires_the_questions_no_longer_in_the_file(client, content_loaded, login_as, db):
@@ -155,3 +159,36 @@ def test_a_reimport_retires_the_questions_no_longer_in_the_file(client, content_
     assert "1 retired" in done
     active = dict(db.session.execute(select(Item.key, Item.active).where(Item.source == "import:course.gift")).all())
     assert active == {"keep": True, "drop": False, "broken": True}
+
+
+def test_a_question_left_out_for_a_problem_is_fixed_in_the_editor(client, content_loaded, login_as, db):
+    """The trainer's own import: a question names a skill Uptake does not have; the preview links it to
+    the editor, which opens with the file's text and options and says what to fix."""
+    from tests.routes.test_question_routes import form_of
+
+    login_as("trainer")
+    gift = ("// skills: pipeline-hygiene\n::Stale deal::An opportunity's close date passed last month and "
+            "nobody has touched it. What now? {=Update the close date and next step with the customer "
+            "~Leave it: the report ignores it ~Delete it}\n").encode()
+    preview = upload(client, gift, name="deals.gift").headers["Location"]
+    page = client.get(preview).get_data(as_text=True)
+    assert "unknown skill &#39;pipeline-hygiene&#39;" in page and "fix it in the editor" in page
+    editor = page.split('fix it in the editor')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    opened = client.get(editor).get_data(as_text=True)
+    assert "From deals.gift: fix what is listed" in opened and "Skills: unknown skill" in opened
+    assert "Update the close date and next step with the customer</textarea>" in opened
+    fields = form_of(client, editor, "/trainer/questions/new")
+    fields.add("skills", "opportunity-pipeline")
+    saved = client.post("/trainer/questions/new", data=fields)
+    assert saved.status_code == 302
+    row = db.session.scalar(select(Item).where(Item.stem.like("An opportunity's close date passed%")))
+    assert row.version == 0 and [s.slug for s in row.skills] == ["opportunity-pipeline"]
+    assert [o["correct"] for o in row.data["options"]] == [True, False, False]
+
+
+def test_only_questions_an_import_left_out_open_in_the_editor(client, content_loaded, login_as):
+    login_as("trainer")
+    preview = upload(client, GIFT.encode()).headers["Location"]
+    import_id = preview.rstrip("/").rsplit("/", 1)[1]
+    assert client.get(f"/trainer/questions/new?from_import={import_id}&question=duplicate-warning").status_code == 404
+    assert client.get("/trainer/questions/new?from_import=999999&question=x").status_code == 404

@@ -1,4 +1,5 @@
-"""Admin content pages: the item bank and GIFT / Moodle XML imports (upload → preview → confirm)."""
+"""Content pages for trainers and admins: the overview, GIFT / Moodle XML imports (upload → preview →
+confirm) and exports. Writing questions and building tests are in question_routes.py and quiz_routes.py."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -8,12 +9,12 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from wtforms import RadioField, SelectChoice, SubmitField
 
-from app.admin import bp
 from app.admin.forms import MultiCheckboxField, ToggleForm
 from app.extensions import db
 from app.models import Item, Quiz, Skill, item_skills
 from app.services import content
 from app.services.errors import ServiceError
+from app.trainer import bp
 from quizzes.importers import MAX_IMPORT_BYTES
 
 
@@ -75,13 +76,22 @@ def quiz_export(key: str, fmt: str):
 
 @bp.get("/content")
 def content_home():
+    from app.models import ItemVersion
+
     counts = dict(db.session.execute(
         select(Skill.name, func.count(Item.id)).join(item_skills, item_skills.c.skill_id == Skill.id)
         .join(Item, Item.id == item_skills.c.item_id).where(Item.active.is_(True)).group_by(Skill.name)).all())
+    slugs = dict(db.session.execute(select(Skill.name, Skill.slug)).all())
     by_source = db.session.execute(select(Item.source, func.count(Item.id)).where(Item.active.is_(True))
                                    .group_by(Item.source).order_by(Item.source)).all()
+    status = {"published": db.session.scalar(select(func.count(Item.id)).where(Item.active.is_(True))),
+              "drafts": db.session.scalar(select(func.count(ItemVersion.id)).join(Item)
+                                          .where(ItemVersion.status == "draft", Item.version > 0)),
+              "new": db.session.scalar(select(func.count(Item.id)).where(Item.version == 0)),
+              "retired": db.session.scalar(select(func.count(Item.id)).where(Item.active.is_(False), Item.version > 0))}
     quizzes = list(db.session.scalars(select(Quiz).order_by(Quiz.title)))
-    return render_template("admin/content.html", counts=counts, by_source=by_source, quizzes=quizzes)
+    return render_template("trainer/content.html", counts=counts, slugs=slugs, by_source=by_source, quizzes=quizzes,
+                           status=status)
 
 
 @bp.route("/content/imports/new", methods=["GET", "POST"])
@@ -102,8 +112,8 @@ def import_new():
             db.session.rollback()
             form.file.errors = list(form.file.errors) + [error.message]
         else:
-            return redirect(url_for("admin.import_preview", import_id=record.id))
-    return render_template("admin/import_new.html", form=form), (400 if request.method == "POST" else 200)
+            return redirect(url_for("trainer.import_preview", import_id=record.id))
+    return render_template("trainer/import_new.html", form=form), (400 if request.method == "POST" else 200)
 
 
 @bp.get("/content/imports/<int:import_id>")
@@ -113,7 +123,7 @@ def import_preview(import_id: int):
     from quizzes.registry import answer_key
 
     retired = content.retired_by(record, result) if record.status == "preview" else []
-    return render_template("admin/import_preview.html", record=record, result=result, form=ToggleForm(),
+    return render_template("trainer/import_preview.html", record=record, result=result, form=ToggleForm(),
                            answer_key=answer_key, retired=retired)
 
 
@@ -135,4 +145,4 @@ def import_decide(import_id: int, action: str):
             flash(f"Imported {record.filename}: {summary.created} new and {summary.updated} updated questions"
                   + (f"; {summary.deactivated} retired" if summary.deactivated else "")
                   + (f"; {len(summary.problems)} left out (see the list)." if summary.problems else "."), "success")
-    return redirect(url_for("admin.import_preview", import_id=record.id))
+    return redirect(url_for("trainer.import_preview", import_id=record.id))
