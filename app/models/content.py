@@ -106,3 +106,16 @@ class ContentImport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     imported_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LessonText(db.Model):
+    """A lesson (by its file name in curriculum/lessons) as rewritten in the browser; it replaces the
+    shipped file for every module that uses that lesson until it is reset."""
+
+    __tablename__ = "lesson_text"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson: Mapped[str] = mapped_column(String(120), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

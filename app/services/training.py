@@ -16,7 +16,7 @@ from app.models.types import utcnow
 from app.services.errors import NotFound, ValidationFailed
 from app.services.objectives import required_of_role
 from app.services.skill_model import DEFAULT_TARGET, VerdictChange, assess, changes_from
-from app.skills.curriculum import Module, lesson_text, load_modules
+from app.skills.curriculum import Module, load_modules
 from app.skills.planner import Path, PathStep, SkillStatus, UnitPlan, plan_path, plan_unit
 from app.skills.taxonomy import SKILL_SLUGS
 
@@ -44,12 +44,19 @@ def get_module(module_id: str) -> Module:
 
 
 def render_lesson(module: Module) -> str:
+    """The lesson as trainees read it (`lessons.text_of`: a trainer's rewrite, else the shipped file)."""
+    from app.services.lessons import text_of
+
+    return render_markdown(text_of(module))
+
+
+def render_markdown(lesson: str) -> str:
     """Lesson Markdown as sanitised HTML (no scripts, styles or event handlers can get through), with
     its sandbox figures drawn from the sandbox itself (app/services/lesson_figures.py)."""
     from app.services import lesson_figures
     from app.services.simulation import scenarios
 
-    text, specs = lesson_figures.split_figures(lesson_text(module))
+    text, specs = lesson_figures.split_figures(lesson)
     html = nh3.clean(markdown.markdown(text, extensions=["tables"]),
                      tags={"h2", "h3", "p", "ul", "ol", "li", "strong", "em", "code", "table", "thead", "tbody",
                            "tr", "th", "td", "a", "blockquote"}, link_rel="noopener noreferrer")
@@ -68,7 +75,9 @@ def time_parts(module: Module) -> tuple[int, int]:
     from app.services import lesson_figures
     from app.services.simulation import scenarios
 
-    text, specs = lesson_figures.split_figures(lesson_text(module))
+    from app.services.lessons import text_of
+
+    text, specs = lesson_figures.split_figures(text_of(module))
     words = len(re.findall(r"\w+", text)) + 40 * len(specs)
     read = max(1, -(-words // READING_WORDS_PER_MINUTE))
     check = 0
