@@ -224,20 +224,44 @@ def parse_import(record: ContentImport) -> ImportResult:
         result = import_gift(record.content, record.filename, skills, roles, defaults)
     else:
         result = import_moodle_xml(record.content.encode(), record.filename, skills, roles, defaults)
-    taken = {row.key: row.source for row in db.session.scalars(
-        select(Item).where(Item.key.in_([i.id for i in result.items])))}
-    own = f"import:{record.filename}"
-    for item in list(result.items):
-        if item.id in taken and taken[item.id] != own:
-            result.problems.append(engine.Problem(record.filename, item.id, "id",
-                                                  f"is already used by {taken[item.id]}; rename the question"))
-            result.items.remove(item)
+    _keep_apart(record, result)
     stored = {row.key: row for row in db.session.scalars(select(Item).where(Item.key.in_([i.id for i in result.items])))}
     for item in result.items:  # what confirming would do to the bank, shown before it is done
         row = stored.get(item.id)
         result.changes[item.id] = ("new" if row is None else
                                    "unchanged" if row.active and same_content(row, item) else "changed")
     return result
+
+
+def _keep_apart(record: ContentImport, result: ImportResult) -> None:
+    """A question whose name another file (or the shipped bank) already uses is imported under the
+    first free name `<name>-2`, `-3`…, so two files never overwrite each other's questions (and the
+    same file imported again finds the same names). A question edited in the browser since it was
+    imported is its editors' now: the file's version is left out, saying so."""
+    from dataclasses import replace
+
+    own = f"import:{record.filename}"
+    sources = dict(db.session.execute(select(Item.key, Item.source)).all())
+    renamed = []
+    for item in list(result.items):
+        source = sources.get(item.id)
+        if source is None or source == own:
+            continue
+        if source == EDITOR_SOURCE:
+            result.problems.append(engine.Problem(record.filename, item.id, "id", "was changed in the browser since "
+                                                  "it was imported; the browser's version is kept (edit it there)"))
+            result.items.remove(item)
+            continue
+        n = 2
+        while sources.get(f"{item.id}-{n}") not in (None, own) or f"{item.id}-{n}" in {i.id for i in result.items}:
+            n += 1
+        new_id = f"{item.id}-{n}"[:64]
+        renamed.append((item, replace(item, id=new_id)))
+        result.renamed[new_id] = (item.id, source)
+    for old, new in renamed:
+        result.items[result.items.index(old)] = new
+        if old.id in result.categories:
+            result.categories[new.id] = result.categories.pop(old.id)
 
 
 def retired_by(record: ContentImport, result: ImportResult) -> list[Item]:
@@ -308,6 +332,34 @@ def confirm_import(record: ContentImport) -> LoadSummary:
                  detail={"created": summary.created, "updated": summary.updated, "left_out": len(summary.problems),
                          "retired": summary.deactivated})
     return summary
+
+
+def earlier_of_same_name(record: ContentImport) -> ContentImport | None:
+    """The last confirmed import of a file with this name, if any (shown before confirming: this
+    upload either is a new version of it or a different file that happens to share its name)."""
+    return db.session.scalar(select(ContentImport).where(
+        ContentImport.filename == record.filename, ContentImport.status == "confirmed", ContentImport.id != record.id)
+        .order_by(ContentImport.confirmed_at.desc()).limit(1))
+
+
+def import_separately(record: ContentImport) -> str:
+    """Treat the upload as a different file from the earlier one of the same name: it takes the first
+    free name `name (2).gift`, so its questions sit beside the earlier file's and retire none of them."""
+    if record.status != "preview":
+        raise ValidationFailed("This import was already confirmed or cancelled.")
+    stem, dot, ext = record.filename.rpartition(".")
+    stem, ext = (stem, dot + ext) if dot else (ext, "")
+    taken = set(db.session.scalars(select(ContentImport.filename))) | {
+        source.removeprefix("import:") for source in db.session.scalars(select(Item.source).distinct())}
+    n = 2
+    while f"{stem} ({n}){ext}" in taken:
+        n += 1
+    before, record.filename = record.filename, f"{stem} ({n}){ext}"[:255]
+    db.session.commit()
+    from app.services import audit
+
+    audit.record("content.import_renamed", target=record.filename, detail={"before": before, "after": record.filename})
+    return record.filename
 
 
 def cancel_import(record: ContentImport) -> None:

@@ -123,8 +123,25 @@ def import_preview(import_id: int):
     from quizzes.registry import answer_key
 
     retired = content.retired_by(record, result) if record.status == "preview" else []
+    earlier = content.earlier_of_same_name(record) if record.status == "preview" else None
     return render_template("trainer/import_preview.html", record=record, result=result, form=ToggleForm(),
-                           answer_key=answer_key, retired=retired)
+                           answer_key=answer_key, retired=retired, earlier=earlier)
+
+
+@bp.post("/content/imports/<int:import_id>/separate")
+def import_separate(import_id: int):
+    record = content.get_import(import_id, current_user.organisation_id)
+    if not ToggleForm().validate_on_submit():
+        flash("Your form expired; please try again.", "error")
+    else:
+        try:
+            name = content.import_separately(record)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"Imported as a separate file, {name}: nothing from the earlier file is replaced or retired.", "info")
+    return redirect(url_for("trainer.import_preview", import_id=record.id))
 
 
 @bp.post("/content/imports/<int:import_id>/<any(confirm, cancel):action>")

@@ -30,6 +30,8 @@ class ImportResult:
     # a question left out for a problem the editor can fix (an unknown skill, no right answer, …):
     # its label in the problems → the raw mapping as read, to open in the editor
     fixable: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the id a question is imported under → (its name in the file, who already uses that name)
+    renamed: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

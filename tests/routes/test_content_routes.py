@@ -192,3 +192,25 @@ def test_only_questions_an_import_left_out_open_in_the_editor(client, content_lo
     import_id = preview.rstrip("/").rsplit("/", 1)[1]
     assert client.get(f"/trainer/questions/new?from_import={import_id}&question=duplicate-warning").status_code == 404
     assert client.get("/trainer/questions/new?from_import=999999&question=x").status_code == 404
+
+
+def test_a_different_file_with_the_same_name_is_kept_beside_the_first(client, content_loaded, login_as, db):
+    """Two trainers' quiz.gift: the preview of the second says one was imported before; "keep both"
+    imports it as quiz (2).gift, beside the first, whose questions are neither replaced nor retired."""
+    login_as("trainer")
+    first = (b"// skills: data-quality\n::Q1::Duplicates cost money.{T}\n\n"
+             b"// skills: data-quality\n::Q2::Merging keeps history.{T}\n")
+    second = b"// skills: campaigns\n::Q1::A campaign needs an owner.{T}\n"
+    preview = upload(client, first, name="quiz.gift").headers["Location"]
+    client.post(preview + "/confirm", data={"csrf_token": csrf_from(client.get(preview))})
+    preview = upload(client, second, name="quiz.gift").headers["Location"]
+    page = client.get(preview).get_data(as_text=True)
+    assert "A file called quiz.gift was imported before" in page and "will be retired" in page  # Q2, if a new version
+    token = csrf_from(client.get(preview))
+    page = client.post(preview + "/separate", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "Imported as a separate file, quiz (2).gift" in page and "will be retired" not in page
+    assert "named q1 in the file, which import:quiz.gift already uses" in page
+    client.post(preview + "/confirm", data={"csrf_token": csrf_from(client.get(preview))})
+    stems = dict(db.session.execute(select(Item.key, Item.stem).where(Item.key.in_(["q1", "q2", "q1-2"]))).all())
+    assert stems == {"q1": "Duplicates cost money.", "q2": "Merging keeps history.", "q1-2": "A campaign needs an owner."}
+    assert all(db.session.scalars(select(Item.active).where(Item.key.in_(["q1", "q2"]))))

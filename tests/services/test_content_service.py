@@ -73,7 +73,8 @@ def test_import_cannot_overwrite_bank_items(demo, db):
     admin = user_by_email("admin@demo.uptake")
     record = content.start_import(admin, "clash.gift", b"// skills: data-quality\n::dq-001::Clash?{T}\n", "gift", [])
     result = content.parse_import(record)
-    assert not result.items and "already used by bank:data-quality.yaml" in result.problems[0].message
+    assert [i.id for i in result.items] == ["dq-001-2"] and not result.problems  # imported beside it, never over it
+    assert result.renamed["dq-001-2"] == ("dq-001", "bank:data-quality.yaml")
 
 
 @pytest.mark.parametrize("data, fmt, message", [
