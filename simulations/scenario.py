@@ -266,4 +266,69 @@ def scenario_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
+# --- tailoring (an organisation's own version of a scenario) -----------------------------------------
+def parse_yaml_text(text: str, where: str) -> tuple[Any, str | None]:
+    """YAML read as the scenario files are (no aliases, no duplicate keys): (value, None) or (None, why)."""
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader), None  # _NoAliasLoader subclasses yaml.SafeLoader  # nosec B506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, (f"{where} is not valid YAML" + (f" (line {mark.line + 1})" if mark else "")
+                      + f": {getattr(exc, 'problem', exc)}")
+
+
+def raw_scenarios(paths) -> dict[str, dict]:
+    """Each scenario's mapping as written in its file (what a tailored version starts from)."""
+    found: dict[str, dict] = {}
+    for path in sorted(Path(p) for p in paths):
+        raw, error = parse_yaml_text(path.read_text(encoding="utf-8"), path.name)
+        for entry in (raw if isinstance(raw, list) else [raw]) if error is None else []:
+            if isinstance(entry, dict) and entry.get("id"):
+                found[str(entry["id"])] = entry
+    return found
+
+
+def parse_scenario(raw: Any, file: str, skills: frozenset[str]) -> tuple[Scenario | None, list[Problem]]:
+    return _parse(raw, file, skills)
+
+
+def tailoring_problems(scenario: Scenario, seeds=(11, 12, 13), today: date = date(2026, 3, 2)) -> list[str]:
+    """Why a scenario cannot be offered as it stands, checked by playing it in the sandbox: the starting
+    data must build, the brief may name only what it has, a run where nothing is done must earn no
+    end-state check, and the reference solution must still work and earn every check (a check it cannot
+    earn can never be passed)."""
+    broken = (AssertionError, InvalidAction, KeyError, IndexError, TypeError, ValueError)
+    problems: list[str] = []
+    for seed in seeds:
+        try:
+            run = start(scenario, seed, today)
+        except broken as error:
+            return [f"the starting data cannot be built ({_why(error)})"]
+        try:
+            brief_text(scenario, run)
+        except broken as error:
+            problems.append(f"the brief names [[{_why(error)}…]], which the starting data does not have")
+        try:
+            empty = grade(scenario, run, elapsed=0.0)
+        except broken as error:
+            return problems + [f"the checks need something the starting data does not have ({_why(error)})"]
+        problems += [f"check “{r.label}” passes before anything is done" for r in empty
+                     if r.kind == "end_state" and r.score > 0.001]
+        try:
+            solve(scenario, run)
+        except broken as error:
+            return problems + [f"the reference solution no longer works on this starting data ({_why(error)})"]
+        failed = [r for r in grade(scenario, run, elapsed=60.0) if not r.passed]
+        kinds = {c.id: c.type for c in scenario.checks}  # guards and process checks follow the task's share:
+        failed = [r for r in failed if r.kind == "end_state" and kinds[r.id] != "unchanged"] or failed  # name the cause
+        problems += [f"check “{r.label}” does not pass even when the task is done right, so it can never pass "
+                     f"({r.message})" for r in failed]
+        if problems:
+            break
+    return list(dict.fromkeys(problems))
+
+
+def _why(error: Exception) -> str:
+    return str(error.args[0]) if error.args else type(error).__name__
+
 __all__ = ["InvalidAction", "Problem", "Run", "Scenario", "act", "grade", "load_scenarios", "solve", "start"]

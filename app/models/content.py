@@ -119,3 +119,16 @@ class LessonText(db.Model):
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScenarioText(db.Model):
+    """An exercise (sandbox scenario) as tailored in the browser: its whole mapping in the scenario
+    files' shape, played in the sandbox before it was kept; it replaces the shipped one until reset."""
+
+    __tablename__ = "scenario_text"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[str] = mapped_column(String(64), unique=True)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

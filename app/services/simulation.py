@@ -33,14 +33,26 @@ _cache: dict = {}
 
 
 def scenarios() -> dict[str, Scenario]:
-    """The scenario files, validated (reloaded when a file changes)."""
+    """The scenario files, validated, with the organisation's tailored versions in place of the shipped
+    ones (`services.exercises`); reloaded when a file or a tailored version changes, so every server
+    process sees a change at its next request."""
+    from app.models import ScenarioText
+    from simulations.scenario import parse_scenario
+
     files = scenario_files(SCENARIO_DIR)
-    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
+    tailored = tuple(db.session.execute(select(func.count(ScenarioText.id), func.max(ScenarioText.updated_at))).one())
+    stamp = (tuple((f.name, f.stat().st_mtime_ns) for f in files), tailored)
     if _cache.get("stamp") != stamp:
         loaded, problems = load_scenarios(files, SKILL_SLUGS)
+        found = {s.id: s for s in loaded}
+        for row in db.session.scalars(select(ScenarioText)) if tailored[0] else ():
+            scenario, own = parse_scenario(row.raw, f"tailored {row.scenario_id}", SKILL_SLUGS)
+            if scenario is not None and scenario.id in found:
+                found[scenario.id] = scenario
+            problems.extend(own)  # a tailored version that no longer loads leaves the shipped one in place
         for problem in problems:
             current_app.logger.error("scenario problem: %s", problem)
-        _cache.update(stamp=stamp, scenarios={s.id: s for s in loaded}, problems=problems)
+        _cache.update(stamp=stamp, scenarios=found, problems=problems)
     return _cache["scenarios"]
 
 
