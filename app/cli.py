@@ -119,6 +119,8 @@ def worker_run(once: bool, tick: float) -> None:
     import signal
     import threading
 
+    from flask import g
+
     from app.extensions import db
     from app.services.jobs import holder_name, run_due
 
@@ -131,6 +133,7 @@ def worker_run(once: bool, tick: float) -> None:
         for name, message in run_due().items():
             click.echo(f"{name}: {message}")
         db.session.remove()
+        g.pop("tailored_stamp", None)  # the worker's one app context lives on: read tailored exercises afresh
         if once or stop.wait(tick):
             break
     if not once:

@@ -5,6 +5,7 @@ an empty run none, so no trainee meets a check that can never pass or one that p
 Every change is audited with the version before and after."""
 from __future__ import annotations
 
+from flask import g
 from sqlalchemy import select
 
 from app.extensions import db
@@ -87,9 +88,14 @@ def check(raw: dict):
     return scenario
 
 
+def _changed() -> None:
+    g.pop("tailored_stamp", None)  # this request (or test) reads the change at once; other processes next request
+
+
 def save(user: User, scenario_id: str, raw: dict) -> ScenarioText | None:
     """Keep the tailored version (None when it is the shipped one again: nothing to keep)."""
     check(raw)
+    _changed()
     before = raw_of(scenario_id)
     row = tailored(scenario_id)
     if raw == shipped_raw(scenario_id):
@@ -109,6 +115,7 @@ def save(user: User, scenario_id: str, raw: dict) -> ScenarioText | None:
 
 
 def reset(user: User, scenario_id: str) -> None:
+    _changed()
     row = tailored(scenario_id)
     if row is not None:
         before = row.raw

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +40,10 @@ def scenarios() -> dict[str, Scenario]:
     from simulations.scenario import parse_scenario
 
     files = scenario_files(SCENARIO_DIR)
-    tailored = tuple(db.session.execute(select(func.count(ScenarioText.id), func.max(ScenarioText.updated_at))).one())
+    tailored = g.get("tailored_stamp")  # asked once per request: pages read scenarios() many times
+    if tailored is None:
+        tailored = g.tailored_stamp = tuple(db.session.execute(
+            select(func.count(ScenarioText.id), func.max(ScenarioText.updated_at))).one())
     stamp = (tuple((f.name, f.stat().st_mtime_ns) for f in files), tailored)
     if _cache.get("stamp") != stamp:
         loaded, problems = load_scenarios(files, SKILL_SLUGS)

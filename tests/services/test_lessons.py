@@ -40,7 +40,7 @@ def test_each_lesson_states_an_honest_time(module, content_loaded):
         f"{module.id}: the catalogue says {module.minutes} min; reading {read} + check {check} = {read + check}"
 
 
-def test_a_figure_shows_the_record_as_the_solution_leaves_it_with_changes_marked():
+def test_a_figure_shows_the_record_as_the_solution_leaves_it_with_changes_marked(app):  # scenarios() reads tailored ones
     figure = lesson_figures.build_figure({"exercise": "advance-opportunity", "record": "deal", "caption": "c",
                                           "notes": {"stage": "why", "next_step": "what next"}}, scenarios())
     rows = {label: (was, now, changed, callout) for label, was, now, changed, callout in figure.rows}
@@ -51,7 +51,7 @@ def test_a_figure_shows_the_record_as_the_solution_leaves_it_with_changes_marked
     assert "Figure 3. c" in html and "<del>" in html and "<ins>Negotiation</ins>" in html
 
 
-def test_a_figure_about_a_field_the_sandbox_does_not_have_fails_loudly():
+def test_a_figure_about_a_field_the_sandbox_does_not_have_fails_loudly(app):
     with pytest.raises(lesson_figures.FigureError, match="no field colour"):
         lesson_figures.build_figure({"exercise": "advance-opportunity", "record": "deal",
                                      "notes": {"colour": "x"}}, scenarios())
@@ -61,7 +61,7 @@ def test_a_figure_about_a_field_the_sandbox_does_not_have_fails_loudly():
         lesson_figures.build_figure({"exercise": "nope"}, scenarios())
 
 
-def test_figure_text_is_escaped():
+def test_figure_text_is_escaped(app):
     figure = lesson_figures.build_figure({"exercise": "advance-opportunity", "record": "deal",
                                           "caption": "<script>alert(1)</script>",
                                           "notes": {"stage": "<img src=x onerror=alert(1)>"}}, scenarios())
