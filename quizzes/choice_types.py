@@ -143,7 +143,16 @@ class TrueFalse(ItemType):
         answer = raw.get("answer")
         if not isinstance(answer, bool):
             report("answer", "must be true or false")
-        return {"answer": bool(answer)}
+        data = {"answer": bool(answer)}
+        feedback = raw.get("feedback")
+        if feedback is not None:  # Moodle's feedback for whoever answered true, or false
+            if not isinstance(feedback, dict) or set(feedback) - {"true", "false"}:
+                report("feedback", "must give feedback for true and/or false")
+            else:
+                kept = {k: text_field(feedback, k, report, required=False, field=f"feedback.{k}") for k in ("true", "false")}
+                if any(kept.values()):
+                    data["feedback"] = {k: v for k, v in kept.items() if v}
+        return data
 
     def public(self, item: Item, order: list[str] | None) -> dict:
         return {"options": [{"id": "true", "text": "True"}, {"id": "false", "text": "False"}]}

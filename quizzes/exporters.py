@@ -59,9 +59,15 @@ def _unexportable(item: Item, fmt: str) -> str | None:
 def _gift_answers(item: Item) -> str:
     data = item.data
     if item.type == "true_false":
-        return "TRUE" if data["answer"] else "FALSE"
+        said = "TRUE" if data["answer"] else "FALSE"
+        notes = data.get("feedback", {})
+        right, wrong = ("true", "false") if data["answer"] else ("false", "true")
+        return said + (f"#{_gift(notes.get(wrong, ''))}#{_gift(notes.get(right, ''))}" if notes else "")
     if item.type == "numeric":
-        return f"#{data['answer']:g}:{data['tolerance']:g}"
+        if not data.get("partial"):
+            return f"#{data['answer']:g}:{data['tolerance']:g}"
+        near = [f"=%{_percent(e['weight'])}%{e['answer']:g}:{e['tolerance']:g}" for e in data["partial"]]
+        return " ".join([f"#={data['answer']:g}:{data['tolerance']:g}", *near])
     if item.type == "short_text":
         full = [f"={_gift(a)}" for a in data["accept"]]
         return " ".join(full + [f"=%{_percent(e['weight'])}%{_gift(e['answer'])}" for e in data.get("partial", ())])
@@ -114,10 +120,17 @@ def _xml_body(item: Item) -> tuple[str, str]:
                           for o, w in zip(data["options"], _shares(item)))
         return "multichoice", f"    <single>{single}</single>\n    <shuffleanswers>1</shuffleanswers>\n{answers}"
     if item.type == "true_false":
-        return "truefalse", (_xml_answer(100 if data["answer"] else 0, "true")
-                             + _xml_answer(0 if data["answer"] else 100, "false"))
+        notes = data.get("feedback", {})
+
+        def note(said: str) -> str:
+            return f'<feedback format="plain_text"><text>{_x(notes[said])}</text></feedback>' if notes.get(said) else ""
+        return "truefalse", (_xml_answer(100 if data["answer"] else 0, "true", note("true"))
+                             + _xml_answer(0 if data["answer"] else 100, "false", note("false")))
     if item.type == "numeric":
-        return "numerical", _xml_answer(100, f"{data['answer']:g}", f"<tolerance>{data['tolerance']:g}</tolerance>")
+        answers = [(100, data["answer"], data["tolerance"])]
+        answers += [(_percent(e["weight"]), e["answer"], e["tolerance"]) for e in data.get("partial", ())]
+        return "numerical", "".join(_xml_answer(f, f"{value:g}", f"<tolerance>{margin:g}</tolerance>")
+                                    for f, value, margin in answers)
     if item.type == "short_text":
         answers = [_xml_answer(100, a) for a in data["accept"]]
         answers += [_xml_answer(_percent(e["weight"]), e["answer"]) for e in data.get("partial", ())]

@@ -26,7 +26,25 @@ class Numeric(ItemType):
             report("tolerance", "must be a number of 0 or more")
             tolerance = 0
         unit = raw.get("unit", "")
-        return {"answer": answer, "tolerance": float(tolerance), "unit": str(unit or "")}
+        data = {"answer": answer, "tolerance": float(tolerance), "unit": str(unit or "")}
+        partial = raw.get("partial")
+        if partial is not None:  # Moodle numerical answers below 100 %: a nearer miss earns part of the mark
+            entries = []
+            for index, entry in enumerate(partial if isinstance(partial, list) else [None]):
+                try:
+                    value = number(entry.get("answer")) if isinstance(entry, dict) else None
+                    margin = float(entry.get("tolerance", 0)) if isinstance(entry, dict) else -1
+                except (InvalidAnswer, TypeError, ValueError):
+                    value, margin = None, -1
+                weight = entry.get("weight") if isinstance(entry, dict) else None
+                if (value is None or margin < 0 or isinstance(weight, bool) or not isinstance(weight, (int, float))
+                        or not 0 < weight < 1):
+                    report(f"partial[{index}]", "needs a number, a tolerance of 0 or more and a weight between 0 and 1")
+                    continue
+                entries.append({"answer": value, "tolerance": margin, "weight": float(weight)})
+            if entries:
+                data["partial"] = entries
+        return data
 
     def public(self, item: Item, order: list[str] | None) -> dict:
         return {"unit": item.data["unit"]}
@@ -35,7 +53,10 @@ class Numeric(ItemType):
         return number(answer)
 
     def score(self, item: Item, answer: float) -> float:
-        return float(abs(answer - item.data["answer"]) <= item.data["tolerance"] + 1e-9)
+        if abs(answer - item.data["answer"]) <= item.data["tolerance"] + 1e-9:
+            return 1.0
+        return max((e["weight"] for e in item.data.get("partial", ())
+                    if abs(answer - e["answer"]) <= e["tolerance"] + 1e-9), default=0.0)
 
     def correct_answer(self, item: Item) -> str:
         value = item.data["answer"]

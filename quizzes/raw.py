@@ -48,8 +48,10 @@ def _matching(data: dict) -> dict:
 _DATA = {
     "single_choice": _choice,
     "multiple_response": _choice,
-    "true_false": lambda data: {"answer": data["answer"]},
-    "numeric": lambda data: {"answer": data["answer"], "tolerance": data["tolerance"], "unit": data["unit"]},
+    "true_false": lambda data: {"answer": data["answer"], **({"feedback": dict(data["feedback"])}
+                                                           if data.get("feedback") else {})},
+    "numeric": lambda data: {"answer": data["answer"], "tolerance": data["tolerance"], "unit": data["unit"],
+                             **({"partial": [dict(e) for e in data["partial"]]} if data.get("partial") else {})},
     "short_text": _short_text,
     "ordering": lambda data: {"sequence": [s["text"] for s in data["sequence"]]},
     "matching": _matching,

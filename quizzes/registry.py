@@ -33,4 +33,7 @@ def answer_key(item: Item) -> str:
     if item.type == "short_text":
         full = [f"{a} (100 %)" for a in data["accept"]] + [f"/{p}/ (100 %)" for p in data["patterns"]]
         return " · ".join(full + [f"{e['answer']} ({e['weight'] * 100:g} %)" for e in data.get("partial", ())])
+    if item.type == "numeric" and data.get("partial"):
+        near = [f"{e['answer']:g} ± {e['tolerance']:g} ({e['weight'] * 100:g} %)" for e in data["partial"]]
+        return " · ".join([f"{item_type(item).correct_answer(item)} (100 %)", *near])
     return item_type(item).correct_answer(item)

@@ -73,6 +73,9 @@ def _answer_text(item, answer: Any) -> str:
 
 def _picked_feedback(item, answer) -> list[str]:
     """The per-answer feedback of the options the person picked (imported from Moodle)."""
+    if item.type == "true_false" and answer is not None:
+        said = "true" if answer in (True, "true") else "false"
+        return [text for text in [item.data.get("feedback", {}).get(said)] if text]
     if item.type not in ("single_choice", "multiple_response") or answer is None:
         return []
     picked = set(answer) if isinstance(answer, list) else {answer}

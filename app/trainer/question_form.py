@@ -12,7 +12,7 @@ from quizzes.model import Problem
 from quizzes.registry import ITEM_TYPES
 
 BLANK_ROWS = 2
-MIN_ROWS = {"single_choice": 4, "multiple_response": 4, "short_text": 2, "ordering": 4, "matching": 3}
+MIN_ROWS = {"single_choice": 4, "multiple_response": 4, "short_text": 2, "ordering": 4, "matching": 3, "numeric": 1}
 _INDEX = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?$")
 FIELD_WORDS = {"options": "Option", "partial": "Accepted answer", "sequence": "Step", "pairs": "Pair",
                "patterns": "Pattern", "sample": "Sample"}
@@ -36,6 +36,7 @@ def rows_of(raw: dict) -> dict[str, Any]:
         "tolerance": raw.get("tolerance", 0), "unit": raw.get("unit", ""),
         "case_sensitive": bool(raw.get("case_sensitive")), "patterns": "\n".join(raw.get("patterns", [])),
         "distractors": "\n".join(raw.get("distractors", [])), "rows": [],
+        "feedback": dict(raw.get("feedback") or {}) if isinstance(raw.get("feedback"), dict) else {},
     }
     if kind in ("single_choice", "multiple_response"):
         rows = [{"id": o.get("id", ""), "text": o.get("text", ""), "feedback": o.get("feedback", ""),
@@ -52,20 +53,27 @@ def rows_of(raw: dict) -> dict[str, Any]:
     elif kind == "matching":
         rows = [{"prompt": p.get("prompt", ""), "match": p.get("match", "")} for p in raw.get("pairs", [])]
         blank = {"prompt": "", "match": ""}
+    elif kind == "numeric":  # answers near the right one that earn part of the mark
+        rows = [{"answer": f"{e['answer']:g}" if isinstance(e.get("answer"), (int, float)) else str(e.get("answer", "")),
+                 "tolerance": f"{e.get('tolerance', 0):g}", "mark": _mark(e.get("weight", 0))}
+                for e in raw.get("partial", [])]
+        blank = {"answer": "", "tolerance": "0", "mark": "50"}
     else:
         return values
     values["rows"] = rows + [dict(blank) for _ in range(max(BLANK_ROWS, MIN_ROWS[kind] - len(rows)))]
     return values
 
 
-def _rows(form: MultiDict, prefix: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
-    """Filled rows in order (`opt-0-text`, `opt-0-mark`, …); a row whose text fields are all blank is skipped."""
+def _rows(form: MultiDict, prefix: str, fields: tuple[str, ...], filled_by: tuple[str, ...] = ()
+          ) -> list[dict[str, str]]:
+    """Filled rows in order (`opt-0-text`, `opt-0-mark`, …); a row whose text fields (or the `filled_by`
+    ones) are all blank is skipped."""
     indexes = sorted({int(name.split("-")[1]) for name in form if name.startswith(prefix + "-")
                       and name.split("-")[1].isdigit()})
     rows = []
     for index in indexes[:50]:
         row = {f: (form.get(f"{prefix}-{index}-{f}") or "").strip() for f in fields}
-        if any(row[f] for f in fields if f not in ("mark", "id")):
+        if any(row[f] for f in (filled_by or [f for f in fields if f not in ("mark", "id")])):
             rows.append(row)
     return rows
 
@@ -112,6 +120,9 @@ def raw_from(form: MultiDict) -> tuple[dict[str, Any], list[Problem]]:
         raw["options"] = options
     elif kind == "true_false":
         raw["answer"] = {"true": True, "false": False}.get(form.get("answer", ""))
+        feedback = {said: form.get(f"feedback-{said}", "").strip() for said in ("true", "false")}
+        if any(feedback.values()):
+            raw["feedback"] = {k: v for k, v in feedback.items() if v}
     elif kind == "numeric":
         raw["answer"] = form.get("answer", "")
         try:
@@ -119,6 +130,18 @@ def raw_from(form: MultiDict) -> tuple[dict[str, Any], list[Problem]]:
         except ValueError:
             problems.append(Problem("the form", None, "tolerance", "must be a number of 0 or more"))
         raw["unit"] = form.get("unit", "").strip()
+        partial = []
+        for n, row in enumerate(_rows(form, "near", ("answer", "tolerance", "mark"), filled_by=("answer",))):
+            weight = _percent(row["mark"], n, "partial", problems)
+            try:
+                margin = float((row["tolerance"] or "0").replace(",", "."))
+            except ValueError:
+                problems.append(Problem("the form", None, f"partial[{n}].tolerance", "must be a number of 0 or more"))
+                continue
+            if weight is not None:
+                partial.append({"answer": row["answer"], "tolerance": margin, "weight": weight})
+        if partial:
+            raw["partial"] = partial
     elif kind == "short_text":
         accept, partial = [], []
         for n, row in enumerate(_rows(form, "ans", ("text", "mark"))):

@@ -103,7 +103,12 @@ def _parse_body(body: str) -> tuple[str | None, dict[str, Any]]:
     if not body:
         return None, {"reason": "essay questions are not supported"}
     if re.fullmatch(r"(T|TRUE|F|FALSE)(#.*)?", body, re.DOTALL):
-        return "true_false", {"answer": body.split("#", 1)[0] in ("T", "TRUE")}
+        parts = [_unescape(p).strip() for p in body.split("#")]
+        answer = parts[0] in ("T", "TRUE")
+        right, wrong = ("true", "false") if answer else ("false", "true")
+        notes = {wrong: parts[1] if len(parts) > 1 else "", right: parts[2] if len(parts) > 2 else ""}  # Moodle: #wrong#right
+        notes = {k: v for k, v in notes.items() if v}
+        return "true_false", {"answer": answer, **({"feedback": notes} if notes else {})}
     if body.startswith("#"):
         return "numeric", _numeric(body[1:].strip())
     notes: list[str] = []
@@ -135,20 +140,27 @@ def _parse_body(body: str) -> tuple[str | None, dict[str, Any]]:
 def _numeric(spec: str) -> dict[str, Any]:
     """`40:0.5`, `35..45` or several `=` answers of which the one earning the full mark counts."""
     answers = [a.strip() for a in re.split(r"(?=[=~])", spec) if a.strip()] if spec.startswith(("=", "~")) else [spec]
-    full = None
+    full, partial = None, []
     for answer in answers:
         marker = answer[0] if answer[0] in "=~" else "="
         weight, text = _weight_of(marker, answer.lstrip("=~").strip())
-        if weight >= 1:
-            full = text.split("#", 1)[0].strip()
-            break
+        value, tolerance = _number_and_margin(text.split("#", 1)[0].strip())
+        if weight >= 1 and full is None:
+            full = {"answer": value, "tolerance": tolerance}
+        elif 0 < weight < 1:  # a nearer miss that earns part of the mark
+            partial.append({"answer": value, "tolerance": tolerance, "weight": weight})
     if full is None:
         raise ValueError("no answer earns the full mark")
-    if ".." in full:
-        low, high = (float(v) for v in full.split(".."))
-        return {"answer": (low + high) / 2, "tolerance": (high - low) / 2}
-    value, _, tolerance = full.partition(":")
-    return {"answer": float(value), "tolerance": float(tolerance or 0)}
+    return {**full, **({"partial": partial} if partial else {})}
+
+
+def _number_and_margin(text: str) -> tuple[float, float]:
+    """`40:0.5` (value and tolerance) or `35..45` (a range) as (value, tolerance)."""
+    if ".." in text:
+        low, high = (float(v) for v in text.split(".."))
+        return (low + high) / 2, (high - low) / 2
+    value, _, tolerance = text.partition(":")
+    return float(value), float(tolerance or 0)
 
 
 def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[str] | None = None,

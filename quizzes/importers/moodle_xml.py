@@ -51,7 +51,9 @@ def _fields(qtype: str, question: ET.Element) -> tuple[str | None, dict[str, Any
         return ("single_choice" if single else "multiple_response"), {"options": options}
     if qtype == "truefalse":
         right = next((_text(a).lower() for a in answers if _fraction(a) >= 100), "true")
-        return "true_false", {"answer": right == "true"}
+        notes = {_text(a).lower(): _text(a.find("feedback")) for a in answers
+                 if _text(a).lower() in ("true", "false") and _text(a.find("feedback"))}
+        return "true_false", {"answer": right == "true", **({"feedback": notes} if notes else {})}
     if qtype == "shortanswer":  # answers below 100 % earn their share; `*` is Moodle's wildcard
         accept = [_text(a) for a in answers if _fraction(a) >= 100 and "*" not in _text(a)]
         partial = [{"answer": _text(a), "weight": min(_fraction(a) / 100, 1.0)} for a in answers
@@ -63,7 +65,10 @@ def _fields(qtype: str, question: ET.Element) -> tuple[str | None, dict[str, Any
         best = next((a for a in answers if _fraction(a) >= 100), answers[0] if answers else None)
         if best is None:
             return "numeric", {}
-        return "numeric", {"answer": _text(best), "tolerance": float(best.findtext("tolerance") or 0)}
+        partial = [{"answer": _text(a), "tolerance": float(a.findtext("tolerance") or 0), "weight": _fraction(a) / 100}
+                   for a in answers if 0 < _fraction(a) < 100]  # nearer misses earn their share
+        return "numeric", {"answer": _text(best), "tolerance": float(best.findtext("tolerance") or 0),
+                           **({"partial": partial} if partial else {})}
     if qtype == "matching":
         pairs = [{"prompt": _text(s), "match": _text(s.find("answer"), "text")}
                  for s in question.findall("subquestion")]

@@ -89,3 +89,18 @@ def test_the_whole_bank_round_trips_and_grades_the_same(bank, fmt):
         for answer in _answers(original):
             assert grade(copy, _to_ids(copy, answer)).score == pytest.approx(
                 grade(original, _to_ids(original, answer)).score, abs=1e-3), (item_id, answer)
+
+
+@pytest.mark.parametrize("fmt", ["gift", "xml"])
+def test_true_false_feedback_and_numeric_partial_answers_round_trip(fmt):
+    from quizzes.loader import parse_item
+
+    raws = [{"id": "tf-fb", "type": "true_false", "stem": "A contact needs an account.", "skills": ["data-quality"],
+             "answer": True, "feedback": {"true": "Yes.", "false": "It does: orphans vanish from reports."}},
+            {"id": "num-part", "type": "numeric", "stem": "Win rate in %?", "skills": ["opportunity-pipeline"],
+             "answer": 40, "tolerance": 0.5, "partial": [{"answer": 40, "tolerance": 5, "weight": 0.5}]}]
+    items = [parse_item(raw, "t", 0, frozenset(SKILLS), None, require_explanation=False)[0] for raw in raws]
+    text, left_out = (to_gift if fmt == "gift" else to_moodle_xml)(items)
+    back = (import_gift if fmt == "gift" else import_moodle_xml)(text, f"back.{fmt}", SKILLS)
+    assert not left_out and not back.problems
+    assert [i.data for i in back.items] == [i.data for i in items]

@@ -323,3 +323,37 @@ def test_tex_maths_is_reported_not_shown_as_raw_dollars():
     xml = MOODLE_WEIGHTS.replace("Which planet has rings?", "Which planet has \\(r^2\\) rings?")
     back = import_moodle_xml(xml, "w.xml", SKILLS, default_skills=("data-quality",))
     assert len(back.items) == 2 and back.problems[0].item_id == "Planet" and "TeX" in back.problems[0].message
+
+
+def test_gift_true_false_feedback_goes_to_whoever_gave_that_answer():
+    text = ("// skills: data-quality\n::Merge::Merging keeps both records' activities.{T#No: merging moves them, "
+            "nothing is lost.#Yes: activities move to the surviving record.}\n")
+    item = import_gift(text, "f.gift", SKILLS).items[0]
+    assert item.data == {"answer": True, "feedback": {"false": "No: merging moves them, nothing is lost.",
+                                                      "true": "Yes: activities move to the surviving record."}}
+
+
+def test_gift_numeric_answers_below_full_marks_earn_their_share():
+    text = "// skills: opportunity-pipeline\n::Win rate::18 won, 27 lost: win rate in %? {#=40:0.5 =%50%40:5 ~%0%60}\n"
+    item = import_gift(text, "f.gift", SKILLS).items[0]
+    assert item.data["partial"] == [{"answer": 40.0, "tolerance": 5.0, "weight": 0.5}]
+    assert [grade(item, v).score for v in ("40", "43", "46", "60")] == [1.0, 0.5, 0.0, 0.0]
+
+
+def test_moodle_xml_true_false_feedback_and_numerical_partial_answers():
+    xml = """<quiz>
+<question type="truefalse"><name><text>tf</text></name><questiontext><text>Leads can be converted twice.</text></questiontext>
+  <tags><tag><text>skill:lead-management</text></tag></tags>
+  <answer fraction="0"><text>true</text><feedback><text>A converted lead is closed.</text></feedback></answer>
+  <answer fraction="100"><text>false</text><feedback><text>Right: conversion happens once.</text></feedback></answer>
+</question>
+<question type="numerical"><name><text>num</text></name><questiontext><text>Days in a quarter?</text></questiontext>
+  <tags><tag><text>skill:opportunity-pipeline</text></tag></tags>
+  <answer fraction="100"><text>91</text><tolerance>1</tolerance></answer>
+  <answer fraction="25"><text>90</text><tolerance>5</tolerance></answer>
+</question></quiz>"""
+    result = import_moodle_xml(xml.encode(), "f.xml", SKILLS)
+    assert not result.problems, result.problems
+    tf, num = result.items
+    assert tf.data["feedback"] == {"true": "A converted lead is closed.", "false": "Right: conversion happens once."}
+    assert [grade(num, v).score for v in ("91", "92", "86", "80")] == [1.0, 1.0, 0.25, 0.0]

@@ -40,7 +40,9 @@ SPECIAL = [  # what Moodle imports bring and the shipped bank does not use
      "pairs": [{"prompt": "Lead", "match": "Prospect"}, {"prompt": "Case", "match": "Complaint"}],
      "distractors": ["Invoice"]},
     {"id": "w-nu", "type": "numeric", "stem": "How many?", "skills": ["data-quality"], "explanation": "",
-     "answer": 12.5, "tolerance": 0.5, "unit": "%"},
+     "answer": 12.5, "tolerance": 0.5, "unit": "%", "partial": [{"answer": 12.5, "tolerance": 2, "weight": 0.5}]},
+    {"id": "w-tf", "type": "true_false", "stem": "True?", "skills": ["data-quality"], "explanation": "",
+     "answer": False, "feedback": {"true": "Not so.", "false": "Right."}},
 ]
 
 

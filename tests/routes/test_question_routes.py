@@ -162,3 +162,21 @@ def test_an_expired_form_saves_nothing(trainer, client, db):
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "your form expired" in text and "New words" in text  # nothing typed is lost
     assert db.session.scalar(select(ItemVersion.id).where(ItemVersion.status == "draft")) is None
+
+
+def test_true_false_feedback_and_numeric_near_misses_in_the_form(trainer, client, db):
+    page = "/trainer/questions/new?type=true_false"
+    fields = changed(form_of(client, page, "/trainer/questions/new"), "stem", "Every contact belongs to an account.")
+    fields.add("skills", "accounts-contacts")
+    fields.add("answer", "true")
+    fields = changed(fields, "feedback-false", "Orphan contacts vanish from account views.")
+    assert client.post("/trainer/questions/new", data=fields).status_code == 302
+    page = "/trainer/questions/new?type=numeric"
+    fields = changed(form_of(client, page, "/trainer/questions/new"), "stem", "18 won and 27 lost: win rate in %?")
+    fields.add("skills", "opportunity-pipeline")
+    fields = changed(changed(fields, "answer", "40"), "tolerance", "0.5")
+    fields = changed(changed(changed(fields, "near-0-answer", "40"), "near-0-tolerance", "5"), "near-0-mark", "50")
+    assert client.post("/trainer/questions/new", data=fields).status_code == 302
+    rows = {r.type: r.data for r in db.session.scalars(select(Item).where(Item.source == "editor"))}
+    assert rows["true_false"] == {"answer": True, "feedback": {"false": "Orphan contacts vanish from account views."}}
+    assert rows["numeric"]["partial"] == [{"answer": 40.0, "tolerance": 5.0, "weight": 0.5}]

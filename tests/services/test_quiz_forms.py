@@ -99,3 +99,18 @@ def test_placement_tests_draw_calibrated_questions_first(fitted_demo, db):
     for person in people:  # two pipeline questions each: always calibrated ones while enough are
         attempt = attempts.start_attempt(person, placement)
         assert new.row.key not in attempt.item_keys
+
+
+def test_true_false_feedback_reaches_the_trainee_who_gave_that_answer(trainer, db):
+    from app.services.quiz_views import result_summary
+
+    new = authoring.save_draft(trainer, {"type": "true_false", "stem": "A lead can be converted twice.",
+                                         "answer": False, "skills": ["lead-management"], "roles": ["all"],
+                                         "feedback": {"true": "Conversion closes the lead: it happens once."}})
+    authoring.publish(trainer, new.row.key)
+    quiz = quiz_forms.save(trainer, {**LIST, "title": "Leads once", "items": [new.row.key]})
+    trainee = user_by_email("trainee@demo.uptake")
+    attempt = attempts.start_attempt(trainee, quiz)
+    attempts.save_response(trainee, attempt.id, new.row.key, True, seq=1)
+    review = result_summary(attempts.submit_attempt(attempt.id, user=trainee))["review"]
+    assert review[0]["feedback"] == ["Conversion closes the lead: it happens once."] and review[0]["score"] == 0
