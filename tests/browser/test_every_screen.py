@@ -25,8 +25,9 @@ RAW_ID = re.compile(r"\b(?:ilt|el|ex|ja|rf)-[a-z]+(?:-[a-z]+)*\b|\b[a-z]+-[a-z-]
 
 
 def shape(path: str) -> str:
-    """`/trainer/people/7` and `/trainer/people/9` are one shape; so are any two questions' pages."""
-    return re.sub(r"\d+", "N", re.sub(r"/questions/[^/]+", "/questions/K", path))
+    """`/trainer/people/7` and `/trainer/people/9` are one shape; so are any two questions', tests',
+    lessons' or exercises' pages (named by key, not number)."""
+    return re.sub(r"\d+", "N", re.sub(r"/(questions|tests|lessons|exercises)/[^/]+", r"/\1/K", path))
 
 
 def crawl(page, base: str, starts: list[str], limit: int = 80) -> list[str]:

@@ -35,10 +35,10 @@ def test_trainer_rewrites_a_question_and_trainees_get_the_new_version(screen, li
     assert_screen_ok(page, "refused draft")
 
     page.get_by_label("Question").fill(NEW_STEM)
-    page.get_by_label("False").check()
+    page.get_by_role("radio", name="False").check()
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("A draft of version 2 is waiting to be published")).to_be_visible()
-    page.get_by_label("True", exact=True).check()
+    page.get_by_role("radio", name="True").check()
     page.get_by_role("button", name="Try this answer").click()
     expect(page.get_by_role("heading", name="This answer scores 0 %")).to_be_visible()
     assert_screen_ok(page, "question page with a draft")
