@@ -148,10 +148,15 @@ def runner(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo organisation (fast: the test config uses a cheap password hash)."""
+    """The demo organisation (fast: the test config uses a cheap password hash), built once per worker
+    and restored from its snapshot after that."""
     from app.services.demo import load_demo
 
-    load_demo()
+    if _counts() != _EMPTY():  # a fixture already wrote something: build, and neither restore nor snapshot
+        load_demo()
+    elif not _restored("demo"):
+        load_demo()
+        _snapshots["demo"] = Snapshot()
     return app
 
 
@@ -219,11 +224,15 @@ def pytest_report_header(config):
 
 @pytest.fixture
 def content_loaded(demo):
-    """Demo organisation plus the item bank and quiz forms."""
+    """Demo organisation plus the item bank and quiz forms (snapshot after the first build, as demo)."""
     from app.services.content import load_content
 
-    summary = load_content()
-    assert not summary.problems
+    plain = "demo" not in _snapshots or _counts() != _snapshots["demo"].counts  # something else was written
+    if plain or not _restored("content"):
+        summary = load_content()
+        assert not summary.problems
+        if not plain:
+            _snapshots["content"] = Snapshot()
     return demo
 
 
@@ -244,6 +253,7 @@ class Snapshot:
         with _db.engine.connect() as conn:
             self.tables = [(table, [dict(row) for row in conn.execute(table.select()).mappings()])
                            for table in _db.metadata.sorted_tables]
+        self.counts = tuple(len(rows) for _, rows in self.tables)
 
     def restore(self) -> None:
         from datetime import date, datetime, timezone
@@ -282,7 +292,30 @@ def _parents_first(table, rows: list[dict]) -> list[dict]:
     return ordered
 
 
-_fitted_snapshot: list[Snapshot] = []
+_snapshots: dict[str, Snapshot] = {}
+
+
+def _counts() -> tuple[int, ...]:
+    """Rows in every table, in one query: a snapshot is taken and restored only over the state it was
+    taken from (so rows another fixture wrote first are never baked in nor wiped)."""
+    from sqlalchemy import func, select
+
+    tables = _db.metadata.sorted_tables
+    query = select(*[select(func.count()).select_from(t).scalar_subquery() for t in tables])
+    with _db.engine.connect() as conn:
+        return tuple(conn.execute(query).one())
+
+
+def _EMPTY() -> tuple[int, ...]:
+    return (0,) * len(_db.metadata.sorted_tables)
+
+
+def _restored(name: str) -> bool:
+    """Put back the named snapshot if this worker has taken it; False the first time."""
+    if name not in _snapshots:
+        return False
+    _snapshots[name].restore()
+    return True
 
 
 @pytest.fixture
@@ -296,8 +329,8 @@ def fitted_demo(content_loaded, app, _fitted_model_files):
     from app.services.skill_fit import fit_model
     from app.services.skill_model import _cache, model_folder, refresh_all
 
-    if _fitted_snapshot:
-        _fitted_snapshot[0].restore()
+    plain = "content" not in _snapshots or _counts() != _snapshots["content"].counts  # something else was written
+    if not plain and _restored("fitted"):
         shutil.copytree(_fitted_model_files, model_folder(), dirs_exist_ok=True)
         _cache.clear()
         return content_loaded
@@ -311,7 +344,8 @@ def fitted_demo(content_loaded, app, _fitted_model_files):
         _cache.clear()
         refresh_all()
     _db.session.commit()
-    _fitted_snapshot.append(Snapshot())
+    if not plain:
+        _snapshots["fitted"] = Snapshot()
     return content_loaded
 
 
