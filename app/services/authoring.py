@@ -116,12 +116,12 @@ def save_draft(user: User, raw: dict, key: str | None = None) -> Editing:
         before = editing(key).item
         item = check(raw, key, before.roles)
     draft = _draft(row)
-    if row.version > 0 and same_content(row, item):
+    if row.version > 0 and same_content(row, item):  # back to what is published: no draft (nothing to audit if none)
         if draft is not None:
             db.session.delete(draft)
-        db.session.commit()
-        audit.record("content.item_draft_dropped", target=key, detail={"reason": "same as the published version"},
-                     actor=user)
+            db.session.commit()
+            audit.record("content.item_draft_dropped", target=key, detail={"reason": "same as the published version"},
+                         actor=user)
         return editing(key)
     if draft is None:
         draft = ItemVersion(item_id=row.id, status="draft", author_id=user.id)

@@ -69,6 +69,9 @@ def test_saving_the_published_content_again_makes_no_draft(trainer, db):
     raw = to_raw(engine_item(row(db, "acc-003")))
     assert authoring.save_draft(trainer, {**raw, "stem": "Changed"}, "acc-003").draft is not None
     assert authoring.save_draft(trainer, raw, "acc-003").draft is None  # back to what is published: draft dropped
+    assert authoring.save_draft(trainer, raw, "acc-003").draft is None  # and saving it unchanged again audits nothing
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target == "acc-003")).all()
+    assert actions == ["content.item_draft_saved", "content.item_draft_dropped"]
     with pytest.raises(ServiceError, match="no draft"):
         authoring.publish(trainer, "acc-003")
 
