@@ -220,8 +220,8 @@ def listing(search: str = "", skill: str = "", status: str = "", page: int = 1) 
         query = query.where(Item.skills.any(Skill.slug == skill))
     if status == "published":
         query = query.where(Item.active.is_(True))
-    elif status == "draft":
-        query = query.where(Item.id.in_(drafts))
+    elif status == "draft":  # a published question with changes waiting (never-published ones are "new")
+        query = query.where(Item.id.in_(drafts), Item.version > 0)
     elif status == "new":
         query = query.where(Item.version == 0)
     elif status == "retired":

@@ -167,3 +167,14 @@ def test_every_published_version_is_kept(trainer, db):
     kept = db.session.scalars(select(ItemVersion.stem).join(Item).where(Item.key == "nav-001")
                               .order_by(ItemVersion.number)).all()
     assert kept[1:] == ["Wording 0", "Wording 1", "Wording 2"] and len(kept) == 4
+
+
+def test_the_list_tells_drafts_of_published_questions_from_questions_never_published(trainer, db):
+    new = authoring.save_draft(trainer, NEW).row.key
+    raw = to_raw(engine_item(row(db, "nav-001")))
+    authoring.save_draft(trainer, {**raw, "stem": "Draft wording"}, "nav-001")
+    keys = lambda status: [r.key for r, _ in authoring.listing(status=status).rows]  # noqa: E731
+    assert keys("draft") == ["nav-001"] and keys("new") == [new]
+    published = [r.key for r, _ in authoring.listing(search="nav-00", status="published").rows]
+    assert "nav-001" in published and new not in published
+    assert [r.key for r, has_draft in authoring.listing(search="Draft wording").rows] == []  # searches the bank's text
