@@ -78,17 +78,16 @@ def check(raw: dict) -> QuizDef:
 def save(user: User, raw: dict, key: str | None = None) -> Quiz:
     """Save a new test (key None) or replace a test's definition; trainees starting it from now on
     get the new one."""
-    before = None
+    before, active = None, True
     if key is None:
         key = unique_id(slug(str(raw.get("title") or ""), "test")[:56], set(db.session.scalars(select(Quiz.key))))
     else:
         row = _row(key)
-        before = to_raw(quiz_def(row))
+        before, active = to_raw(quiz_def(row)), row.active
         raw = _in_earlier_order(raw, before)
     quiz = check({**raw, "id": key})
     row = save_quiz(quiz, source=EDITOR_SOURCE)
-    if before is not None:
-        row.active = _row(key).active  # saving a retired test keeps it retired
+    row.active = active  # saving a retired test keeps it retired
     db.session.commit()
     audit.record("content.quiz_saved", target=key, detail={"before": before, "after": to_raw(quiz)}, actor=user)
     return row

@@ -114,3 +114,10 @@ def test_true_false_feedback_reaches_the_trainee_who_gave_that_answer(trainer, d
     attempts.save_response(trainee, attempt.id, new.row.key, True, seq=1)
     review = result_summary(attempts.submit_attempt(attempt.id, user=trainee))["review"]
     assert review[0]["feedback"] == ["Conversion closes the lead: it happens once."] and review[0]["score"] == 0
+
+
+def test_saving_a_retired_test_keeps_it_retired(trainer, db):
+    quiz_forms.set_active(trainer, "crm-basics", False)
+    _, raw = quiz_forms.editing("crm-basics")
+    quiz_forms.save(trainer, {**raw, "pass_mark": 0.8}, "crm-basics")
+    assert db.session.scalar(select(Quiz.active).where(Quiz.key == "crm-basics")) is False
