@@ -69,7 +69,13 @@ def create_app(config_class: type[Config] = Config) -> Flask:
                 g.manages_anyone = bool(current_user.is_authenticated and query(current_user))
             return g.manages_anyone
 
-        return {"server_time_ms": lambda: time.time_ns() // 1_000_000, "manages_anyone": manages_anyone}
+        def question_text(stem, stem_html=None):  # a question's text: formatted with its pictures, or plain
+            from app.services.assets import stem_markup
+
+            return stem_markup(stem, stem_html)
+
+        return {"server_time_ms": lambda: time.time_ns() // 1_000_000, "manages_anyone": manages_anyone,
+                "question_text": question_text}
 
     from app.cli import register_cli
     from app.errors import register_error_handlers

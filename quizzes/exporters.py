@@ -7,8 +7,11 @@ ordering questions, and neither format has Uptake's regular-expression answers.
 """
 from __future__ import annotations
 
+import base64
 import html
+from typing import Mapping
 
+from quizzes import rich
 from quizzes.model import Item, Problem
 
 _GIFT_SPECIAL = "\\~=#{}:"
@@ -53,7 +56,14 @@ def _unexportable(item: Item, fmt: str) -> str | None:
         return "GIFT cannot say that case matters in the answer (export it as Moodle XML)"
     if item.type == "ordering" and fmt == "GIFT":
         return "GIFT has no ordering questions (export it as Moodle XML)"
+    if fmt == "GIFT" and rich.asset_refs(item.data.get("stem_html", "")):
+        return "it shows a picture, which a GIFT file cannot carry (export it as Moodle XML)"
     return None
+
+
+def _gift_stem(item: Item) -> str:
+    formatted = item.data.get("stem_html")
+    return "[html]" + _gift(formatted) if formatted else _gift(item.stem)
 
 
 def _gift_answers(item: Item) -> str:
@@ -98,7 +108,7 @@ def to_gift(items: list[Item]) -> tuple[str, list[Problem]]:
         explanation = f" ####{_gift(item.explanation)}" if item.explanation else ""
         roles = "" if list(item.roles) == ["all"] else f"// roles: {', '.join(item.roles)}\n"
         blocks.append(f"// skills: {', '.join(item.skills)}\n{roles}"
-                      f"::{_gift(item.id)}::{_gift(item.stem)} {{{_gift_answers(item)}{explanation}}}\n")
+                      f"::{_gift(item.id)}::{_gift_stem(item)} {{{_gift_answers(item)}{explanation}}}\n")
     return "\n".join(blocks), problems
 
 
@@ -147,11 +157,29 @@ def _xml_body(item: Item) -> tuple[str, str]:
     raise ValueError(f"unknown item type {item.type}")
 
 
-def to_moodle_xml(items: list[Item]) -> tuple[str, list[Problem]]:
-    """The items as a Moodle XML quiz file (skills as `skill:` tags) and what was left out."""
-    out, problems = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'], []
+def _xml_stem(item: Item, assets: Mapping[str, rich.Asset]) -> str:
+    """The question text: plain, or its formatted text with each picture inside the file (Moodle's
+    `@@PLUGINFILE@@` link and a base64 `<file>`)."""
+    formatted = item.data.get("stem_html")
+    if not formatted:
+        return f'    <questiontext format="plain_text"><text>{_x(item.stem)}</text></questiontext>\n'
+    files = ""
+    for sha in rich.asset_refs(formatted):
+        asset = assets[sha]
+        formatted = formatted.replace(f'src="asset:{sha}"', f'src="@@PLUGINFILE@@/{asset.file_name}"')
+        files += (f'      <file name="{asset.file_name}" path="/" encoding="base64">'
+                  f"{base64.b64encode(asset.data).decode()}</file>\n")
+    return f'    <questiontext format="html"><text>{_x(formatted)}</text>\n{files}    </questiontext>\n'
+
+
+def to_moodle_xml(items: list[Item], assets: Mapping[str, rich.Asset] | None = None) -> tuple[str, list[Problem]]:
+    """The items as a Moodle XML quiz file (skills as `skill:` tags, pictures inside) and what was left out."""
+    out, problems, assets = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'], [], assets or {}
     for item in items:
         reason = _unexportable(item, "Moodle XML")
+        lost = [sha for sha in rich.asset_refs(item.data.get("stem_html", "")) if sha not in assets]
+        if lost and not reason:
+            reason = f"its picture {lost[0][:12]}… is missing from the bank"
         if reason:
             problems.append(Problem("export.xml", item.id, "type", reason))
             continue
@@ -159,7 +187,7 @@ def to_moodle_xml(items: list[Item]) -> tuple[str, list[Problem]]:
         tags = "".join(f"      <tag><text>skill:{_x(s)}</text></tag>\n" for s in item.skills)
         tags += "".join(f"      <tag><text>role:{_x(r)}</text></tag>\n" for r in item.roles if r != "all")
         out.append(f'  <question type="{qtype}">\n    <name><text>{_x(item.id)}</text></name>\n'
-                   f'    <questiontext format="plain_text"><text>{_x(item.stem)}</text></questiontext>\n'
+                   f"{_xml_stem(item, assets)}"
                    f'    <generalfeedback format="plain_text"><text>{_x(item.explanation)}</text></generalfeedback>\n'
                    f"{body}    <tags>\n{tags}    </tags>\n  </question>\n")
     out.append("</quiz>\n")

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from quizzes import rich
 from quizzes.item_types import text_field
 from quizzes.model import Item, Problem
 from quizzes.registry import ITEM_TYPES
@@ -74,6 +75,11 @@ def parse_item(raw: Any, file: str, index: int, skills: frozenset[str], roles: f
     item_type = ITEM_TYPES.get(type_name) if isinstance(type_name, str) else None
     if item_type is None:
         report("type", f"unknown type {type_name!r}; use one of {', '.join(sorted(ITEM_TYPES))}")
+    stem_html = None
+    if "stem_html" in raw:  # formatted text (from a Moodle import or the editor); `stem` is its plain text
+        stem_html = _formatted(raw["stem_html"], report)
+        if not str(raw.get("stem") or "").strip():  # (an unusable formatted text is reported once, above)
+            raw = {**raw, "stem": (rich.plain_text(stem_html) if stem_html else "") or "See the picture."}
     stem = text_field(raw, "stem", report)
     explanation = text_field(raw, "explanation", report, required=require_explanation)
     item_skills = raw.get("skills")
@@ -95,10 +101,27 @@ def parse_item(raw: Any, file: str, index: int, skills: frozenset[str], roles: f
     if difficulty not in DIFFICULTIES:
         report("difficulty", f"use one of {', '.join(DIFFICULTIES)}")
     data = item_type.parse(raw, report) if item_type else {}
+    if stem_html:
+        data = {**data, "stem_html": stem_html}
     if problems:
         return None, problems
     return Item(id=item_id, type=type_name, stem=stem, skills=tuple(item_skills), roles=tuple(item_roles),
                 explanation=explanation, data=data, difficulty=difficulty, source=file), []
+
+
+def _formatted(markup: Any, report) -> str | None:
+    """The question's formatted text, sanitised; None (with the reason reported) when unusable."""
+    if not isinstance(markup, str):
+        report("stem_html", "must be text (HTML)")
+        return None
+    clean = rich.sanitise(markup)
+    if len(clean) > rich.MAX_HTML:
+        report("stem_html", f"is longer than {rich.MAX_HTML} characters")
+        return None
+    if not rich.plain_text(clean) and not rich.asset_refs(clean):
+        report("stem_html", "is empty once what is not allowed (scripts, styles, outside pictures) is removed")
+        return None
+    return clean
 
 
 def parse_items(document: Any, file: str, skills: frozenset[str], roles: frozenset[str] | None

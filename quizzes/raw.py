@@ -11,6 +11,8 @@ from quizzes.model import Item
 def to_raw(item: Item) -> dict[str, Any]:
     raw: dict[str, Any] = {"id": item.id, "type": item.type, "skills": list(item.skills), "roles": list(item.roles),
                            "difficulty": item.difficulty, "stem": item.stem, "explanation": item.explanation}
+    if item.data.get("stem_html"):
+        raw["stem_html"] = item.data["stem_html"]
     raw.update(_DATA[item.type](item.data))
     return raw
 

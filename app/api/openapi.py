@@ -16,7 +16,10 @@ ANSWER = {"description": "Shape depends on the item type: option id (single_choi
 
 ITEM = {"type": "object", "required": ["position", "key", "type", "stem", "saved_answer", "answered"], "properties": {
     "position": {"type": "integer"}, "key": {"type": "string"}, "type": {"type": "string"},
-    "type_label": {"type": "string"}, "stem": {"type": "string"}, "saved_answer": ANSWER,
+    "type_label": {"type": "string"}, "stem": {"type": "string"},
+    "stem_html": {"type": ["string", "null"], "description": "the question's formatted text as sanitised HTML (null when "
+                  "it is plain text); a picture's src is asset:<sha256>, served at /assets/<sha256>"},
+    "saved_answer": ANSWER,
     "answered": {"type": "boolean", "description": "whether the saved answer counts as answered (false is an answer)"},
     "options": {"type": "array", "items": {"type": "object"}}, "steps": {"type": "array", "items": {"type": "object"}},
     "prompts": {"type": "array", "items": {"type": "object"}}, "choices": {"type": "array", "items": {"type": "object"}},

@@ -34,3 +34,20 @@ def team():
     from app.services.team import team_view
 
     return render_template("team.html", view=team_view(current_user))
+
+
+@bp.get("/assets/<sha256>")
+@login_required
+def asset(sha256: str):
+    """A picture a question shows, to anyone signed in. Named by its content, so it never changes:
+    browsers may keep it. Served as the picture it is (its type read from its bytes when stored)."""
+    from flask import Response
+
+    from app.services import assets
+
+    row = assets.get(sha256)
+    response = Response(row.data, mimetype=row.content_type)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per domain area."""
 from app.models.attempts import (IN_PROGRESS, SUBMITTED, Attempt, Evidence, Observation, Response,  # noqa: F401
                                  ScenarioAction)
-from app.models.content import ContentImport, Item, ItemVersion, LessonText, Quiz, ScenarioText, item_skills  # noqa: F401
+from app.models.content import ContentImport, Item, ItemAsset, ItemVersion, LessonText, Quiz, ScenarioText, item_skills  # noqa: F401
 from app.models.people import (  # noqa: F401
     ROLES,
     BusinessUnit,

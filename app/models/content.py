@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -47,6 +47,22 @@ class Item(db.Model):
     @property
     def skill_slugs(self) -> tuple[str, ...]:
         return tuple(s.slug for s in self.skills)
+
+
+class ItemAsset(db.Model):
+    """A picture a question's formatted text shows (`<img src="asset:<sha256>">`), stored once by
+    the SHA-256 of its bytes and never changed, so every version of every question that shows it
+    keeps showing it."""
+
+    __tablename__ = "item_asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ItemVersion(db.Model):

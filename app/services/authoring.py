@@ -79,6 +79,13 @@ def check(raw: dict, key: str, roles_kept=()) -> engine.Item:
     roles = job_role_names() | set(roles_kept)
     item, problems = parse_item({**raw, "id": key}, "the form", 0, skill_slugs(), roles or None,
                                 require_explanation=False)
+    if not problems and item.data.get("stem_html"):
+        from app.services import assets
+        from quizzes import rich
+
+        problems = [engine.Problem("the form", key, "stem", f"shows a picture (asset:{sha[:12]}…) that is not in the bank: "
+                                   "keep the pictures the question came with, or remove that <img>")
+                    for sha in assets.missing(rich.asset_refs(item.data["stem_html"]))]
     if problems:
         raise DraftRefused(problems)
     return item

@@ -18,7 +18,7 @@ from app.models.types import utcnow
 from app.services.errors import NotFound, ValidationFailed
 from quizzes import model as engine
 from quizzes.assembly import QuizDef, load_quizzes
-from quizzes.importers import MAX_IMPORT_BYTES, ImportResult
+from quizzes.importers import MAX_IMPORT_BYTES, MAX_XML_BYTES, ImportResult
 from quizzes.importers.gift import import_gift
 from quizzes.importers.moodle_xml import import_moodle_xml
 from quizzes.loader import bank_files, load_bank
@@ -277,14 +277,20 @@ def retired_by(record: ContentImport, result: ImportResult) -> list[Item]:
                                    .order_by(Item.key)))
 
 
+def import_limit(fmt: str) -> int:
+    """The largest file one import of this format takes (Moodle XML carries its pictures inside)."""
+    return MAX_XML_BYTES if fmt == "moodle_xml" else MAX_IMPORT_BYTES
+
+
 def start_import(user: User, filename: str, data: bytes, fmt: str, default_skills: list[str]) -> ContentImport:
     if fmt not in IMPORT_FORMATS:
         raise ValidationFailed("Choose GIFT or Moodle XML.", field="format")
     if not data:
         raise ValidationFailed("The file is empty.", field="file")
-    if len(data) > MAX_IMPORT_BYTES:  # refused before anything is stored
-        raise ValidationFailed("The file is larger than 1 MiB, the limit for one import; nothing was stored. "
-                               "Split it into smaller files and import each.", field="file")
+    limit = import_limit(fmt)
+    if len(data) > limit:  # refused before anything is stored
+        raise ValidationFailed(f"The file is larger than {limit // (1024 * 1024)} MiB, the limit for one import of this "
+                               "format; nothing was stored. Split it into smaller files and import each.", field="file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -297,9 +303,10 @@ def start_import(user: User, filename: str, data: bytes, fmt: str, default_skill
     record = ContentImport(user_id=user.id, filename=Path(filename or "upload").name[:255], format=fmt,
                            content=text, default_skills=list(default_skills), status="preview")
     db.session.add(record)
-    db.session.commit()
-    from app.services import audit
+    from app.services import assets, audit
 
+    assets.store(parse_import(record).assets.values())  # so the preview shows the pictures
+    db.session.commit()
     audit.record("content.import_uploaded", target=record.filename, detail={"format": fmt, "id": record.id}, actor=user)
     return record
 
@@ -318,6 +325,9 @@ def confirm_import(record: ContentImport) -> LoadSummary:
         raise ValidationFailed("This import was already confirmed or cancelled.")
     result = parse_import(record)
     retired = retired_by(record, result)
+    from app.services import assets
+
+    assets.store(result.assets.values())
     summary = upsert_items(result.items, source_of=lambda item: f"import:{record.filename}")
     for row in retired:
         row.active = False

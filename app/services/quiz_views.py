@@ -28,7 +28,7 @@ def public_item(item, attempt: Attempt, position: int, answer: Any) -> dict[str,
     disguise = Disguise(attempt.answer_salt)
     view = disguise.public(item, item_type(item).public(item, attempt.option_orders.get(item.id)))
     return {"position": position, "key": item.id, "type": item.type, "type_label": ITEM_TYPES[item.type].label,
-            "stem": item.stem, **view, "saved_answer": disguise.hide(item, answer),
+            "stem": item.stem, "stem_html": item.data.get("stem_html"), **view, "saved_answer": disguise.hide(item, answer),
             "answered": answer is not None and not item_type(item).is_blank(answer)}
 
 
@@ -99,7 +99,8 @@ def result_summary(attempt: Attempt) -> dict[str, Any]:
         score = response.score if response and response.score is not None else 0.0
         for skill in item.skills:
             per_skill.setdefault(skill, []).append(score)
-        row = {"position": position, "stem": item.stem, "your_answer": _answer_text(item, response.answer if response else None)}
+        row = {"position": position, "stem": item.stem, "stem_html": item.data.get("stem_html"),
+               "your_answer": _answer_text(item, response.answer if response else None)}
         if review.get("correctness"):
             row["score"] = score
         if review.get("correct_answers"):

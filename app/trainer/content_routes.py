@@ -15,7 +15,6 @@ from app.models import Item, Quiz, Skill, item_skills
 from app.services import content
 from app.services.errors import ServiceError
 from app.trainer import bp
-from quizzes.importers import MAX_IMPORT_BYTES
 
 
 class ImportForm(FlaskForm):
@@ -36,7 +35,14 @@ def _export(items: list, fmt: str, name: str, category: str | None = None):
 
     from quizzes.exporters import to_gift, to_moodle_xml
 
-    text, left_out = (to_gift if fmt == "gift" else to_moodle_xml)(items)
+    from app.services import assets
+    from quizzes import rich
+
+    if fmt == "gift":
+        text, left_out = to_gift(items)
+    else:
+        shown = assets.lookup(sha for item in items for sha in rich.asset_refs(item.data.get("stem_html", "")))
+        text, left_out = to_moodle_xml(items, shown)
     notes = [f"Not exported: {p.item_id} ({p.message})" for p in left_out]
     if fmt == "gift":
         head = "".join(f"// {n}\n" for n in notes) + (f"$CATEGORY: $course$/{category}\n" if category else "")
@@ -96,13 +102,17 @@ def content_home():
 
 @bp.route("/content/imports/new", methods=["GET", "POST"])
 def import_new():
+    from quizzes.importers import MAX_XML_BYTES
+
+    # a Moodle XML file carries its pictures inside: this upload may exceed the site's request limit
+    request.max_content_length = MAX_XML_BYTES + 256 * 1024
     form = ImportForm()
     form.default_skills.choices = [SelectChoice(s.slug, s.name) for s in db.session.scalars(
         select(Skill).where(Skill.active.is_(True)).order_by(Skill.name))]
     if form.validate_on_submit():
         upload = form.file.data
         try:  # read one byte past the limit at most, then close (large uploads are spooled to a temp file)
-            data = upload.read(MAX_IMPORT_BYTES + 1)
+            data = upload.read(content.import_limit(form.format.data) + 1)
         finally:
             upload.close()
         try:

@@ -30,8 +30,8 @@ def rows_of(raw: dict) -> dict[str, Any]:
     """What the form shows for this raw question: plain fields and row lists padded with blank rows."""
     kind = raw.get("type", "single_choice")
     values: dict[str, Any] = {
-        "type": kind, "stem": raw.get("stem", ""), "explanation": raw.get("explanation", ""),
-        "difficulty": raw.get("difficulty", "medium"), "skills": list(raw.get("skills", [])),
+        "type": kind, "stem": raw.get("stem_html") or raw.get("stem", ""), "explanation": raw.get("explanation", ""),
+        "stem_format": "html" if raw.get("stem_html") else "plain", "difficulty": raw.get("difficulty", "medium"), "skills": list(raw.get("skills", [])),
         "roles": list(raw.get("roles", ["all"])), "answer": raw.get("answer"),
         "tolerance": raw.get("tolerance", 0), "unit": raw.get("unit", ""),
         "case_sensitive": bool(raw.get("case_sensitive")), "patterns": "\n".join(raw.get("patterns", [])),
@@ -99,6 +99,8 @@ def raw_from(form: MultiDict) -> tuple[dict[str, Any], list[Problem]]:
     raw: dict[str, Any] = {"type": kind, "stem": form.get("stem", ""), "explanation": form.get("explanation", ""),
                            "difficulty": form.get("difficulty", "medium"), "skills": form.getlist("skills"),
                            "roles": form.getlist("roles") or ["all"]}
+    if form.get("stem_format") == "html":  # formatted text (kept from an import): its plain text is derived
+        raw["stem_html"], raw["stem"] = raw["stem"], ""
     if kind in ("single_choice", "multiple_response"):
         options, taken = [], set()
         for n, row in enumerate(_rows(form, "opt", ("id", "text", "mark", "feedback"))):

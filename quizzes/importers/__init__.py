@@ -11,8 +11,15 @@ from typing import Any
 
 from quizzes.loader import parse_item
 from quizzes.model import Item, Problem
+from quizzes.rich import Asset
 
 MAX_IMPORT_BYTES = 1024 * 1024
+# Moodle XML carries its pictures inside the file (base64), so it may be larger
+MAX_XML_BYTES = 16 * 1024 * 1024
+GIFT_PICTURE = ("shows a picture, which a GIFT file cannot carry: export these questions from Moodle as Moodle XML "
+                "to bring their pictures along")
+OUTSIDE_PICTURE = ("shows a picture from another site ({src}); only pictures inside a Moodle XML file are imported "
+                   "(a trainee's browser would fetch it from there)")
 # TeX as Moodle's filter writes it: $$…$$, \(…\) or \[…\]
 LATEX = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL)
 LATEX_PROBLEM = "uses TeX maths ($$…$$ or \\(…\\)), which Uptake cannot show yet"
@@ -32,6 +39,8 @@ class ImportResult:
     fixable: dict[str, dict[str, Any]] = field(default_factory=dict)
     # the id a question is imported under → (its name in the file, who already uses that name)
     renamed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # the pictures the questions' formatted text shows, by SHA-256 (stored with the questions)
+    assets: dict[str, Asset] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

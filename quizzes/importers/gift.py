@@ -10,8 +10,9 @@ import html
 import re
 from typing import Any
 
-from quizzes.importers import (LATEX, LATEX_PROBLEM, ImportResult, MAX_IMPORT_BYTES, category_skill, content_id, slug, unique_id,
-                               validate_raw)
+from quizzes import rich
+from quizzes.importers import (GIFT_PICTURE, LATEX, LATEX_PROBLEM, OUTSIDE_PICTURE, ImportResult, MAX_IMPORT_BYTES,
+                               category_skill, content_id, slug, unique_id, validate_raw)
 from quizzes.model import Problem
 
 _ESCAPES = {"\\:": "\x00c", "\\~": "\x00t", "\\=": "\x00e", "\\#": "\x00h", "\\{": "\x00o", "\\}": "\x00x", "\\n": "\n"}
@@ -19,6 +20,7 @@ _UNESCAPE = {"\x00c": ":", "\x00t": "~", "\x00e": "=", "\x00h": "#", "\x00o": "{
 _DIRECTIVE = re.compile(r"^//\s*(skills|roles)\s*:\s*(.*)$", re.IGNORECASE)
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc=(["']?)([^"'\s>]*)""", re.IGNORECASE)
 _CLOZE = re.compile(r"\{\d*:(MULTICHOICE|MC|SHORTANSWER|SA|NUMERICAL|NM|MULTIRESPONSE|MR)", re.IGNORECASE)
 
 
@@ -28,18 +30,35 @@ def _escape(text: str) -> str:
     return text
 
 
-def _unescape(text: str) -> str:
-    """A GIFT text as plain text: escapes undone, the [format] marker dropped, and HTML tags (only
-    real ones: `Is 2 < 3 and 5 > 4?` keeps its signs) removed with their entities decoded."""
+def _source(text: str) -> tuple[str, bool]:
+    """A GIFT text with its escapes undone and its [format] marker dropped, and whether it is HTML
+    (marked [html], or Moodle's default format holding real tags)."""
     for token, char in _UNESCAPE.items():
         text = text.replace(token, char)
     text = text.strip()
     marker = re.match(r"^\[(html|moodle|plain|markdown)\]", text)
     if marker:
         text = text[marker.end():]
-    if (marker and marker.group(1) == "html") or _TAG.search(text):
+    return text.strip(), bool((marker and marker.group(1) == "html") or _TAG.search(text))
+
+
+def _unescape(text: str) -> str:
+    """A GIFT text as plain text: escapes undone, the [format] marker dropped, and HTML tags (only
+    real ones: `Is 2 < 3 and 5 > 4?` keeps its signs) removed with their entities decoded."""
+    text, is_html = _source(text)
+    if is_html:
         text = " ".join(html.unescape(_TAG.sub(" ", text)).split())
     return text.strip()
+
+
+def _formatted(before: str, after: str) -> str | None:
+    """The question text as sanitised HTML when it has formatting worth keeping (a missing-word
+    question shows its blank), else None."""
+    (head, head_html), (tail, tail_html) = _source(before), _source(after)
+    if not (head_html or tail_html):
+        return None
+    clean = rich.sanitise(head + (" _____ " + tail if tail else ""))
+    return clean if rich.has_formatting(clean) else None
 
 
 def _blocks(text: str):
@@ -175,9 +194,12 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
         title = _unescape(title_match.group(1)) if title_match else ""
         rest = block[title_match.end():] if title_match else block
         label = title or f"question at line {number}"
-        if "@@PLUGINFILE@@" in block or re.search(r"<img\b", block, re.IGNORECASE):
-            result.problems.append(Problem(file, label, "stem", "shows an image, which Uptake cannot import yet "
-                                           "(the question would be unanswerable without it)"))
+        if "@@PLUGINFILE@@" in block:
+            result.problems.append(Problem(file, label, "stem", GIFT_PICTURE))
+            continue
+        outside = _IMG_SRC.search(block)
+        if outside:
+            result.problems.append(Problem(file, label, "stem", OUTSIDE_PICTURE.format(src=outside.group(2)[:80])))
             continue
         if LATEX.search(block):
             result.problems.append(Problem(file, label, "stem", LATEX_PROBLEM))
@@ -208,6 +230,9 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
             result.problems.append(Problem(file, label, "type", fields["reason"]))
             continue
         stem = _unescape(before) + (" _____ " + _unescape(after) if _unescape(after) else "")
+        stem_html = _formatted(before, after)
+        if stem_html:
+            stem = rich.plain_text(stem_html)
         by_category = category_skill(directives["category"], skills) if directives["category"] else None
         item_skills = directives.get("skills") or ([by_category] if by_category else list(default_skills))
         base = slug(title, f"gift-{number}") if title else content_id(stem + "\x1f" + body, "question")
@@ -215,5 +240,6 @@ def import_gift(text: str, file: str, skills: frozenset[str], roles: frozenset[s
             result.categories[unique_id(base, set(taken))] = directives["category"]
         raws.append({"id": unique_id(base, taken), "type": type_name,
                      "stem": stem.strip(), "skills": item_skills, "roles": directives.get("roles") or ["all"],
-                     "explanation": _unescape(explanation), **fields})
+                     "explanation": _unescape(explanation), **fields,
+                     **({"stem_html": stem_html} if stem_html else {})})
     return validate_raw(raws, file, skills, roles, result)

@@ -7,19 +7,26 @@ never writes them, and they are how XML entity-expansion attacks work.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import re
+from urllib.parse import unquote
 import xml.etree.ElementTree as ET  # only for the Element type; parsing uses defusedxml  # nosec B405
 from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
-from quizzes.importers import (LATEX, LATEX_PROBLEM, ImportResult, MAX_IMPORT_BYTES, category_skill, content_id, slug, unique_id,
-                               validate_raw)
+from quizzes import rich
+from quizzes.importers import (LATEX, LATEX_PROBLEM, MAX_XML_BYTES, OUTSIDE_PICTURE, ImportResult, category_skill, content_id,
+                               slug, unique_id, validate_raw)
 from quizzes.model import Problem
 
 _TAGS = re.compile(r"<[^>]+>")
+_PLUGINFILE = re.compile(r"""src=(["'])@@PLUGINFILE@@/([^"']+)\1""")
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc=(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_PICTURE = re.compile(r"@@PLUGINFILE@@|<img\b", re.IGNORECASE)
 
 
 def _text(node: ET.Element | None, path: str = "text") -> str:
@@ -28,6 +35,61 @@ def _text(node: ET.Element | None, path: str = "text") -> str:
     found = node.find(path) if path else node
     raw = (found.text or "") if found is not None else ""
     return " ".join(html.unescape(_TAGS.sub(" ", raw)).split())
+
+
+def _picture(data_b64: str, name: str) -> tuple[rich.Asset | None, str | None]:
+    try:
+        data = base64.b64decode("".join(data_b64.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None, f"the picture {name!r} is not valid base64"
+    return rich.make_asset(data, name)
+
+
+def _stem_html(question: ET.Element, result: ImportResult) -> tuple[str | None, str | None]:
+    """The question text as sanitised HTML with its pictures as assets (None when it is plain text),
+    or why it cannot be imported. Pictures come from the text's `<file>` elements (`@@PLUGINFILE@@`
+    links) or Moodle's older `<image_base64>`."""
+    node = question.find("questiontext")
+    if node is None:
+        return None, None
+    markup = node.findtext("text") or ""
+    files: dict[str, rich.Asset] = {}
+    for element in node.findall("file"):
+        name = element.get("name", "")
+        asset, why = _picture(element.text or "", name or "unnamed")
+        if why:
+            return None, why
+        files[name] = asset
+    old = question.findtext("image_base64")
+    if old and old.strip():
+        asset, why = _picture(old, question.findtext("image") or "image")
+        if why:
+            return None, why
+        markup += f'<p><img src="asset:{asset.sha256}" alt=""></p>'
+        files[asset.sha256] = asset
+    missing: list[str] = []
+
+    def swap(match: re.Match) -> str:
+        name = unquote(match.group(2))
+        asset = files.get(name)
+        if asset is None:
+            missing.append(name)
+            return match.group(0)
+        return f'src="asset:{asset.sha256}"'
+    markup = _PLUGINFILE.sub(swap, markup)
+    if missing:
+        return None, f"shows the picture {missing[0]!r}, which is not in the file"
+    outside = next((m.group(2) for m in _IMG_SRC.finditer(markup) if not m.group(2).startswith("asset:")), None)
+    if outside:
+        return None, OUTSIDE_PICTURE.format(src=outside[:80])
+    if node.get("format", "html") not in ("html", "moodle_auto_format") and not files:
+        return None, None
+    clean = rich.sanitise(markup)
+    if not rich.has_formatting(clean):
+        return None, None
+    used = set(rich.asset_refs(clean))
+    result.assets.update({a.sha256: a for a in files.values() if a.sha256 in used})
+    return clean, None
 
 
 def _fraction(answer: ET.Element) -> float:
@@ -84,8 +146,8 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
                       default_skills: tuple[str, ...] = ()) -> ImportResult:
     result = ImportResult()
     raw_bytes = data.encode() if isinstance(data, str) else data
-    if len(raw_bytes) > MAX_IMPORT_BYTES:
-        result.problems.append(Problem(file, None, None, "file is larger than 1 MiB"))
+    if len(raw_bytes) > MAX_XML_BYTES:
+        result.problems.append(Problem(file, None, None, f"file is larger than {MAX_XML_BYTES // (1024 * 1024)} MiB"))
         return result
     if re.search(rb"<!DOCTYPE|<!ENTITY", raw_bytes, re.IGNORECASE):
         result.problems.append(Problem(file, None, None, "DOCTYPE and ENTITY declarations are not allowed"))
@@ -110,10 +172,14 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
         given_name = _text(question.find("name"))
         name = given_name or f"question {index}"
         markup = ET.tostring(question, encoding="unicode")
-        if question.find(".//file") is not None or "@@PLUGINFILE@@" in markup or question.find(".//image_base64") is not None \
-                or re.search(r"&lt;img\b|<img\b", markup, re.IGNORECASE):
-            result.problems.append(Problem(file, name, "stem", "shows an image, which Uptake cannot import yet "
-                                           "(the question would be unanswerable without it)"))
+        beside = [e for e in question if e.tag not in ("questiontext", "image", "image_base64", "name")]
+        if any(e.find(".//file") is not None or _PICTURE.search("".join(e.itertext())) for e in beside):
+            result.problems.append(Problem(file, name, "answer", "an answer or feedback shows a picture, which Uptake "
+                                           "cannot import yet (only the question text may show pictures)"))
+            continue
+        stem_html, why = _stem_html(question, result)
+        if why:
+            result.problems.append(Problem(file, name, "stem", why))
             continue
         if LATEX.search(markup):
             result.problems.append(Problem(file, name, "stem", LATEX_PROBLEM))
@@ -133,9 +199,11 @@ def import_moodle_xml(data: bytes | str, file: str, skills: frozenset[str], role
         if category:
             result.categories[unique_id(base, set(taken))] = category
         raws.append({"id": unique_id(base, taken), "type": type_name,
-                     "stem": _text(question.find("questiontext")), "skills": item_skills,
+                     "stem": rich.plain_text(stem_html) if stem_html else _text(question.find("questiontext")),
+                     "skills": item_skills,
                      "roles": [t.split(":", 1)[1].strip() for t in tags if t.startswith("role:")] or ["all"],
-                     "explanation": _text(question.find("generalfeedback")), **fields})
+                     "explanation": _text(question.find("generalfeedback")), **fields,
+                     **({"stem_html": stem_html} if stem_html else {})})
     if not raws and not result.problems:
         result.problems.append(Problem(file, None, None, "contains no questions"))
     return validate_raw(raws, file, skills, roles, result)
