@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from flask.testing import FlaskClient
 
@@ -107,7 +107,7 @@ def app(config_class, _migrated):
 
     from app.services.skill_model import _cache
 
-    shutil.rmtree(Path(app.instance_path) / "models", ignore_errors=True)  # no model leaks into the next test
+    shutil.rmtree(Path(app.instance_path) / "models", ignore_errors=True)  # no old-style model files either
     shutil.rmtree(Path(app.instance_path) / "mail", ignore_errors=True)  # nor a written message
     _cache.clear()
 
@@ -237,8 +237,9 @@ def content_loaded(demo):
 
 
 @pytest.fixture(scope="session")
-def _fitted_model_files(tmp_path_factory):
-    return tmp_path_factory.mktemp("fitted-model")
+def _fitted_model():
+    """The demo's fitted model as stored (its row's values), fitted once per test worker."""
+    return {}
 
 
 class Snapshot:
@@ -319,28 +320,29 @@ def _restored(name: str) -> bool:
 
 
 @pytest.fixture
-def fitted_demo(content_loaded, app, _fitted_model_files):
+def fitted_demo(content_loaded, app, _fitted_model):
     """Demo organisation with its (seeded, so identical) history, objectives and a fitted skill
-    model. The model is fitted once per test session and its saved files reused; the database it
-    leaves is snapshot once per worker and restored for the next test that asks."""
-    import shutil
-
+    model. The model is fitted once per worker and its stored row reused; the database it leaves
+    (the model included: it lives in `stored_model`) is snapshot once per worker and restored for the
+    next test that asks."""
+    from app.models import StoredModel
     from app.services.demo_history import load_history, load_objectives
     from app.services.skill_fit import fit_model
-    from app.services.skill_model import _cache, model_folder, refresh_all
+    from app.services.skill_model import _cache, refresh_all
 
     plain = "content" not in _snapshots or _counts() != _snapshots["content"].counts  # something else was written
     if not plain and _restored("fitted"):
-        shutil.copytree(_fitted_model_files, model_folder(), dirs_exist_ok=True)
         _cache.clear()
         return content_loaded
     load_objectives()
     load_history()
-    if not any(_fitted_model_files.iterdir()):
+    if not _fitted_model:
         fit_model()
-        shutil.copytree(model_folder(), _fitted_model_files, dirs_exist_ok=True)
+        row = _db.session.scalar(select(StoredModel))
+        _fitted_model.update(sha256=row.sha256, card=row.card, data=row.data)
     else:
-        shutil.copytree(_fitted_model_files, model_folder(), dirs_exist_ok=True)
+        _db.session.add(StoredModel(**_fitted_model))
+        _db.session.commit()
         _cache.clear()
         refresh_all()
     _db.session.commit()

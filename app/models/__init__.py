@@ -12,7 +12,7 @@ from app.models.people import (  # noqa: F401
     trainer_units,
     Invitation,
 )
-from app.models.skills import MasteryEstimate, MasteryHistory, ModuleProgress, Objective  # noqa: F401,E402
+from app.models.skills import MasteryEstimate, MasteryHistory, ModuleProgress, Objective, StoredModel  # noqa: F401,E402
 from app.models.audit import AuditEvent, SignInFailure  # noqa: F401,E402
 from app.models.training import Assignment, TrainingSession  # noqa: F401,E402
 from app.models.jobs import JobLease  # noqa: F401,E402

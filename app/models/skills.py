@@ -3,12 +3,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.people import BusinessUnit, JobRole, Skill
 from app.models.types import UTCDateTime, utcnow
+
+
+class StoredModel(db.Model):
+    """A fitted skill model with its card, kept in the database so every app server and the worker
+    read the same one. The newest row is the model in use: a refit commits a new row, which swaps it
+    for every server at once; each server reloads only when the newest row's SHA-256 changes."""
+
+    __tablename__ = "stored_model"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    card: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Objective(db.Model):

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Evidence, Item, Skill
 from app.models.types import utcnow
+from app.services import model_store
 from app.services.errors import ValidationFailed
-from app.services.skill_model import (MIN_OBSERVATIONS, _cache, _days, evidence_key, half_life, model_folder,
+from app.services.skill_model import (MIN_OBSERVATIONS, _cache, _days, evidence_key, half_life,
                                       refresh_all)
-from app.skills import persistence
 from app.skills.model import MasteryModel
 
 
@@ -75,7 +75,7 @@ def fit_model(progress=None) -> dict:
     model = MasteryModel(data.q).fit(data.X, data.y, sample_weight=weights, n_persons=len(data.users),
                                      progress=progress)
     bundle = {"model": model.without_people(), "keys": data.keys, "skills": data.skills}
-    card = persistence.save(bundle, model_folder(), {
+    card = model_store.save(bundle, {
         "responses": int(len(data.y)), "persons": len(data.users), "items_and_checks": len(data.keys),
         "skills": data.skills, "iterations": model.n_iter_,
         "half_life_days": half_life(), "fitted_at": now.isoformat(), "validation": validation,

@@ -1,4 +1,4 @@
-"""The skill model in the app: read the fitted model from the instance folder and keep each person's
+"""The skill model in the app: read the fitted model from the database and keep each person's
 mastery estimates current (fitting it from all evidence is `skill_fit`).
 
 Model "items" are quiz items (by key) and scenario checks (`check:<key>`); their Q-matrix rows are
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 from flask import current_app
@@ -20,6 +19,7 @@ from app.extensions import db
 from app.models import Evidence, Item, MasteryEstimate, MasteryHistory, Objective, Skill, User
 from app.models.types import utcnow
 from app.services.simulation import check_title
+from app.services import model_store
 from app.services.sql import upsert
 from app.skills import persistence
 from app.skills.adaptive import open_skills, select_next
@@ -36,10 +36,6 @@ def half_life() -> float:
     return float(current_app.config.get("SKILL_HALF_LIFE_DAYS", 180))
 
 
-def model_folder() -> Path:
-    return Path(current_app.instance_path) / "models"
-
-
 def _days(when: datetime, origin: datetime) -> float:
     return (when - origin).total_seconds() / 86400.0
 
@@ -49,17 +45,18 @@ def evidence_key(item_key: str | None, check_key: str | None) -> str:
 
 
 def current_bundle() -> tuple[dict | None, dict | None]:
-    """The saved model (reloaded only when its card changes), or (None, None) before the first fit."""
-    card = persistence.read_card(model_folder())
-    if card is None:
+    """The stored model (reloaded by this process only when the model in use changes), or (None, None)
+    before the first fit."""
+    head = model_store.head()
+    if head is None:
         return None, None
-    if _cache.get("sha") != card["sha256"]:
+    if _cache.get("sha") != head.sha256:
         try:
-            bundle, card = persistence.load(model_folder())
+            bundle, card = model_store.load(head)
         except persistence.ModelFileError as error:
             current_app.logger.warning("skill model not loaded: %s", error)
             return None, None
-        _cache.update(sha=card["sha256"], bundle=bundle, card=card,
+        _cache.update(sha=head.sha256, bundle=bundle, card=card,
                       index={k: i for i, k in enumerate(bundle["keys"])},
                       rates=CalibratedRates.of(bundle["model"], _kinds(bundle["keys"])))
     return _cache["bundle"], _cache["card"]
@@ -73,8 +70,8 @@ def scoring_bundle() -> dict | None:
     bundle, _ = current_bundle()
     if bundle is not None:
         return {**bundle, "index": _cache["index"], "rates": _cache["rates"], "calibrated": True}
-    if persistence.read_card(model_folder()) is not None:
-        return None  # a fitted model exists but does not load (tampered, half-copied): never guess past it
+    if model_store.head() is not None:
+        return None  # a fitted model exists but does not load (tampered, half-written): never guess past it
     skills = tuple(db.session.scalars(select(Skill.slug).where(Skill.active.is_(True)).order_by(Skill.slug)))
     if not skills:
         return None

@@ -1,5 +1,4 @@
 """The skill model inside the app: fitting from evidence, estimates, verdicts and explanations."""
-import json
 
 import numpy as np
 from pathlib import Path
@@ -19,17 +18,19 @@ def test_fit_needs_enough_evidence(content_loaded):
         skill_fit.fit_model()
 
 
-def test_fit_writes_model_and_card_and_estimates(fitted_demo, app, db):
-    folder = Path(app.instance_path) / "models"
-    card = json.loads((folder / "skill-model.json").read_text())
+def test_fit_stores_model_and_card_and_estimates(fitted_demo, app, db):
+    from app.models import StoredModel
+    from app.services import model_store
+
+    row = db.session.scalar(select(StoredModel))
+    card = row.card
     assert card["responses"] > 1000 and card["persons"] == 44 and len(card["skills"]) == 11
-    assert card["sklearn_version"] and card["validation"]["auc"] > 0.6 and card["sha256"]
+    assert card["sklearn_version"] and card["validation"]["auc"] > 0.6 and card["sha256"] == row.sha256
     assert card["validation"]["protocol"].startswith("new people") and card["validation"]["people"] >= 5
+    assert not (Path(app.instance_path) / "models").exists()  # nothing on this machine's disk
     trainees = db.session.scalar(select(func.count(User.id)).where(User.role == "trainee"))
     assert db.session.scalar(select(func.count(MasteryEstimate.id))) == trainees * 11
-    from app.skills import persistence
-
-    saved, _ = persistence.load(folder)  # people are scored from their evidence: no per-person arrays saved
+    saved, _ = model_store.load(model_store.head())  # people are scored from their evidence: no per-person arrays
     assert saved["model"].given_node_ is None and not hasattr(saved["model"], "mastery_")
 
 
@@ -89,9 +90,12 @@ def test_estimates_update_right_after_an_attempt_without_refit(fitted_demo, db):
     assert skill_model.current_bundle()[1]["sha256"] == card_before  # no refit happened
 
 
-def test_a_tampered_model_file_is_not_loaded(fitted_demo, app):
-    folder = Path(app.instance_path) / "models"
-    (folder / skill_model.current_bundle()[1]["model_file"]).write_bytes(b"evil")
+def test_a_tampered_stored_model_is_not_loaded(fitted_demo, app, db):
+    from app.models import StoredModel
+
+    row = db.session.scalar(select(StoredModel).order_by(StoredModel.id.desc()))
+    row.data = b"evil"
+    db.session.commit()
     skill_model._cache.clear()
     assert skill_model.current_bundle() == (None, None)
     rows = skill_model.assess(user_by_email("trainee@demo.uptake"))

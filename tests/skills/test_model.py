@@ -155,29 +155,18 @@ def test_skills_go_together_through_the_general_ability():
     assert (strong.mastery[0, 1:] > model.mastery_proportion_[1:]).all()
 
 
-def test_persistence_round_trip_and_tamper_refusal(synthetic, tmp_path):
+def test_persistence_round_trip_and_tamper_refusal(synthetic):
+    import sklearn
+
     _, model = synthetic
-    card = persistence.save(model, tmp_path, {"responses": 12000, "validation": {"auc": 0.9}})
-    loaded, read = persistence.load(tmp_path)
+    data, card = persistence.dump(model, {"responses": 12000, "validation": {"auc": 0.9}})
+    loaded = persistence.load(data, card)
     np.testing.assert_allclose(loaded.params_, model.params_)
-    assert read["sha256"] == card["sha256"] and read["validation"]["auc"] == 0.9 and read["sklearn_version"]
-    (tmp_path / read["model_file"]).write_bytes(b"not the model the app wrote")
+    assert card["validation"]["auc"] == 0.9 and card["sklearn_version"] == sklearn.__version__
+    assert card["bytes"] == len(data) and len(card["sha256"]) == 64
     with pytest.raises(persistence.ModelFileError, match="does not match"):
-        persistence.load(tmp_path)
-    with pytest.raises(persistence.ModelFileError, match="no fitted"):
-        persistence.load(tmp_path / "empty")
-
-
-def test_a_new_model_is_swapped_in_without_a_moment_of_mismatch(synthetic, tmp_path):
-    """Each model file is named by its hash and the card is replaced in one rename; the previous file
-    stays for a reader that read the old card a moment ago, older ones are removed."""
-    _, model = synthetic
-    first = persistence.save(model, tmp_path, {"responses": 1})
-    second = persistence.save({"model": model, "n": 2}, tmp_path, {"responses": 2})
-    assert first["model_file"] != second["model_file"]
-    assert (tmp_path / first["model_file"]).exists() and persistence.read_card(tmp_path)["responses"] == 2
-    third = persistence.save({"model": model, "n": 3}, tmp_path, {"responses": 3})
-    files = sorted(p.name for p in tmp_path.glob("skill-model-*.joblib"))
-    assert files == sorted([second["model_file"], third["model_file"]])
-    assert persistence.load(tmp_path)[1]["sha256"] == third["sha256"]
-    assert not list(tmp_path.glob(".*.tmp"))
+        persistence.load(b"not the model the app wrote", card)
+    with pytest.raises(persistence.ModelFileError, match="does not match"):
+        persistence.load(data, {**card, "sha256": ""})
+    with pytest.raises(persistence.ModelFileError, match="scikit-learn 0.1"):
+        persistence.load(data, {**card, "sklearn_version": "0.1"})
