@@ -28,10 +28,31 @@ def test_unreachable_database_gives_a_clear_retryable_error(config_class, tmp_pa
     assert api.status_code == 503 and "answers are retried" in api.get_json()["error"]["message"]
 
 
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server database")
-def test_sign_in_limit_holds_across_gunicorn_workers(tmp_path):
+@pytest.fixture
+def server_database(request):
+    """The database a real server under test uses: its own SQLite file (by default), or with
+    DATABASE_URL a database of its own on that PostgreSQL server, dropped afterwards."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield ""
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _worker_database
+
+    name = f"{request.node.name[:30]}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}".lower()
+    database = _worker_database(url, name)
+    yield database
+    admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(database).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_sign_in_limit_holds_across_gunicorn_workers(tmp_path, server_database):
     """Four worker processes, a fresh connection per attempt: the sixth try is refused wherever it lands."""
-    env = server_env(tmp_path, "throttle-test")
+    env = server_env(tmp_path, "throttle-test", server_database)
     prepare(env, users=1, items=3)
     port = free_port()
     server = start_server(env, port, workers=4)
@@ -47,11 +68,10 @@ def test_sign_in_limit_holds_across_gunicorn_workers(tmp_path):
     assert right == 429  # locked for the window, even with the right password
 
 
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs its own SQLite server database")
-def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path):
+def test_server_killed_mid_attempt_loses_no_saved_answer(tmp_path, server_database):
     """A real gunicorn server is killed with SIGKILL after some answers were saved; after a restart
-    the attempt resumes with every saved answer and takes the rest."""
-    env = server_env(tmp_path, "fault-test")
+    the attempt resumes with every saved answer and takes the rest (on SQLite and on PostgreSQL)."""
+    env = server_env(tmp_path, "fault-test", server_database)
     prepare(env, users=1, items=6)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
