@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev migrate demo bench bench-load bench-views security api-fuzz clean
+.PHONY: run test install install-dev migrate demo bench bench-load bench-cluster bench-views security api-fuzz clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -64,6 +64,10 @@ bench: install-dev
 # 200 trainees against gunicorn on 127.0.0.1 (about 2 minutes); DATABASE_URL=postgresql://… to use PostgreSQL.
 bench-load: install-dev
 	$(BIN)/python -m bench.load $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)
+
+# Two app servers behind a round-robin proxy, one database, the worker on its own (about 2 minutes).
+bench-cluster: install-dev
+	$(BIN)/python -m bench.cluster $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)
 
 # Trainer heatmap, unit plan and adoption dashboard for 5,000 trainees with 1,000,000 responses (about a minute).
 bench-views: install-dev

@@ -53,7 +53,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'uptake.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Behind PgBouncer in transaction mode (UPTAKE_DATABASE_POOLER=pgbouncer) a connection may be another
+    # server connection each transaction, so psycopg must not keep prepared statements on it.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, **(
+        {"connect_args": {"prepare_threshold": None}} if os.environ.get("UPTAKE_DATABASE_POOLER") == "pgbouncer" else {})}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # Only benchmarks override this (hundreds of sign-ins); production keeps the strong default.

@@ -279,14 +279,19 @@ def percentiles(values: list[float]) -> dict:
             "count": len(values)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def load_arguments(doc: str) -> argparse.ArgumentParser:
+    """The options every load run takes: how many trainees, questions and seconds of thought, which database."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--think", type=float, nargs=2, default=(1.5, 4.5))
     parser.add_argument("--database-url", default="")
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = load_arguments(__doc__).parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="uptake-load-"))
     env = server_env(workdir, "bench-secret", args.database_url)
     prepare(env, args.users, args.items)

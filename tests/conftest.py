@@ -50,6 +50,26 @@ def _worker_database(base_url: str, worker: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture
+def server_database(request):
+    """The database a real server under test uses: its own SQLite file (by default), or with
+    DATABASE_URL a database of its own on that PostgreSQL server, dropped afterwards."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield ""
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"{request.node.name[:30]}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}".lower()
+    database = _worker_database(url, name)
+    yield database
+    admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(database).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def config_class(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")

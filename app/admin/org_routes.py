@@ -119,3 +119,13 @@ def sso_settings():
     return render_template("admin/sso.html", values=values, errors=errors, units=list(units), roles=list(roles),
                            has_secret=bool(config and config.client_secret_sealed),
                            callback=url_for("auth.sso_callback", _external=True)), (422 if errors else 200)
+
+
+@bp.get("/model")
+def model_card():
+    """The skill model in use, as its card describes it: what it was fitted on, when, how well it
+    predicted people held out of the fit, and its hash (the same on every app server)."""
+    from app.services import model_store
+
+    card = model_store.card()
+    return render_template("admin/model.html", card=card, head=model_store.head())

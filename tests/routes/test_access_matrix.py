@@ -48,6 +48,7 @@ PAGES = [
     ("/admin/audit", (302, 403, 403, 200)),
     ("/admin/organisation", (302, 403, 403, 200)),
     ("/admin/messages", (302, 403, 403, 200)),
+    ("/admin/model", (302, 403, 403, 200)),
     ("/admin/messages/{missing}", (302, 403, 403, 404)),
     ("/trainer/content", (302, 403, 200, 200)),
     ("/trainer/content/imports/new", (302, 403, 200, 200)),

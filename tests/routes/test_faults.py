@@ -3,8 +3,6 @@ import json
 import os
 import signal
 
-import pytest
-
 from app import create_app
 from bench.load import PASSWORD, Client, free_port, prepare, server_env, start_server, stop_server
 
@@ -26,28 +24,6 @@ def test_unreachable_database_gives_a_clear_retryable_error(config_class, tmp_pa
     api = client.put("/api/v1/attempts/1/responses/nav-001", json={"answer": "a", "seq": 1},
                      headers={"X-CSRFToken": csrf_from(page)})
     assert api.status_code == 503 and "answers are retried" in api.get_json()["error"]["message"]
-
-
-@pytest.fixture
-def server_database(request):
-    """The database a real server under test uses: its own SQLite file (by default), or with
-    DATABASE_URL a database of its own on that PostgreSQL server, dropped afterwards."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        yield ""
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import _worker_database
-
-    name = f"{request.node.name[:30]}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}".lower()
-    database = _worker_database(url, name)
-    yield database
-    admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(database).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_sign_in_limit_holds_across_gunicorn_workers(tmp_path, server_database):
