@@ -25,6 +25,9 @@ def _set_headers(response):
     return response
 
 
+LAST_SEEN_STEP = 60  # seconds; the idle limit (2 h) is counted to the minute
+
+
 def _session_timeouts():
     """End a signed-in session idle longer than SESSION_IDLE_TIMEOUT, or older than
     PERMANENT_SESSION_LIFETIME counted from sign-in. The cookie is re-signed on every request, so
@@ -39,7 +42,8 @@ def _session_timeouts():
         return _end_session(f"You were signed in for {hours} hours, the longest a session lasts. Please sign in again.")
     if last_seen is not None and now - last_seen > config["SESSION_IDLE_TIMEOUT"].total_seconds():
         return _end_session("Your session timed out. Please sign in again.")
-    session["last_seen"] = now
+    if last_seen is None or now - last_seen >= LAST_SEEN_STEP:  # re-signing the cookie every request costs: once a minute
+        session["last_seen"] = now
     return None
 
 

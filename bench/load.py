@@ -218,6 +218,41 @@ with app.app_context():
             "submitted": data["submitted"], "attempts": len(log)}
 
 
+def statement_counts(env: dict) -> dict:
+    """SQL statements one request runs, counted in-process on the prepared database (load1 is signed
+    in with the test client): the trivial endpoint, the next item and an answer save."""
+    script = f"""
+import json, re
+from sqlalchemy import event
+from app import create_app
+from config import Config
+from app.extensions import db
+app = create_app(Config)
+c = app.test_client()
+token = lambda page: re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+c.post("/auth/sign-in", data={{"email": "load1@bench.uptake", "password": {PASSWORD!r},
+                              "csrf_token": token(c.get("/auth/sign-in"))}})
+start = c.post("/me/quizzes/bench-quiz/start", data={{"csrf_token": token(c.get("/me/quizzes/bench-quiz"))}})
+attempt = int(re.search(r"/attempts/(\\d+)", start.headers["Location"]).group(1))
+headers = {{"X-CSRFToken": token(c.get(f"/me/attempts/{{attempt}}")), "Accept": "application/json"}}
+item = c.get(f"/api/v1/attempts/{{attempt}}/items/1", headers=headers).get_json()
+seen = []
+with app.app_context():
+    event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+counts = {{}}
+for name, call in [("trivial", lambda: c.get("/healthz")),
+                   ("next_item", lambda: c.get(f"/api/v1/attempts/{{attempt}}/items/2", headers=headers)),
+                   ("answer_save", lambda: c.put(f"/api/v1/attempts/{{attempt}}/responses/{{item['key']}}",
+                                                 json={{"answer": item["options"][0]["id"], "seq": 7}}, headers=headers))]:
+    seen.clear()
+    status = call().status_code
+    counts[name] = len(seen) if status == 200 else f"status {{status}}"
+print(json.dumps(counts))
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def saturate(base: str, path_fn, threads: int, seconds: float, method: str = "GET", body_fn=None, headers=None) -> dict:
     counts, latencies, stop = [], [], time.time() + seconds
 
@@ -313,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         savers = [_saver(base, n) for n in range(min(16, args.users))]
         saves = _saturate_saves(savers, 8)
         trivial = saturate(base, lambda n, i: "/healthz", 16, 8)
+        statements = statement_counts(env)
         result = {"users": args.users, "items": args.items, "database": "postgresql" if args.database_url else "sqlite",
+                  "statements_per_request": statements,
                   "duration_s": duration, "server_errors": len([e for e in errors if " 5" in e or e.endswith("500")]),
                   "errors": errors[:10], "verification": check,
                   "next_item": {"throughput_rps": len(timings["next"]) / duration, **percentiles(timings["next"])},
@@ -337,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  saturated by {min(16, result['users'])} clients: answer-save {sv['requests_per_second']:.0f} req/s (p50 {sv['p50_ms']:.1f} ms, "
               f"p99 {sv['p99_ms']:.1f} ms) vs trivial /healthz {t['requests_per_second']:.0f} req/s "
               f"(p50 {t['p50_ms']:.1f} ms): ratio {result['save_to_trivial_throughput']:.2f}")
+        st = result["statements_per_request"]
+        print(f"  SQL statements per request (signed in): answer-save {st['answer_save']}, next item {st['next_item']}, "
+              f"trivial /healthz {st['trivial']}")
     ok = (result["verification"]["lost"] == 0 and result["verification"]["duplicated"] == 0
           and not result["server_errors"])
     return 0 if ok else 1

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, Item, Quiz, Response, User
 from app.models.types import utcnow
-from app.services.content import active_bank, attempt_items, bank_versions, given_version, quiz_def
+from app.services.content import active_bank, answer_version, attempt_items, bank_versions, quiz_def
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.events import record_evidence
 from app.services.sql import insert_for
@@ -176,20 +176,24 @@ def remaining_seconds(attempt: Attempt, now: datetime | None = None) -> int | No
 
 
 # --- saving -------------------------------------------------------------------------------------------
+# Statements on the answer-save path are built once: building them costs more than running them.
+_LOCK = (update(Attempt).where(Attempt.id == bindparam("b_attempt"), Attempt.user_id == bindparam("b_user"),
+                               Attempt.status == IN_PROGRESS)
+         .values(last_saved_at=bindparam("b_now", type_=Attempt.last_saved_at.type)).returning(Attempt)
+         .execution_options(populate_existing=True))
+_UPSERTS: dict[str, Any] = {}
+
+
 def lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
     """Take the per-attempt lock (quiz saves and exercise actions alike): the attempt must be the
     user's and still open, else NotFound or AttemptClosed; an expired one is closed and graded."""
-    locked = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS)
-        .values(last_saved_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    attempt = db.session.execute(select(Attempt).where(Attempt.id == attempt_id)
-                                 .execution_options(populate_existing=True)).scalar_one_or_none()
-    if attempt is None or attempt.user_id != user_id:
+    # one statement on the way that matters: the lock and the row come back together (UPDATE … RETURNING)
+    attempt = db.session.execute(_LOCK, {"b_attempt": attempt_id, "b_user": user_id, "b_now": now}).scalar_one_or_none()
+    if attempt is None:  # not locked: someone else's, missing, or closed — say which
+        mine = db.session.scalar(select(Attempt.id).where(Attempt.id == attempt_id, Attempt.user_id == user_id))
         db.session.rollback()
-        raise NotFound("No such attempt.")
-    if not locked:
-        db.session.rollback()
+        if mine is None:
+            raise NotFound("No such attempt.")
         raise AttemptClosed("This attempt has already been submitted; answers can no longer be changed.")
     if is_expired(attempt, now):
         db.session.rollback()
@@ -198,17 +202,28 @@ def lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
     return attempt
 
 
+def _upsert_statement():
+    """Insert the answer, or replace the stored one only if this one is newer (its client seq)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        stmt = insert_for(Response).values(attempt_id=bindparam("attempt_id"), item_id=bindparam("item_id"),
+                                           answer=bindparam("answer", type_=Response.answer.type),
+                                           client_seq=bindparam("seq"), time_spent_ms=bindparam("time_ms"),
+                                           saved_at=bindparam("now", type_=Response.saved_at.type))
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=[Response.attempt_id, Response.item_id],
+            set_={"answer": stmt.excluded.answer, "client_seq": stmt.excluded.client_seq,
+                  "saved_at": stmt.excluded.saved_at,
+                  "time_spent_ms": Response.time_spent_ms + stmt.excluded.time_spent_ms},
+            where=Response.client_seq < stmt.excluded.client_seq,
+        ).returning(Response.id)
+    return _UPSERTS[dialect]
+
+
 def _upsert(attempt_id: int, item_id: int, answer: Any, seq: int, time_ms: int, now: datetime) -> bool:
-    stmt = insert_for(Response).values(attempt_id=attempt_id, item_id=item_id, answer=answer, client_seq=seq,
-                                   time_spent_ms=time_ms, saved_at=now)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Response.attempt_id, Response.item_id],
-        set_={"answer": stmt.excluded.answer, "client_seq": stmt.excluded.client_seq, "saved_at": stmt.excluded.saved_at,
-              "time_spent_ms": Response.time_spent_ms + stmt.excluded.time_spent_ms},
-        where=Response.client_seq < stmt.excluded.client_seq,
-    ).returning(Response.id)
     # A row comes back when the answer was inserted or replaced; none when a newer one was kept.
-    return db.session.execute(stmt).first() is not None
+    return db.session.execute(_upsert_statement(), {"attempt_id": attempt_id, "item_id": item_id, "answer": answer,
+                                                    "seq": seq, "time_ms": time_ms, "now": now}).first() is not None
 
 
 def _whole(value: Any) -> int | None:
@@ -236,8 +251,7 @@ def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: 
     if item_key not in attempt.item_keys:
         db.session.rollback()
         raise NotFound("That question is not part of this attempt.")
-    row = db.session.scalar(select(Item).where(Item.key == item_key))
-    item = given_version(row, (attempt.item_versions or {}).get(item_key, 1))  # the version this attempt shows
+    item_id, item = answer_version(item_key, (attempt.item_versions or {}).get(item_key, 1))  # as this attempt shows it
     kind = item_type(item)
     if not kind.is_blank(answer):
         try:
@@ -247,7 +261,7 @@ def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: 
             raise ValidationFailed(str(exc), field="answer") from None
     else:
         answer = None
-    applied = _upsert(attempt.id, row.id, answer, seq, min(time_spent_ms, MAX_TIME_PER_SAVE_MS), now)
+    applied = _upsert(attempt.id, item_id, answer, seq, min(time_spent_ms, MAX_TIME_PER_SAVE_MS), now)
     db.session.commit()
     return SaveResult(item_key=item_key, seq=seq, applied=applied, saved_at=now)
 

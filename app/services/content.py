@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import ContentImport, Item, ItemVersion, JobRole, Quiz, Skill, User
@@ -112,6 +112,28 @@ def given_version(row: Item, number: int) -> engine.Item:
     version = db.session.scalar(select(ItemVersion).where(ItemVersion.item_id == row.id, ItemVersion.number == number,
                                                           ItemVersion.status == "published"))
     return version_item(version, row) if version is not None else engine_item(row)
+
+
+_ANSWER_ITEM = select(Item.id, Item.version, Item.type, Item.stem, Item.explanation, Item.difficulty, Item.roles,
+                      Item.data, Item.source).where(Item.key == bindparam("key"))  # built once: saves are frequent
+
+
+def answer_version(key: str, number: int) -> tuple[int, engine.Item]:
+    """What checking and storing one saved answer needs, in one light query on the way that matters
+    (no ORM row, no skills: an answer's check never reads them): the question's row id and its
+    content in the version the attempt was given."""
+    row = db.session.execute(_ANSWER_ITEM, {"key": key}).first()
+    if row is None:
+        raise NotFound("That question is not in the bank.")
+    if number != row.version:
+        version = db.session.scalar(select(ItemVersion).where(ItemVersion.item_id == row.id, ItemVersion.number == number,
+                                                              ItemVersion.status == "published"))
+        if version is not None:
+            return row.id, engine.Item(id=key, type=version.type, stem=version.stem, skills=tuple(version.skills),
+                                       roles=tuple(version.roles), explanation=version.explanation, data=version.data,
+                                       difficulty=version.difficulty, source=row.source)
+    return row.id, engine.Item(id=key, type=row.type, stem=row.stem, skills=(), roles=tuple(row.roles),
+                               explanation=row.explanation, data=row.data, difficulty=row.difficulty, source=row.source)
 
 
 def attempt_items(attempt) -> dict[str, engine.Item]:
