@@ -258,3 +258,32 @@ def test_an_ordering_with_a_repeated_position_is_explained_and_the_saved_order_k
     db.session.expire_all()
     state = trainee_client.get(f"/api/v1/attempts/{attempt_id}").get_json()
     assert next(i for i in state["items"] if i["key"] == key)["saved_answer"] == right  # nothing lost
+
+
+def test_an_answer_save_runs_four_statements_and_still_keeps_the_newest_answer(trainee_client, db):
+    """The save path under a company-wide test morning (#17): the signed-in user, the attempt's lock
+    with its row, the question, the upsert — and the newest answer still wins."""
+    from sqlalchemy import event
+
+    from app.models import Response
+
+    attempt_id = start(trainee_client, "pipeline-hygiene")
+    headers = api_headers(trainee_client, attempt_id)
+    item = next(i for i in (trainee_client.get(f"/api/v1/attempts/{attempt_id}/items/{n}", headers=headers).get_json()
+                            for n in range(1, 11)) if i.get("options"))
+    first, second = item["options"][0]["id"], item["options"][1]["id"]
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        newer = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/{item['key']}",
+                                   json={"answer": second, "seq": 20}, headers=headers)
+        older = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/{item['key']}",
+                                   json={"answer": first, "seq": 10}, headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert newer.get_json()["applied"] and not older.get_json()["applied"]
+    assert len(statements) == 8, statements  # four per save
+    stored = db.session.scalar(select(Response).join(Item).where(Response.attempt_id == attempt_id,
+                                                                 Item.key == item["key"]))
+    assert stored.client_seq == 20
