@@ -39,7 +39,11 @@ COURSE = f"""<?xml version="1.0" encoding="UTF-8"?>
 def picture_shown(page) -> int:
     image = page.locator(".stem-rich img").first
     expect(image).to_be_visible()
-    return image.evaluate("img => img.complete ? img.naturalWidth : 0")
+    # visible is not loaded: wait for the picture itself (a broken one ends in "error" and gives 0)
+    return image.evaluate("""img => img.complete ? img.naturalWidth : new Promise(done => {
+        img.addEventListener("load", () => done(img.naturalWidth));
+        img.addEventListener("error", () => done(0));
+    })""")
 
 
 def test_a_moodle_course_quiz_with_a_picture_goes_from_file_to_trainee(screen, live_server, content_loaded, browser,
