@@ -1,5 +1,6 @@
 """Each role signs in through the real form in Chromium and lands on its own home page."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in_through_form
 
@@ -13,11 +14,11 @@ pytestmark = pytest.mark.browser
 ])
 def test_role_signs_in_and_sees_home(page, live_server, email, heading, nav):
     sign_in_through_form(page, live_server, email)
-    assert page.get_by_role("heading", level=1).inner_text() == heading
-    assert page.get_by_role("navigation", name="Main").get_by_role("link", name=nav).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=nav)).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Sign in to Uptake"
-    assert page.get_by_text("You have signed out.").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Uptake")
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
 
 
 def test_sign_in_works_with_the_keyboard_alone(page, live_server):
@@ -35,12 +36,11 @@ def test_sign_in_works_with_the_keyboard_alone(page, live_server):
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/trainer/")
     page.get_by_role("link", name="Sales EMEA").first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Sales EMEA"
-    assert page.get_by_role("link", name="Tara Ingram").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sales EMEA")
+    expect(page.get_by_role("link", name="Tara Ingram")).to_be_visible()
 
 
 def test_wrong_password_is_announced(page, live_server):
     sign_in_through_form(page, live_server, "trainee@demo.uptake", "not-the-password")
-    alert = page.get_by_role("alert")
-    assert "The email or password is not right" in alert.inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("The email or password is not right")
     assert page.get_by_role("heading", level=1).inner_text() == "Sign in to Uptake"
