@@ -72,6 +72,9 @@ class Config:
     # Absolute session lifetime; a timed test may run 90 minutes, so this is well beyond it.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+    # The cookie is re-signed when the session changes (its last-seen time moves once a minute, see
+    # app/security.py), not on every request: signing and compressing it was a fifth of an answer save.
+    SESSION_REFRESH_EACH_REQUEST = False
     # Strict-Transport-Security max-age (0: not sent); production sends a year unless told otherwise.
     HSTS_SECONDS = int(os.environ.get("UPTAKE_HSTS_SECONDS", "0"))
     # Behind a TLS-terminating reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none).

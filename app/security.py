@@ -30,8 +30,9 @@ LAST_SEEN_STEP = 60  # seconds; the idle limit (2 h) is counted to the minute
 
 def _session_timeouts():
     """End a signed-in session idle longer than SESSION_IDLE_TIMEOUT, or older than
-    PERMANENT_SESSION_LIFETIME counted from sign-in. The cookie is re-signed on every request, so
-    its own expiry would never come: the sign-in time stored in it is what ends the session."""
+    PERMANENT_SESSION_LIFETIME counted from sign-in. The cookie is re-signed whenever its last-seen
+    time moves (once a minute while in use), so its own expiry would never come: the sign-in time
+    stored in it is what ends the session."""
     if request.endpoint in (None, "static", "main.healthz") or not current_user.is_authenticated:
         return None
     now = datetime.now(timezone.utc).timestamp()

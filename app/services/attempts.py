@@ -181,14 +181,25 @@ _LOCK = (update(Attempt).where(Attempt.id == bindparam("b_attempt"), Attempt.use
                                Attempt.status == IN_PROGRESS)
          .values(last_saved_at=bindparam("b_now", type_=Attempt.last_saved_at.type)).returning(Attempt)
          .execution_options(populate_existing=True))
+# An answer save needs five columns of the attempt, not the ORM object: on the table, the statement
+# skips the ORM's row-to-object work and the attempt's large JSON columns.
+_ATTEMPT_ROW = Attempt.__table__.c
+_LOCK_FOR_SAVE = (update(Attempt.__table__).where(_ATTEMPT_ROW.id == bindparam("b_attempt"),
+                                                  _ATTEMPT_ROW.user_id == bindparam("b_user"),
+                                                  _ATTEMPT_ROW.status == IN_PROGRESS)
+                  .values(last_saved_at=bindparam("b_now", type_=_ATTEMPT_ROW.last_saved_at.type))
+                  .returning(_ATTEMPT_ROW.id, _ATTEMPT_ROW.status, _ATTEMPT_ROW.item_keys, _ATTEMPT_ROW.item_versions,
+                             _ATTEMPT_ROW.answer_salt, _ATTEMPT_ROW.deadline_at))
 _UPSERTS: dict[str, Any] = {}
 
 
-def lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
+def lock_open_attempt(user_id: int, attempt_id: int, now: datetime, statement=_LOCK) -> Attempt:
     """Take the per-attempt lock (quiz saves and exercise actions alike): the attempt must be the
-    user's and still open, else NotFound or AttemptClosed; an expired one is closed and graded."""
+    user's and still open, else NotFound or AttemptClosed; an expired one is closed and graded.
+    Returns the attempt, or with statement=_LOCK_FOR_SAVE the row of the columns a save reads."""
     # one statement on the way that matters: the lock and the row come back together (UPDATE … RETURNING)
-    attempt = db.session.execute(_LOCK, {"b_attempt": attempt_id, "b_user": user_id, "b_now": now}).scalar_one_or_none()
+    attempt = db.session.execute(statement, {"b_attempt": attempt_id, "b_user": user_id, "b_now": now})
+    attempt = attempt.scalar_one_or_none() if statement is _LOCK else attempt.first()
     if attempt is None:  # not locked: someone else's, missing, or closed — say which
         mine = db.session.scalar(select(Attempt.id).where(Attempt.id == attempt_id, Attempt.user_id == user_id))
         db.session.rollback()
@@ -203,20 +214,22 @@ def lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
 
 
 def _upsert_statement():
-    """Insert the answer, or replace the stored one only if this one is newer (its client seq)."""
+    """Insert the answer, or replace the stored one only if this one is newer (its client seq). On
+    the table rather than the class, so the ORM's bulk-insert machinery stays out of the way."""
     dialect = db.session.get_bind().dialect.name
     if dialect not in _UPSERTS:
-        stmt = insert_for(Response).values(attempt_id=bindparam("attempt_id"), item_id=bindparam("item_id"),
-                                           answer=bindparam("answer", type_=Response.answer.type),
-                                           client_seq=bindparam("seq"), time_spent_ms=bindparam("time_ms"),
-                                           saved_at=bindparam("now", type_=Response.saved_at.type))
+        row = Response.__table__.c
+        stmt = insert_for(Response.__table__).values(attempt_id=bindparam("attempt_id"), item_id=bindparam("item_id"),
+                                                     answer=bindparam("answer", type_=row.answer.type),
+                                                     client_seq=bindparam("seq"), time_spent_ms=bindparam("time_ms"),
+                                                     saved_at=bindparam("now", type_=row.saved_at.type))
         _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=[Response.attempt_id, Response.item_id],
+            index_elements=[row.attempt_id, row.item_id],
             set_={"answer": stmt.excluded.answer, "client_seq": stmt.excluded.client_seq,
                   "saved_at": stmt.excluded.saved_at,
-                  "time_spent_ms": Response.time_spent_ms + stmt.excluded.time_spent_ms},
-            where=Response.client_seq < stmt.excluded.client_seq,
-        ).returning(Response.id)
+                  "time_spent_ms": row.time_spent_ms + stmt.excluded.time_spent_ms},
+            where=row.client_seq < stmt.excluded.client_seq,
+        ).returning(row.id)
     return _UPSERTS[dialect]
 
 
@@ -247,7 +260,7 @@ def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: 
     if time_spent_ms is None or time_spent_ms < 0:
         raise ValidationFailed("time_spent_ms must be a whole number of 0 or more.", field="time_spent_ms")
     now = utcnow()
-    attempt = lock_open_attempt(user.id, attempt_id, now)
+    attempt = lock_open_attempt(user.id, attempt_id, now, _LOCK_FOR_SAVE)
     if item_key not in attempt.item_keys:
         db.session.rollback()
         raise NotFound("That question is not part of this attempt.")

@@ -114,8 +114,16 @@ def given_version(row: Item, number: int) -> engine.Item:
     return version_item(version, row) if version is not None else engine_item(row)
 
 
-_ANSWER_ITEM = select(Item.id, Item.version, Item.type, Item.stem, Item.explanation, Item.difficulty, Item.roles,
-                      Item.data, Item.source).where(Item.key == bindparam("key"))  # built once: saves are frequent
+_ITEM_COLUMNS = (Item.id, Item.key, Item.version, Item.type, Item.stem, Item.explanation, Item.difficulty, Item.roles,
+                 Item.data, Item.source)
+
+
+def _item_without_skills(row) -> engine.Item:
+    return engine.Item(id=row.key, type=row.type, stem=row.stem, skills=(), roles=tuple(row.roles),
+                       explanation=row.explanation, data=row.data, difficulty=row.difficulty, source=row.source)
+
+
+_ANSWER_ITEM = select(*_ITEM_COLUMNS).where(Item.key == bindparam("key"))  # built once: saves are frequent
 
 
 def answer_version(key: str, number: int) -> tuple[int, engine.Item]:
@@ -132,19 +140,24 @@ def answer_version(key: str, number: int) -> tuple[int, engine.Item]:
             return row.id, engine.Item(id=key, type=version.type, stem=version.stem, skills=tuple(version.skills),
                                        roles=tuple(version.roles), explanation=version.explanation, data=version.data,
                                        difficulty=version.difficulty, source=row.source)
-    return row.id, engine.Item(id=key, type=row.type, stem=row.stem, skills=(), roles=tuple(row.roles),
-                               explanation=row.explanation, data=row.data, difficulty=row.difficulty, source=row.source)
+    return row.id, _item_without_skills(row)
 
 
-def attempt_items(attempt) -> dict[str, engine.Item]:
-    """Each question of an attempt in the version the attempt was given (version 1 for attempts from
-    before versions were recorded), so a later edit changes neither its grade nor its review. One
-    query, and a second only when a question has moved on since."""
+def attempt_items(attempt, keys: list[str] | None = None, with_skills: bool = True) -> dict[str, engine.Item]:
+    """Each question of an attempt (or those with these keys) in the version the attempt was given
+    (version 1 for attempts from before versions were recorded), so a later edit changes neither its
+    grade nor its review. One query, and a second only when a question has moved on since; without
+    skills (empty), one fewer, for views that never read them."""
     given = attempt.item_versions or {}
-    keys = attempt.item_keys
-    rows = {r.key: r for r in db.session.scalars(select(Item).where(Item.key.in_(keys)))}
+    keys = attempt.item_keys if keys is None else keys
+    if with_skills:
+        rows = {r.key: r for r in db.session.scalars(select(Item).where(Item.key.in_(keys)))}
+        current = engine_item
+    else:  # plain rows, not ORM objects: nothing skill-less is left in the session for later code to trust
+        rows = {r.key: r for r in db.session.execute(select(*_ITEM_COLUMNS).where(Item.key.in_(keys)))}
+        current = _item_without_skills
     older = {rows[key].id: key for key in rows if given.get(key, 1) != rows[key].version}
-    items = {key: engine_item(row) for key, row in rows.items() if row.id not in older}
+    items = {key: current(row) for key, row in rows.items() if row.id not in older}
     if older:
         for version in db.session.scalars(select(ItemVersion).where(ItemVersion.item_id.in_(list(older)),
                                                                      ItemVersion.status == "published")):
@@ -152,7 +165,7 @@ def attempt_items(attempt) -> dict[str, engine.Item]:
             if version.number == given.get(key, 1):
                 items[key] = version_item(version, rows[key])
         for key in older.values():  # a version that was never kept: the nearest thing is the current one
-            items.setdefault(key, engine_item(rows[key]))
+            items.setdefault(key, current(rows[key]))
     return {key: items[key] for key in keys if key in items}
 
 

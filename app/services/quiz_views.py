@@ -11,16 +11,16 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import IN_PROGRESS, Attempt, Item, Response, Skill
-from app.services.attempts import remaining_seconds, saved_answers
+from app.services.attempts import remaining_seconds
 from app.services.content import attempt_items, quiz_def
 from quizzes.disguise import Disguise
 from quizzes.registry import ITEM_TYPES, item_type
 
 
-def _items(attempt: Attempt) -> list:
-    """The attempt's questions in the versions it was given."""
-    given = attempt_items(attempt)
-    return [given[key] for key in attempt.item_keys]
+def _items(attempt: Attempt, keys: list[str] | None = None) -> dict:
+    """The attempt's questions (or those with these keys) in the versions it was given, without
+    their skills: nothing a trainee sees of a running attempt names them."""
+    return attempt_items(attempt, keys, with_skills=False)
 
 
 def public_item(item, attempt: Attempt, position: int, answer: Any) -> dict[str, Any]:
@@ -33,21 +33,25 @@ def public_item(item, attempt: Attempt, position: int, answer: Any) -> dict[str,
 
 
 def public_attempt(attempt: Attempt, positions: list[int] | None = None) -> dict[str, Any]:
-    """The running attempt as the browser may see it (all items, or those at `positions`, 1-based)."""
+    """The running attempt as the browser may see it (all items, or those at `positions`, 1-based).
+    Only the questions shown are read from the bank; the answered count comes from the saved
+    answers and their question types."""
     definition = quiz_def(attempt.quiz)
-    answers = saved_answers(attempt)
-    items = _items(attempt)
-    chosen = positions or list(range(1, len(items) + 1))
+    keys = attempt.item_keys
+    chosen = [p for p in (positions or range(1, len(keys) + 1)) if 1 <= p <= len(keys)]
+    saved = db.session.execute(select(Item.key, Item.type, Response.answer).join(Response.item)
+                               .where(Response.attempt_id == attempt.id)).all()
+    answers = {key: answer for key, _, answer in saved}
+    items = _items(attempt, [keys[p - 1] for p in chosen])
     return {
         "id": attempt.id, "status": attempt.status, "quiz": {"key": attempt.quiz.key, "title": attempt.quiz.title},
-        "layout": definition.layout, "count": len(items), "mode": definition.mode,
-        "max_items": definition.max_items if definition.mode == "adaptive" else len(items),
-        "answered": sum(1 for item in items if answers.get(item.id) is not None
-                        and not item_type(item).is_blank(answers[item.id])),
+        "layout": definition.layout, "count": len(keys), "mode": definition.mode,
+        "max_items": definition.max_items if definition.mode == "adaptive" else len(keys),
+        "answered": sum(1 for _, kind, answer in saved if answer is not None and not ITEM_TYPES[kind].is_blank(answer)),
         "deadline_at": attempt.deadline_at.isoformat() if attempt.deadline_at else None,
         "remaining_seconds": remaining_seconds(attempt),
-        "items": [public_item(items[p - 1], attempt, p, answers.get(items[p - 1].id)) for p in chosen
-                  if 1 <= p <= len(items)],
+        "items": [public_item(items[keys[p - 1]], attempt, p, answers.get(keys[p - 1])) for p in chosen
+                  if keys[p - 1] in items],
     }
 
 
@@ -88,7 +92,8 @@ def result_summary(attempt: Attempt) -> dict[str, Any]:
         raise ValueError("attempt is still in progress")
     definition = quiz_def(attempt.quiz)
     review = definition.review
-    items = _items(attempt)
+    given = attempt_items(attempt)  # with skills: the breakdown is per skill
+    items = [given[key] for key in attempt.item_keys if key in given]
     responses = {key: r for key, r in db.session.execute(
         select(Item.key, Response).join(Response.item).where(Response.attempt_id == attempt.id)).all()}
     names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
