@@ -1,14 +1,15 @@
 """Load test against a real gunicorn server on loopback.
 
-    python -m bench.load [--users 200] [--items 20] [--database-url URL]
+    python -m bench.load [--users 200] [--items 20] [--database-url URL] [--workers 2] [--threads 4]
 
-Starts gunicorn (2 workers × 4 threads) on 127.0.0.1 with a fresh database (SQLite in WAL mode by
+Starts gunicorn (2 workers × 4 threads unless told) on 127.0.0.1 with a fresh database (SQLite in WAL mode by
 default, or the PostgreSQL database named by --database-url, which is emptied), creates the users
 and a 20-question quiz, then every simulated trainee signs in, starts the quiz and for each
 question fetches it (next-item) and saves an answer (answer-save) after a random think time, 5% of
 saves being sent twice, then submits. Afterwards the database must match the client-side log
 exactly: 0 lost answers, 0 duplicated rows, 0 server errors. A saturation phase then measures
-back-to-back answer saves against the trivial /healthz endpoint on the same server, as a ratio.
+back-to-back answer saves and next-item reads against the trivial /healthz endpoint on the same
+server, each as a ratio.
 Everything stays on 127.0.0.1, and every loop is bounded in count and time.
 """
 from __future__ import annotations
@@ -282,15 +283,14 @@ def _saver(base: str, n: int) -> tuple[Client, int, str, dict, str]:
     return c, attempt, item["key"], headers, item["options"][0]["id"]
 
 
-def _saturate_saves(savers: list, seconds: float) -> dict:
+def _saturate_attempts(savers: list, seconds: float, call) -> dict:
+    """Each signed-in trainee sends call(saver, n) back to back, on its own connection, until time is up."""
     counts, latencies, failures, stop = [], [], [], time.time() + seconds
 
     def worker(saver):
-        c, attempt, key, headers, option = saver
         done = 0
         while time.time() < stop and done < 100_000:
-            body = json.dumps({"answer": option, "seq": time.time_ns() // 1000, "time_spent_ms": 0}).encode()
-            status, _, t, _ = c.request("PUT", f"/api/v1/attempts/{attempt}/responses/{key}", body, headers)
+            status, t = call(saver, done)
             latencies.append(t)
             if status != 200:
                 failures.append(status)
@@ -303,6 +303,21 @@ def _saturate_saves(savers: list, seconds: float) -> dict:
     for t in pool:
         t.join()
     return {"requests_per_second": sum(counts) / seconds, "failed": len(failures), **percentiles(latencies)}
+
+
+def _save(saver, n: int) -> tuple[int, float]:
+    c, attempt, key, headers, option = saver
+    body = json.dumps({"answer": option, "seq": time.time_ns() // 1000, "time_spent_ms": 0}).encode()
+    status, _, t, _ = c.request("PUT", f"/api/v1/attempts/{attempt}/responses/{key}", body, headers)
+    return status, t
+
+
+def _next_item(items: int):
+    def call(saver, n: int) -> tuple[int, float]:
+        c, attempt, _, headers, _ = saver
+        status, _, t, _ = c.request("GET", f"/api/v1/attempts/{attempt}/items/{n % items + 1}", headers=headers)
+        return status, t
+    return call
 
 
 def percentiles(values: list[float]) -> dict:
@@ -326,12 +341,15 @@ def load_arguments(doc: str) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = load_arguments(__doc__).parse_args(argv)
+    parser = load_arguments(__doc__)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2: two cores)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="uptake-load-"))
     env = server_env(workdir, "bench-secret", args.database_url)
     prepare(env, args.users, args.items)
     port = free_port()
-    server = start_server(env, port, workers=2, threads=4)
+    server = start_server(env, port, workers=args.workers, threads=args.threads)
     base = f"http://127.0.0.1:{port}"
     try:
         log, timings, errors = {}, {"next": [], "save": []}, []
@@ -346,39 +364,47 @@ def main(argv: list[str] | None = None) -> int:
         check = verify(env, log)
         # Saturation: back-to-back saves by (up to) 16 signed-in trainees vs the trivial endpoint, same server.
         savers = [_saver(base, n) for n in range(min(16, args.users))]
-        saves = _saturate_saves(savers, 8)
+        saves = _saturate_attempts(savers, 8, _save)
+        nexts = _saturate_attempts(savers, 8, _next_item(args.items))
         trivial = saturate(base, lambda n, i: "/healthz", 16, 8)
         statements = statement_counts(env)
         result = {"users": args.users, "items": args.items, "database": "postgresql" if args.database_url else "sqlite",
+                  "gunicorn": {"workers": args.workers, "threads": args.threads},
                   "statements_per_request": statements,
                   "duration_s": duration, "server_errors": len([e for e in errors if " 5" in e or e.endswith("500")]),
                   "errors": errors[:10], "verification": check,
                   "next_item": {"throughput_rps": len(timings["next"]) / duration, **percentiles(timings["next"])},
                   "answer_save": {"throughput_rps": len(timings["save"]) / duration, **percentiles(timings["save"])},
-                  "answer_save_saturated": saves, "trivial_saturated": trivial,
-                  "save_to_trivial_throughput": saves["requests_per_second"] / trivial["requests_per_second"]}
+                  "answer_save_saturated": saves, "next_item_saturated": nexts, "trivial_saturated": trivial,
+                  "save_to_trivial_throughput": saves["requests_per_second"] / trivial["requests_per_second"],
+                  "next_to_trivial_throughput": nexts["requests_per_second"] / trivial["requests_per_second"]}
     finally:
         stop_server(server)
     if args.json:
         print(json.dumps(result))
     else:
         v = result["verification"]
-        print(f"{result['users']} trainees × {result['items']} questions on {result['database']}, "
+        print(f"{result['users']} trainees × {result['items']} questions on {result['database']} "
+              f"(gunicorn {args.workers} workers × {args.threads} threads), "
               f"{result['duration_s']:.0f} s: {v['expected_answers']} answers, lost {v['lost']}, "
               f"duplicated {v['duplicated']}, server errors {result['server_errors']}, submitted {v['submitted']}/{v['attempts']}")
         for name in ("answer_save", "next_item"):
             r = result[name]
             print(f"  {name:<12} {r['throughput_rps']:7.1f} req/s (think-time bound)  p50 {r['p50_ms']:.1f} ms  "
                   f"p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms")
-        t, sv = result["trivial_saturated"], result["answer_save_saturated"]
-        print(f"  saturated by {min(16, result['users'])} clients: answer-save {sv['requests_per_second']:.0f} req/s (p50 {sv['p50_ms']:.1f} ms, "
-              f"p99 {sv['p99_ms']:.1f} ms) vs trivial /healthz {t['requests_per_second']:.0f} req/s "
-              f"(p50 {t['p50_ms']:.1f} ms): ratio {result['save_to_trivial_throughput']:.2f}")
+        t = result["trivial_saturated"]
+        print(f"  saturated by {min(16, result['users'])} clients, against trivial /healthz {t['requests_per_second']:.0f} req/s "
+              f"(p50 {t['p50_ms']:.1f} ms):")
+        for name, ratio in (("answer_save", "save_to_trivial_throughput"), ("next_item", "next_to_trivial_throughput")):
+            sv = result[f"{name}_saturated"]
+            print(f"    {name:<12} {sv['requests_per_second']:5.0f} req/s (p50 {sv['p50_ms']:.1f} ms, p99 {sv['p99_ms']:.1f} ms, "
+                  f"failed {sv['failed']}): ratio {result[ratio]:.2f}")
         st = result["statements_per_request"]
         print(f"  SQL statements per request (signed in): answer-save {st['answer_save']}, next item {st['next_item']}, "
               f"trivial /healthz {st['trivial']}")
     ok = (result["verification"]["lost"] == 0 and result["verification"]["duplicated"] == 0
-          and not result["server_errors"])
+          and not result["server_errors"] and not result["answer_save_saturated"]["failed"]
+          and not result["next_item_saturated"]["failed"])
     return 0 if ok else 1
 
 
