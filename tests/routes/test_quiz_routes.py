@@ -222,6 +222,17 @@ def _bank_item(db, key):
     return engine_item(db.session.scalar(select(Item).where(Item.key == key)))
 
 
+def test_an_answer_cleared_by_the_trainee_no_longer_counts_as_answered(trainee_client, db):
+    attempt_id = start(trainee_client, "crm-basics")
+    headers = api_headers(trainee_client, attempt_id)
+    for seq, answer in ((1, "Related lists"), (2, "")):
+        saved = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/nav-007",
+                                   json={"answer": answer, "seq": seq}, headers=headers)
+        assert saved.status_code == 200, saved.get_json()
+    state = trainee_client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert state["answered"] == 0 and next(i for i in state["items"] if i["key"] == "nav-007")["answered"] is False
+
+
 def test_a_false_answer_counts_as_answered_on_the_review_page(trainee_client, db):
     attempt_id = start(trainee_client, "crm-basics")
     saved = trainee_client.put(f"/api/v1/attempts/{attempt_id}/responses/acc-003", json={"answer": "false", "seq": 1},
