@@ -13,6 +13,7 @@ from app.services import objectives as svc
 from app.services import user_import as importer
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.exports import csv_response
+from app.services.ownership import in_use
 
 KIND_LABELS = {"units": ("Business units", "business unit"), "job-roles": ("Job roles", "job role")}
 
@@ -342,7 +343,7 @@ def export_csv(which: str):
         return csv_response("quizzes.csv", ["key", "title", "job_role", "time_limit_minutes", "layout", "active"],
                             ([q.key, q.title, q.role or "everyone", q.definition.get("time_limit_minutes"),
                               q.definition.get("layout"), q.active]
-                             for q in db.session.scalars(select(Quiz).order_by(Quiz.title))))
+                             for q in db.session.scalars(select(Quiz).where(in_use(Quiz, org_id)).order_by(Quiz.title))))
     events, _ = audit.list_events(org_id, per_page=100_000)
     return csv_response("audit-log.csv", ["at", "actor", "action", "what", "target", "detail", "ip"],
                         ([e.at.isoformat(), email or "", e.action, audit.action_label(e.action), e.target, e.detail,

@@ -40,6 +40,12 @@ class Item(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # None: shipped with Uptake, shared by every organisation and changed only by the content files;
+    # otherwise the organisation that wrote, imported or copied it, and the only one that sees it
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # an organisation's copy of a shipped question: once published it takes that question's place
+    # in the organisation's bank and its tests
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="SET NULL"))
 
     # loaded with the items in one extra query (engine items need them: no query per item)
     skills: Mapped[list[Skill]] = relationship(secondary=item_skills, order_by="Skill.slug", lazy="selectin")
@@ -105,6 +111,11 @@ class Quiz(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None: shipped with Uptake, shared by every organisation and changed only by the content files;
+    # otherwise the organisation that wrote, imported or copied it, and the only one that sees it
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # an organisation's copy of a shipped test, which its trainees get in that test's place
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("quiz.id", ondelete="SET NULL"))
 
 
 class ContentImport(db.Model):
@@ -125,26 +136,31 @@ class ContentImport(db.Model):
 
 
 class LessonText(db.Model):
-    """A lesson (by its file name in curriculum/lessons) as rewritten in the browser; it replaces the
-    shipped file for every module that uses that lesson until it is reset."""
+    """A lesson (by its file name in curriculum/lessons) as one organisation rewrote it in the browser;
+    it replaces the shipped file for that organisation's modules that use the lesson until it is reset."""
 
     __tablename__ = "lesson_text"
+    __table_args__ = (UniqueConstraint("organisation_id", "lesson"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    lesson: Mapped[str] = mapped_column(String(120), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    lesson: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ScenarioText(db.Model):
-    """An exercise (sandbox scenario) as tailored in the browser: its whole mapping in the scenario
-    files' shape, played in the sandbox before it was kept; it replaces the shipped one until reset."""
+    """An exercise (sandbox scenario) as one organisation tailored it in the browser: its whole mapping
+    in the scenario files' shape, played in the sandbox before it was kept; it replaces the shipped one
+    for that organisation until reset."""
 
     __tablename__ = "scenario_text"
+    __table_args__ = (UniqueConstraint("organisation_id", "scenario_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    scenario_id: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    scenario_id: Mapped[str] = mapped_column(String(64))
     raw: Mapped[dict[str, Any]] = mapped_column(JSON)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

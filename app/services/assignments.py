@@ -15,6 +15,7 @@ from app.services.errors import NotFound, ValidationFailed
 from app.services.notices import notify_assigned
 from app.services.objectives import required_of_role
 from app.services.organisations import today_for
+from app.services.ownership import in_use
 from app.services.simulation import scenarios
 from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap, evidence_phrase
 
@@ -38,7 +39,7 @@ def _title(kind: str, ref: str | None) -> str:
         quiz = db.session.scalar(select(Quiz).where(Quiz.key == ref))
         return quiz.title if quiz else ref
     if kind == "exercise":
-        return scenarios()[ref].title if ref in scenarios() else ref
+        return scenarios()[ref].title if ref in scenarios() else ref  # the shipped title names it everywhere
     return "Complete your training path"
 
 
@@ -68,9 +69,10 @@ def create_assignment(actor: User, kind: str, ref: str | None, target_type: str,
         raise ValidationFailed("Choose a module, a test, an exercise or the whole training path.", field="kind")
     if kind == "module" and ref not in training.catalogue():
         raise ValidationFailed("Choose a module from the catalogue.", field="ref")
-    if kind == "quiz" and db.session.scalar(select(Quiz.id).where(Quiz.key == ref, Quiz.active.is_(True))) is None:
+    if kind == "quiz" and db.session.scalar(select(Quiz.id).where(Quiz.key == ref, Quiz.active.is_(True),
+                                                                  in_use(Quiz, actor.organisation_id))) is None:
         raise ValidationFailed("Choose an existing test.", field="ref")
-    if kind == "exercise" and ref not in scenarios():
+    if kind == "exercise" and ref not in scenarios(actor.organisation_id):
         raise ValidationFailed("Choose an existing exercise.", field="ref")
     _check_due(due, today or date.today())
     if target_type == "unit":

@@ -53,12 +53,22 @@ def grace() -> timedelta:
 
 # --- which quizzes a trainee may take -------------------------------------------------------------
 def available_quizzes(user: User) -> list[Quiz]:
+    """The open tests of the trainee's job role: the shipped ones their organisation has not replaced
+    with its own copies, and the organisation's own."""
+    from app.services.ownership import in_use
+
     role = user.job_role.name if user.job_role else None
-    rows = db.session.scalars(select(Quiz).where(Quiz.active.is_(True), Quiz.open.is_(True)).order_by(Quiz.title))
+    rows = db.session.scalars(select(Quiz).where(Quiz.active.is_(True), Quiz.open.is_(True),
+                                                 in_use(Quiz, user.organisation_id)).order_by(Quiz.title))
     return [q for q in rows if q.role is None or q.role == role]
 
 
 def get_quiz_for(user: User, key: str) -> Quiz:
+    """A test the trainee may take; a shipped test's key (an assignment or a module made before their
+    organisation copied it) finds the organisation's copy."""
+    from app.services.ownership import replacements
+
+    key = replacements(Quiz, user.organisation_id).get(key, key)
     for quiz in available_quizzes(user):
         if quiz.key == key:
             return quiz
@@ -77,8 +87,8 @@ def start_attempt(user: User, quiz: Quiz, seed: int | None = None) -> Attempt:
     existing = in_progress_attempt(user, quiz)
     if existing is not None:
         return existing
-    definition = quiz_def(quiz)
-    bank = active_bank()
+    definition = quiz_def(quiz, user.organisation_id)
+    bank = active_bank(user.organisation_id)
     rng = random.Random(seed if seed is not None else secrets.randbits(64))  # shuffling, not security  # nosec B311
     if definition.mode == "adaptive":
         keys = _first_adaptive_items(user, definition, bank, rng)
@@ -134,7 +144,7 @@ def extend_adaptive(user: User, attempt_id: int) -> bool:
     if definition.mode != "adaptive" or len(attempt.item_keys) >= definition.max_items:
         db.session.rollback()
         return False
-    bank = active_bank()
+    bank = active_bank(user.organisation_id)
     saved = saved_answers(attempt)
     given = attempt_items(attempt)  # graded as the version this attempt showed
     answered = [(k, grade(given[k], saved[k]).score) for k in attempt.item_keys

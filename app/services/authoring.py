@@ -15,10 +15,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Item, ItemVersion, Skill, User
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, ownership
 from app.services.content import (EDITOR_SOURCE, content_hash, engine_item, job_role_names, same_content, skill_slugs,
                                   version_item)
-from app.services.errors import NotFound, ProblemsFound, ValidationFailed
+from app.services.errors import ProblemsFound, ValidationFailed
 from quizzes import model as engine
 from quizzes.importers import content_id, unique_id
 from quizzes.loader import parse_item
@@ -39,44 +39,64 @@ class Editing:
     row: Item
     draft: ItemVersion | None
     item: engine.Item
+    copy: Item | None = None  # a shipped question's: the organisation's own copy of it, if it made one
 
     @property
     def published(self) -> bool:
         return self.row.version > 0
 
+    @property
+    def shipped(self) -> bool:
+        return self.row.organisation_id is None
 
 
+def _row(key: str, user: User) -> Item:
+    """A question the user's organisation may see (another organisation's is not found)."""
+    return ownership.check_visible(db.session.scalar(select(Item).where(Item.key == key)), user, "No such question.")
 
-def _row(key: str) -> Item:
-    row = db.session.scalar(select(Item).where(Item.key == key))
-    if row is None:
-        raise NotFound("No such question.")
-    return row
+
+def _own_row(user: User, key: str) -> Item:
+    """The question the user's organisation changes when it changes this one: its own, or its copy of
+    a shipped one (made now, holding the shipped content, if it has none yet)."""
+    row = _row(key, user)
+    if row.organisation_id is not None:
+        return row
+    copy = ownership.copy_of(Item, row, user.organisation_id)
+    if copy is None:
+        taken = set(db.session.scalars(select(Item.key)))
+        copy = Item(key=unique_id(row.key[:56], taken), version=0, active=False, source=EDITOR_SOURCE,
+                    organisation_id=user.organisation_id, replaces_id=row.id, content_hash=row.content_hash)
+        _fill(copy, engine_item(row))
+        copy.skills = list(row.skills)
+        db.session.add(copy)
+        db.session.flush()
+    return copy
 
 
 def _draft(row: Item) -> ItemVersion | None:
     return db.session.scalar(select(ItemVersion).where(ItemVersion.item_id == row.id, ItemVersion.status == "draft"))
 
 
-def editing(key: str) -> Editing:
-    row = _row(key)
+def editing(key: str, user: User) -> Editing:
+    row = _row(key, user)
     draft = _draft(row)
-    return Editing(row, draft, version_item(draft, row) if draft else engine_item(row))
+    copy = ownership.copy_of(Item, row, user.organisation_id) if row.organisation_id is None else None
+    return Editing(row, draft, version_item(draft, row) if draft else engine_item(row), copy)
 
 
-def versions(key: str) -> list[ItemVersion]:
+def versions(key: str, user: User) -> list[ItemVersion]:
     """Every published version of a question, newest first (drafts are not versions yet)."""
-    row = _row(key)
+    row = _row(key, user)
     return list(db.session.scalars(select(ItemVersion).where(ItemVersion.item_id == row.id,
                                                               ItemVersion.status == "published")
                                    .order_by(ItemVersion.number.desc())))
 
 
-def check(raw: dict, key: str, roles_kept=()) -> engine.Item:
+def check(raw: dict, key: str, organisation_id: int | None, roles_kept=()) -> engine.Item:
     """The item this raw mapping makes under the bank's rules, or DraftRefused with every problem.
     Job roles are the organisation's, plus any the question was tagged with already (the shipped bank
     names the starter roles, which an organisation may have renamed)."""
-    roles = job_role_names() | set(roles_kept)
+    roles = job_role_names(organisation_id) | set(roles_kept)
     item, problems = parse_item({**raw, "id": key}, "the form", 0, skill_slugs(), roles or None,
                                 require_explanation=False)
     if not problems and item.data.get("stem_html"):
@@ -107,21 +127,27 @@ def _skills(slugs) -> list[Skill]:
 
 
 def save_draft(user: User, raw: dict, key: str | None = None) -> Editing:
-    """Save the form as the question's draft (a new question when `key` is None). Nothing reaches
-    trainees until it is published; saving again replaces the draft."""
+    """Save the form as the question's draft (a new question when `key` is None; for a shipped
+    question, the draft of the organisation's own copy, which the returned editing shows). Nothing
+    reaches trainees until it is published; saving again replaces the draft."""
     if key is None:
         key = new_key(str(raw.get("stem") or ""))
-        item = check(raw, key)
-        row = Item(key=key, version=0, active=False, source=EDITOR_SOURCE, content_hash=content_hash(item))
+        item = check(raw, key, user.organisation_id)
+        row = Item(key=key, version=0, active=False, source=EDITOR_SOURCE, content_hash=content_hash(item),
+                   organisation_id=user.organisation_id)
         _fill(row, item)
         row.skills = _skills(item.skills)
         db.session.add(row)
         db.session.flush()
         before = None
     else:
-        row = _row(key)
-        before = editing(key).item
-        item = check(raw, key, before.roles)
+        shown = editing(key, user)
+        before = shown.item
+        item = check(raw, key, user.organisation_id, before.roles)
+        if shown.shipped and shown.copy is None and same_content(shown.row, item):
+            return shown  # the shipped question unchanged: no copy to make
+        row = _own_row(user, key)
+        key = row.key
     draft = _draft(row)
     if row.version > 0 and same_content(row, item):  # back to what is published: no draft (nothing to audit if none)
         if draft is not None:
@@ -129,7 +155,7 @@ def save_draft(user: User, raw: dict, key: str | None = None) -> Editing:
             db.session.commit()
             audit.record("content.item_draft_dropped", target=key, detail={"reason": "same as the published version"},
                          actor=user)
-        return editing(key)
+        return editing(key, user)
     if draft is None:
         draft = ItemVersion(item_id=row.id, status="draft", author_id=user.id)
         db.session.add(draft)
@@ -140,20 +166,30 @@ def save_draft(user: User, raw: dict, key: str | None = None) -> Editing:
         _fill(row, item)
         row.skills, row.content_hash = _skills(item.skills), content_hash(item)
     db.session.commit()
-    audit.record("content.item_draft_saved", target=key,
-                 detail={"before": to_raw(before) if before else None, "after": to_raw(item)}, actor=user)
-    return editing(key)
+    detail = {"before": to_raw(before) if before else None, "after": to_raw(item)}
+    if row.replaces_id is not None:
+        detail["copy_of"] = db.session.get(Item, row.replaces_id).key
+    audit.record("content.item_draft_saved", target=key, detail=detail, actor=user)
+    return editing(key, user)
+
+
+def _not_shipped(row: Item, doing: str) -> None:
+    if row.organisation_id is None:
+        raise ValidationFailed(f"This question is {ownership.SHIPPED_NOTE}. Edit it to make that copy, then {doing} "
+                               "the copy.")
 
 
 def publish(user: User, key: str) -> Item:
     """Make the draft the version trainees are given from now on; attempts already given an earlier
-    version keep it."""
-    row = _row(key)
+    version keep it. An organisation's copy of a shipped question takes that question's place in the
+    organisation's bank and tests from now on."""
+    row = _row(key, user)
+    _not_shipped(row, "publish")
     draft = _draft(row)
     if draft is None:
         raise ValidationFailed("There is no draft to publish: edit the question first.")
     drafted = version_item(draft, row)
-    item = check(to_raw(drafted), key, drafted.roles)  # a skill may have been retired since it was saved
+    item = check(to_raw(drafted), key, user.organisation_id, drafted.roles)  # a skill may have been retired since
     before = engine_item(row) if row.version > 0 else None
     number = row.version + 1
     _fill(row, item)
@@ -168,8 +204,10 @@ def publish(user: User, key: str) -> Item:
 
 
 def discard_draft(user: User, key: str) -> bool:
-    """Throw the draft away; a question that was never published goes with it. True if it went."""
-    row = _row(key)
+    """Throw the draft away; a question that was never published goes with it (a copy of a shipped
+    question that was never published leaves the shipped one in place). True if it went."""
+    row = _row(key, user)
+    _not_shipped(row, "discard the draft of")
     draft = _draft(row)
     if draft is None:
         raise ValidationFailed("There is no draft to discard.")
@@ -184,8 +222,28 @@ def discard_draft(user: User, key: str) -> bool:
 
 
 def set_retired(user: User, key: str, retired: bool) -> Item:
-    """Take a published question out of the bank (new attempts no longer get it), or put it back."""
-    row = _row(key)
+    """Take a published question out of the bank (new attempts no longer get it), or put it back. For
+    a shipped question, the organisation's copy is retired: its trainees no longer get either."""
+    row = _row(key, user)
+    if row.organisation_id is None:
+        if not retired:
+            copy = ownership.copy_of(Item, row, user.organisation_id)
+            if copy is None:
+                return row  # never retired here
+            return set_retired(user, copy.key, False)
+        copy = _own_row(user, key)
+        if copy.version == 0 and _draft(copy) is not None:
+            raise ValidationFailed("Your organisation's copy of this question has a draft that was never published: "
+                                   "publish or discard it first, then retire the copy.")
+        if copy.version == 0:  # a copy made only to retire: its one version is the shipped content
+            copy.version = 1
+            db.session.add(ItemVersion(item=copy, number=1, status="published", type=copy.type, stem=copy.stem,
+                                       explanation=copy.explanation, difficulty=copy.difficulty,
+                                       roles=list(copy.roles), skills=list(copy.skill_slugs), data=copy.data,
+                                       content_hash=copy.content_hash, author_id=user.id, published_at=utcnow()))
+            copy.active = True
+        row = copy
+        key = copy.key
     if row.version == 0:
         raise ValidationFailed("A question that was never published cannot be retired; discard its draft instead.")
     if row.active == (not retired):
@@ -214,12 +272,13 @@ class Listing:
         return max(1, -(-self.total // PER_PAGE))
 
 
-def listing(search: str = "", skill: str = "", status: str = "", page: int = 1) -> Listing:
-    """Questions matching a search of their text or id, a skill and a status, 50 to a page."""
+def listing(user: User, search: str = "", skill: str = "", status: str = "", page: int = 1) -> Listing:
+    """The organisation's bank (the shipped questions it has not replaced with published copies, and
+    its own) matching a search of their text or id, a skill and a status, 50 to a page."""
     from sqlalchemy import func, or_
 
     drafts = select(ItemVersion.item_id).where(ItemVersion.status == "draft")
-    query = select(Item)
+    query = select(Item).where(ownership.in_use(Item, user.organisation_id))
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Item.stem.ilike(pattern, escape="\\"), Item.key.ilike(pattern, escape="\\")))

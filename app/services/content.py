@@ -42,8 +42,9 @@ def skill_slugs() -> frozenset[str]:
     return frozenset(db.session.scalars(select(Skill.slug).where(Skill.active.is_(True))))
 
 
-def job_role_names() -> frozenset[str]:
-    return frozenset(db.session.scalars(select(JobRole.name)))
+def job_role_names(organisation_id: int | None) -> frozenset[str]:
+    """The job roles content written by this organisation may name (its own roles)."""
+    return frozenset(db.session.scalars(select(JobRole.name).where(JobRole.organisation_id == organisation_id)))
 
 
 def content_hash(item: engine.Item) -> str:
@@ -60,22 +61,26 @@ def same_content(row: Item, item: engine.Item) -> bool:
     return content_hash(engine_item(row)) == content_hash(item)
 
 
-def upsert_items(items: list[engine.Item], source_of=lambda item: item.source) -> LoadSummary:
-    """Create or update items by key; return counts. Does not commit. Changed content is published as
-    the item's next version (the earlier one stays in `item_version` for attempts given it); a
-    question edited in the browser since belongs to its editors, and a file no longer overwrites it."""
+def upsert_items(items: list[engine.Item], source_of=lambda item: item.source,
+                 organisation_id: int | None = None) -> LoadSummary:
+    """Create or update items by key (the shipped bank's when `organisation_id` is None, else that
+    organisation's); return counts. Does not commit. Changed content is published as the item's next
+    version (the earlier one stays in `item_version` for attempts given it); a question edited in the
+    browser since belongs to its editors, and a file no longer overwrites it."""
     summary = LoadSummary()
     skills = {s.slug: s for s in db.session.scalars(select(Skill))}
     existing = {i.key: i for i in db.session.scalars(select(Item).where(Item.key.in_([i.id for i in items])))}
     for item in items:
         digest = content_hash(item)
         row = existing.get(item.id)
+        if row is not None and row.organisation_id != organisation_id:  # callers rename such questions first
+            raise ValueError(f"question {item.id} belongs to another owner")
         same = row is not None and row.version > 0 and same_content(row, item)
         if row is not None and (row.source == EDITOR_SOURCE or (same and row.active)):
             summary.unchanged += 1
             continue
         if row is None:
-            row = Item(key=item.id, version=0)
+            row = Item(key=item.id, version=0, organisation_id=organisation_id)
             db.session.add(row)
             summary.created += 1
         else:
@@ -174,8 +179,12 @@ def bank_versions(keys) -> dict[str, int]:
     return dict(db.session.execute(select(Item.key, Item.version).where(Item.key.in_(list(keys)))).all())
 
 
-def active_bank() -> dict[str, engine.Item]:
-    rows = db.session.scalars(select(Item).where(Item.active.is_(True)))
+def active_bank(organisation_id: int | None = None) -> dict[str, engine.Item]:
+    """The published questions an organisation's tests draw from: the shipped ones it has not replaced
+    with its own copies, and its own (None: the shipped bank alone)."""
+    from app.services.ownership import in_use
+
+    rows = db.session.scalars(select(Item).where(Item.active.is_(True), in_use(Item, organisation_id)))
     return {row.key: engine_item(row) for row in rows}
 
 
@@ -233,10 +242,10 @@ def quiz_items(quiz: QuizDef, bank: dict[str, engine.Item]) -> list[engine.Item]
     return [bank[i] for i in wanted]
 
 
-def save_quiz(quiz: QuizDef, source: str) -> Quiz:
+def save_quiz(quiz: QuizDef, source: str, organisation_id: int | None = None) -> Quiz:
     row = db.session.scalar(select(Quiz).where(Quiz.key == quiz.id))
     if row is None:
-        row = Quiz(key=quiz.id)
+        row = Quiz(key=quiz.id, organisation_id=organisation_id)
         db.session.add(row)
     definition = asdict(quiz)
     row.title, row.description, row.role, row.open = quiz.title, quiz.description, quiz.role, quiz.open
@@ -244,17 +253,29 @@ def save_quiz(quiz: QuizDef, source: str) -> Quiz:
     return row
 
 
-def quiz_def(row: Quiz) -> QuizDef:
+def quiz_def(row: Quiz, organisation_id: int | None = None) -> QuizDef:
+    """The test as stored; for an organisation, its fixed questions with that organisation's published
+    copies in place of the shipped questions they replace."""
     data = dict(row.definition)
     data["item_ids"] = tuple(data.get("item_ids", ()))
+    if organisation_id is not None and data["item_ids"]:
+        from app.services.ownership import replacements
+
+        swap = replacements(Item, organisation_id)
+        data["item_ids"] = tuple(dict.fromkeys(swap.get(key, key) for key in data["item_ids"]))
     data["rules"] = tuple(tuple(r) for r in data.get("rules", ()))
     data["skills"] = tuple(data.get("skills", ()))
     return QuizDef(**data)
 
 
 # --- imports ------------------------------------------------------------------------------------
+def import_owner(record: ContentImport) -> int:
+    """The organisation an upload belongs to (its uploader's)."""
+    return db.session.get(User, record.user_id).organisation_id
+
+
 def parse_import(record: ContentImport) -> ImportResult:
-    skills, roles, defaults = skill_slugs(), job_role_names() or None, tuple(record.default_skills)
+    skills, roles, defaults = skill_slugs(), job_role_names(import_owner(record)) or None, tuple(record.default_skills)
     if record.format == "gift":
         result = import_gift(record.content, record.filename, skills, roles, defaults)
     else:
@@ -275,8 +296,11 @@ def _keep_apart(record: ContentImport, result: ImportResult) -> None:
     imported is its editors' now: the file's version is left out, saying so."""
     from dataclasses import replace
 
+    owner = import_owner(record)
     own = f"import:{record.filename}"
-    sources = dict(db.session.execute(select(Item.key, Item.source)).all())
+    # another organisation's question is never this file's, whatever its source says (nor named)
+    sources = {key: source if organisation_id in (owner, None) else "a question elsewhere"
+               for key, source, organisation_id in db.session.execute(select(Item.key, Item.source, Item.organisation_id))}
     renamed = []
     for item in list(result.items):
         source = sources.get(item.id)
@@ -308,6 +332,7 @@ def retired_by(record: ContentImport, result: ImportResult) -> list[Item]:
     left_out = {p.item_id for p in result.problems if p.item_id}  # a question's name, or its id
     kept = {i.id for i in result.items} | left_out | {slug(name, "") for name in left_out}
     return list(db.session.scalars(select(Item).where(Item.source == f"import:{record.filename}",
+                                                      Item.organisation_id == import_owner(record),
                                                       Item.active.is_(True), Item.key.not_in(kept))
                                    .order_by(Item.key)))
 
@@ -363,7 +388,8 @@ def confirm_import(record: ContentImport) -> LoadSummary:
     from app.services import assets
 
     assets.store(result.assets.values())
-    summary = upsert_items(result.items, source_of=lambda item: f"import:{record.filename}")
+    summary = upsert_items(result.items, source_of=lambda item: f"import:{record.filename}",
+                           organisation_id=import_owner(record))
     for row in retired:
         row.active = False
     summary.deactivated = len(retired)
@@ -382,9 +408,9 @@ def confirm_import(record: ContentImport) -> LoadSummary:
 def earlier_of_same_name(record: ContentImport) -> ContentImport | None:
     """The last confirmed import of a file with this name, if any (shown before confirming: this
     upload either is a new version of it or a different file that happens to share its name)."""
-    return db.session.scalar(select(ContentImport).where(
-        ContentImport.filename == record.filename, ContentImport.status == "confirmed", ContentImport.id != record.id)
-        .order_by(ContentImport.confirmed_at.desc()).limit(1))
+    return db.session.scalar(select(ContentImport).join(User, User.id == ContentImport.user_id).where(
+        ContentImport.filename == record.filename, ContentImport.status == "confirmed", ContentImport.id != record.id,
+        User.organisation_id == import_owner(record)).order_by(ContentImport.confirmed_at.desc()).limit(1))
 
 
 def import_separately(record: ContentImport) -> str:
@@ -394,8 +420,11 @@ def import_separately(record: ContentImport) -> str:
         raise ValidationFailed("This import was already confirmed or cancelled.")
     stem, dot, ext = record.filename.rpartition(".")
     stem, ext = (stem, dot + ext) if dot else (ext, "")
-    taken = set(db.session.scalars(select(ContentImport.filename))) | {
-        source.removeprefix("import:") for source in db.session.scalars(select(Item.source).distinct())}
+    owner = import_owner(record)
+    taken = set(db.session.scalars(select(ContentImport.filename).join(User, User.id == ContentImport.user_id)
+                                   .where(User.organisation_id == owner))) | {
+        source.removeprefix("import:") for source in db.session.scalars(
+            select(Item.source).where(Item.organisation_id == owner).distinct())}
     n = 2
     while f"{stem} ({n}){ext}" in taken:
         n += 1

@@ -69,8 +69,10 @@ def load_objectives() -> int:
 def load_history(seed: int = 2026) -> int:
     """Give every trainee without attempts 5–6 past attempts; returns how many people got one."""
     rng = random.Random(seed)  # synthetic demo data  # nosec B311
-    quizzes = {q.key: q for q in db.session.scalars(select(Quiz))}
-    items = [engine_item(row) for row in db.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.key))]
+    quizzes = {q.key: q for q in db.session.scalars(select(Quiz).where(Quiz.organisation_id.is_(None)))}
+    items = [engine_item(row) for row in db.session.scalars(select(Item).where(Item.active.is_(True),
+                                                                               Item.organisation_id.is_(None))
+                                                           .order_by(Item.key))]
     ids = dict(db.session.execute(select(Item.key, Item.id)).all())
     versions = dict(db.session.execute(select(Item.key, Item.version)).all())
     if not items or "crm-basics" not in quizzes:

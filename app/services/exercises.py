@@ -33,13 +33,14 @@ def shipped_raw(scenario_id: str) -> dict:
     return raw
 
 
-def tailored(scenario_id: str) -> ScenarioText | None:
-    return db.session.scalar(select(ScenarioText).where(ScenarioText.scenario_id == scenario_id))
+def tailored(scenario_id: str, organisation_id: int | None) -> ScenarioText | None:
+    return db.session.scalar(select(ScenarioText).where(ScenarioText.scenario_id == scenario_id,
+                                                        ScenarioText.organisation_id == organisation_id))
 
 
-def raw_of(scenario_id: str) -> dict:
-    """The exercise as trainees get it now: the tailored version, else the shipped one."""
-    row = tailored(scenario_id)
+def raw_of(scenario_id: str, organisation_id: int | None) -> dict:
+    """The exercise as the organisation's trainees get it now: its tailored version, else the shipped one."""
+    row = tailored(scenario_id, organisation_id)
     return row.raw if row is not None else shipped_raw(scenario_id)
 
 
@@ -96,8 +97,8 @@ def save(user: User, scenario_id: str, raw: dict) -> ScenarioText | None:
     """Keep the tailored version (None when it is the shipped one again: nothing to keep)."""
     check(raw)
     _changed()
-    before = raw_of(scenario_id)
-    row = tailored(scenario_id)
+    before = raw_of(scenario_id, user.organisation_id)
+    row = tailored(scenario_id, user.organisation_id)
     if raw == shipped_raw(scenario_id):
         if row is not None:
             db.session.delete(row)
@@ -106,7 +107,7 @@ def save(user: User, scenario_id: str, raw: dict) -> ScenarioText | None:
                          actor=user)
         return None
     if row is None:
-        row = ScenarioText(scenario_id=scenario_id)
+        row = ScenarioText(scenario_id=scenario_id, organisation_id=user.organisation_id)
         db.session.add(row)
     row.raw, row.author_id, row.updated_at = raw, user.id, utcnow()
     db.session.commit()
@@ -116,7 +117,7 @@ def save(user: User, scenario_id: str, raw: dict) -> ScenarioText | None:
 
 def reset(user: User, scenario_id: str) -> None:
     _changed()
-    row = tailored(scenario_id)
+    row = tailored(scenario_id, user.organisation_id)
     if row is not None:
         before = row.raw
         db.session.delete(row)

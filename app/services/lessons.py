@@ -1,5 +1,5 @@
 """Lessons rewritten in the browser: a trainer's text replaces the shipped Markdown file for every
-module that uses it (until reset), goes through the same sanitiser and sandbox figures, and every
+module of their organisation that uses it (until reset; other organisations keep theirs), goes through the same sanitiser and sandbox figures, and every
 change is audited with the text before and after."""
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ def shipped_text(module: Module) -> str:
     return lesson_text(module)
 
 
-def edited(lesson: str) -> LessonText | None:
-    return db.session.scalar(select(LessonText).where(LessonText.lesson == lesson))
+def edited(lesson: str, organisation_id: int | None) -> LessonText | None:
+    return db.session.scalar(select(LessonText).where(LessonText.lesson == lesson,
+                                                      LessonText.organisation_id == organisation_id))
 
 
-def text_of(module: Module) -> str:
-    """The lesson as trainees read it now: the browser's version if there is one, else the file."""
-    row = edited(module.lesson) if module.lesson else None
+def text_of(module: Module, organisation_id: int | None) -> str:
+    """The lesson as the organisation's trainees read it now: its rewrite if it has one, else the file."""
+    row = edited(module.lesson, organisation_id) if module.lesson else None
     return row.text if row is not None else shipped_text(module)
 
 
@@ -44,14 +45,14 @@ def module_for(module_id: str) -> Module:
     return module
 
 
-def preview(text: str) -> str:
+def preview(text: str, organisation_id: int | None) -> str:
     """The text as trainees will see it (sanitised HTML with its figures); ValidationFailed with the
     reason when a sandbox figure in it cannot be drawn."""
     from app.services.lesson_figures import FigureError
     from app.services.training import render_markdown
 
     try:
-        return render_markdown(text)
+        return render_markdown(text, organisation_id)
     except (FigureError, KeyError, ValueError, TypeError) as error:  # a figure's spec names what is not there
         reason = error.args[0] if isinstance(error, FigureError) else f"unknown name {error}"
         raise ValidationFailed(f"A sandbox figure cannot be drawn: {reason}.", field="text") from None
@@ -67,11 +68,11 @@ def save(user: User, module_id: str, text: str) -> LessonText:
                                "lessons.", field="text")
     if "\x00" in text:
         raise ValidationFailed("The lesson contains a character that cannot be stored (NUL).", field="text")
-    preview(text)  # a figure that cannot be drawn is refused before anything is stored
-    before = text_of(module)
-    row = edited(module.lesson)
+    preview(text, user.organisation_id)  # a figure that cannot be drawn is refused before anything is stored
+    before = text_of(module, user.organisation_id)
+    row = edited(module.lesson, user.organisation_id)
     if row is None:
-        row = LessonText(lesson=module.lesson)
+        row = LessonText(lesson=module.lesson, organisation_id=user.organisation_id)
         db.session.add(row)
     row.text, row.author_id, row.updated_at = text, user.id, utcnow()
     db.session.commit()
@@ -81,7 +82,7 @@ def save(user: User, module_id: str, text: str) -> LessonText:
 
 def reset(user: User, module_id: str) -> None:
     module = module_for(module_id)
-    row = edited(module.lesson)
+    row = edited(module.lesson, user.organisation_id)
     if row is None:
         return
     before = row.text

@@ -7,15 +7,16 @@ and audited with the definition before and after.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Quiz, User
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, ownership
 from app.services.content import EDITOR_SOURCE, active_bank, job_role_names, quiz_def, save_quiz
-from app.services.errors import NotFound, ProblemsFound
+from app.services.errors import ProblemsFound
 from quizzes import model as engine
 from quizzes.assembly import REVIEW_KEYS, QuizDef, parse_quiz, suits
 from quizzes.importers import slug, unique_id
@@ -48,19 +49,35 @@ def blank() -> dict:
             "mode": "fixed", "items": []}
 
 
-def _row(key: str) -> Quiz:
-    row = db.session.scalar(select(Quiz).where(Quiz.key == key))
-    if row is None:
-        raise NotFound("No such test.")
-    return row
+def _row(key: str, user: User) -> Quiz:
+    """A test the user's organisation may see (another organisation's is not found)."""
+    return ownership.check_visible(db.session.scalar(select(Quiz).where(Quiz.key == key)), user, "No such test.")
 
 
-def editing(key: str) -> tuple[Quiz, dict]:
-    row = _row(key)
+def editing(key: str, user: User) -> tuple[Quiz, dict]:
+    row = _row(key, user)
     return row, to_raw(quiz_def(row))
 
 
-def check(raw: dict) -> QuizDef:
+def own_copy(user: User, key: str) -> Quiz | None:
+    """The organisation's copy of a shipped test, if it made one."""
+    row = _row(key, user)
+    return ownership.copy_of(Quiz, row, user.organisation_id) if row.organisation_id is None else None
+
+
+def _own_key(user: User, key: str) -> tuple[str, Quiz | None]:
+    """The key the organisation's change is saved under: its own test's, or for a shipped test its
+    copy's (a new key when it has none yet), with the shipped row the copy replaces."""
+    row = _row(key, user)
+    if row.organisation_id is not None:
+        return key, None
+    copy = ownership.copy_of(Quiz, row, user.organisation_id)
+    if copy is not None:
+        return copy.key, None
+    return unique_id(key[:56], set(db.session.scalars(select(Quiz.key)))), row
+
+
+def check(raw: dict, organisation_id: int | None) -> QuizDef:
     problems = []
     pass_mark = raw.get("pass_mark")
     if not isinstance(pass_mark, (int, float)) or isinstance(pass_mark, bool) or not 0 <= pass_mark <= 1:
@@ -68,7 +85,7 @@ def check(raw: dict) -> QuizDef:
     if raw.get("mode") != "adaptive" and not raw.get("items") and not any(r.get("count") for r in raw.get("sample", [])):
         problems.append(engine.Problem("the form", None, "items", "choose the questions, or how many to ask of each skill"))
     raw = {**raw, "sample": [r for r in raw.get("sample", []) if r.get("count")]}
-    quiz, found = parse_quiz(raw, "the form", active_bank(), job_role_names() or None)
+    quiz, found = parse_quiz(raw, "the form", active_bank(organisation_id), job_role_names(organisation_id) or None)
     problems += [p for p in found if not (p.field == "items" and problems and problems[-1].field == "items")]
     if problems:
         raise FormRefused(problems)
@@ -77,19 +94,25 @@ def check(raw: dict) -> QuizDef:
 
 def save(user: User, raw: dict, key: str | None = None) -> Quiz:
     """Save a new test (key None) or replace a test's definition; trainees starting it from now on
-    get the new one."""
-    before, active = None, True
+    get the new one. A shipped test is saved as the organisation's own copy, which its trainees get in
+    the shipped test's place from now on (the returned row is the copy)."""
+    before, active, shipped = None, True, None
     if key is None:
         key = unique_id(slug(str(raw.get("title") or ""), "test")[:56], set(db.session.scalars(select(Quiz.key))))
     else:
-        row = _row(key)
+        key, shipped = _own_key(user, key)
+        row = shipped or _row(key, user)  # what the organisation's trainees got until now
         before, active = to_raw(quiz_def(row)), row.active
         raw = _in_earlier_order(raw, before)
-    quiz = check({**raw, "id": key})
-    row = save_quiz(quiz, source=EDITOR_SOURCE)
+    quiz = check({**raw, "id": key}, user.organisation_id)
+    row = save_quiz(quiz, source=EDITOR_SOURCE, organisation_id=user.organisation_id)
     row.active = active  # saving a retired test keeps it retired
+    detail = {"before": before, "after": to_raw(quiz)}
+    if shipped is not None:
+        row.replaces_id = shipped.id
+        detail["copy_of"] = shipped.key
     db.session.commit()
-    audit.record("content.quiz_saved", target=key, detail={"before": before, "after": to_raw(quiz)}, actor=user)
+    audit.record("content.quiz_saved", target=key, detail=detail, actor=user)
     return row
 
 
@@ -113,7 +136,19 @@ def _in_earlier_order(raw: dict, before: dict) -> dict:
 
 
 def set_active(user: User, key: str, active: bool) -> Quiz:
-    row = _row(key)
+    """Retire a test (no new attempts) or reopen it. Retiring a shipped test retires it for this
+    organisation only: as its own copy, retired, which the returned row is."""
+    row = _row(key, user)
+    if row.organisation_id is None:
+        copy = ownership.copy_of(Quiz, row, user.organisation_id)
+        if copy is None and active:
+            return row
+        if copy is None:
+            own, _ = _own_key(user, key)
+            copy = save_quiz(replace(quiz_def(row), id=own), source=EDITOR_SOURCE, organisation_id=user.organisation_id)
+            copy.replaces_id = row.id
+            db.session.flush()
+        row, key = copy, copy.key
     if row.active != active:
         row.active, row.source, row.updated_at = active, EDITOR_SOURCE, utcnow()
         db.session.commit()
@@ -122,12 +157,13 @@ def set_active(user: User, key: str, active: bool) -> Quiz:
     return row
 
 
-def skill_counts(skills: list[str], roles: list[str | None]) -> dict[str, dict[str, dict[str, int]]]:
+def skill_counts(skills: list[str], roles: list[str | None],
+                 organisation_id: int | None) -> dict[str, dict[str, dict[str, int]]]:
     """Per job role (None: everyone) and skill: how many published questions a sample could draw
     from, and how many of them the fitted model has calibrated (what placement tests prefer)."""
     from app.services.skill_model import calibrated_items
 
-    bank, calibrated = active_bank(), calibrated_items()
+    bank, calibrated = active_bank(organisation_id), calibrated_items()
     counts: dict[str, dict[str, dict[str, int]]] = {}
     for role in roles:
         published, known = Counter(), Counter()

@@ -32,31 +32,35 @@ SCENARIO_DIR = Path(__file__).resolve().parents[2] / "simulations" / "scenarios"
 _cache: dict = {}
 
 
-def scenarios() -> dict[str, Scenario]:
-    """The scenario files, validated, with the organisation's tailored versions in place of the shipped
-    ones (`services.exercises`); reloaded when a file or a tailored version changes, so every server
-    process sees a change at its next request."""
+def scenarios(organisation_id: int | None = None) -> dict[str, Scenario]:
+    """The scenario files, validated, with this organisation's tailored versions in place of the shipped
+    ones (`services.exercises`; None: the shipped ones alone); reloaded when a file or one of its
+    tailored versions changes, so every server process sees a change at its next request."""
     from app.models import ScenarioText
     from simulations.scenario import parse_scenario
 
     files = scenario_files(SCENARIO_DIR)
-    tailored = g.get("tailored_stamp")  # asked once per request: pages read scenarios() many times
+    stamps = g.setdefault("tailored_stamp", {})  # asked once per request: pages read scenarios() many times
+    tailored = stamps.get(organisation_id)
     if tailored is None:
-        tailored = g.tailored_stamp = tuple(db.session.execute(
-            select(func.count(ScenarioText.id), func.max(ScenarioText.updated_at))).one())
+        tailored = stamps[organisation_id] = tuple(db.session.execute(
+            select(func.count(ScenarioText.id), func.max(ScenarioText.updated_at))
+            .where(ScenarioText.organisation_id == organisation_id)).one())
     stamp = (tuple((f.name, f.stat().st_mtime_ns) for f in files), tailored)
-    if _cache.get("stamp") != stamp:
+    cache = _cache.setdefault(organisation_id, {})
+    if cache.get("stamp") != stamp:
         loaded, problems = load_scenarios(files, SKILL_SLUGS)
         found = {s.id: s for s in loaded}
-        for row in db.session.scalars(select(ScenarioText)) if tailored[0] else ():
+        own = select(ScenarioText).where(ScenarioText.organisation_id == organisation_id)
+        for row in db.session.scalars(own) if tailored[0] else ():
             scenario, own = parse_scenario(row.raw, f"tailored {row.scenario_id}", SKILL_SLUGS)
             if scenario is not None and scenario.id in found:
                 found[scenario.id] = scenario
             problems.extend(own)  # a tailored version that no longer loads leaves the shipped one in place
         for problem in problems:
             current_app.logger.error("scenario problem: %s", problem)
-        _cache.update(stamp=stamp, scenarios=found, problems=problems)
-    return _cache["scenarios"]
+        cache.update(stamp=stamp, scenarios=found, problems=problems)
+    return cache["scenarios"]
 
 
 def check_title(check_key: str) -> str:
@@ -71,18 +75,25 @@ def check_title(check_key: str) -> str:
 
 def available_scenarios(user: User) -> list[Scenario]:
     role = user.job_role.name if user.job_role else None
-    return sorted((s for s in scenarios().values() if "all" in s.roles or role in s.roles), key=lambda s: s.title)
+    return sorted((s for s in scenarios(user.organisation_id).values() if "all" in s.roles or role in s.roles),
+                  key=lambda s: s.title)
 
 
-def get_scenario(key: str) -> Scenario:
-    scenario = scenarios().get(key)
+def get_scenario(key: str, organisation_id: int | None) -> Scenario:
+    """An exercise as this organisation gives it (its tailored version, else the shipped one)."""
+    scenario = scenarios(organisation_id).get(key)
     if scenario is None:
         raise NotFound("No such exercise.")
     return scenario
 
 
+def attempt_scenario(attempt: Attempt) -> Scenario:
+    """The exercise an attempt is at, as the trainee's organisation gives it."""
+    return get_scenario(attempt.scenario_key, attempt.user.organisation_id)
+
+
 def start_exercise(user: User, key: str) -> Attempt:
-    scenario = get_scenario(key)  # any exercise may be taken; the list only suggests the role's ones
+    scenario = get_scenario(key, user.organisation_id)  # any exercise may be taken; the list only suggests the role's ones
     existing = _open_attempt(user, key)
     if existing is not None:
         return existing
@@ -134,7 +145,7 @@ def load_run(attempt: Attempt, upto: int | None = None) -> Run:
 
 
 def brief(attempt: Attempt) -> str:
-    return brief_text(get_scenario(attempt.scenario_key), load_run(attempt, upto=0))
+    return brief_text(attempt_scenario(attempt), load_run(attempt, upto=0))
 
 
 def _record(attempt: Attempt, action: dict, outcome: Outcome | None, errors: dict | None = None) -> None:
@@ -197,7 +208,7 @@ def hint(user: User, attempt_id: int) -> str:
     """The next hint that still helps where the trainee is; one about a step already done is not
     offered and costs nothing."""
     attempt = get_exercise_for(user, attempt_id)
-    scenario = get_scenario(attempt.scenario_key)
+    scenario = attempt_scenario(attempt)
     index = next_hint(scenario, load_run(attempt))
     if index is None:
         raise ValidationFailed("No hint left that would help: what the hints cover is already done."
@@ -222,7 +233,7 @@ def check_work(user: User, attempt_id: int, record_it: bool = True) -> CheckRepo
 
 
 def _grade(attempt: Attempt, now: datetime) -> CheckReport:
-    scenario = get_scenario(attempt.scenario_key)
+    scenario = attempt_scenario(attempt)
     run = load_run(attempt)
     results = grade(scenario, run, elapsed=(now - attempt.started_at).total_seconds())
     return CheckReport(results, total(results))

@@ -43,14 +43,15 @@ def get_module(module_id: str) -> Module:
     return module
 
 
-def render_lesson(module: Module) -> str:
-    """The lesson as trainees read it (`lessons.text_of`: a trainer's rewrite, else the shipped file)."""
+def render_lesson(module: Module, organisation_id: int | None) -> str:
+    """The lesson as the organisation's trainees read it (`lessons.text_of`: its trainers' rewrite, else the
+    shipped file)."""
     from app.services.lessons import text_of
 
-    return render_markdown(text_of(module))
+    return render_markdown(text_of(module, organisation_id), organisation_id)
 
 
-def render_markdown(lesson: str) -> str:
+def render_markdown(lesson: str, organisation_id: int | None) -> str:
     """Lesson Markdown as sanitised HTML (no scripts, styles or event handlers can get through), with
     its sandbox figures drawn from the sandbox itself (app/services/lesson_figures.py)."""
     from app.services import lesson_figures
@@ -61,7 +62,7 @@ def render_markdown(lesson: str) -> str:
                      tags={"h2", "h3", "p", "ul", "ol", "li", "strong", "em", "code", "table", "thead", "tbody",
                            "tr", "th", "td", "a", "blockquote"}, link_rel="noopener noreferrer")
     for n, spec in enumerate(specs):
-        figure = lesson_figures.build_figure(spec, scenarios())
+        figure = lesson_figures.build_figure(spec, scenarios(organisation_id))
         html = html.replace(lesson_figures.placeholder(n), lesson_figures.figure_html(figure, n + 1), 1)
     return html
 
@@ -69,7 +70,7 @@ def render_markdown(lesson: str) -> str:
 READING_WORDS_PER_MINUTE = 180  # a careful read of instructions with examples, not skimming
 
 
-def time_parts(module: Module) -> tuple[int, int]:
+def time_parts(module: Module, organisation_id: int | None) -> tuple[int, int]:
     """An honest time for a lesson: minutes to read it (figures count as the words they show) and
     minutes for its check (the exercise's own estimate, or a minute per test question)."""
     from app.services import lesson_figures
@@ -77,19 +78,22 @@ def time_parts(module: Module) -> tuple[int, int]:
 
     from app.services.lessons import text_of
 
-    text, specs = lesson_figures.split_figures(text_of(module))
+    text, specs = lesson_figures.split_figures(text_of(module, organisation_id))
     words = len(re.findall(r"\w+", text)) + 40 * len(specs)
     read = max(1, -(-words // READING_WORDS_PER_MINUTE))
     check = 0
     if module.check.get("exercise"):
-        scenario = scenarios().get(module.check["exercise"])
+        scenario = scenarios(organisation_id).get(module.check["exercise"])
         check = scenario.minutes if scenario else 0
     elif module.check.get("quiz"):
         from app.services.content import quiz_def
 
-        quiz = db.session.scalar(select(Quiz).where(Quiz.key == module.check["quiz"]))
+        from app.services.ownership import replacements
+
+        key = replacements(Quiz, organisation_id).get(module.check["quiz"], module.check["quiz"])
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == key))
         if quiz is not None:
-            definition = quiz_def(quiz)
+            definition = quiz_def(quiz, organisation_id)
             check = len(definition.item_ids) + sum(count for _, count in definition.rules)
     return read, check
 
@@ -102,14 +106,21 @@ def statuses_for(user: User, rows: list[dict] | None = None) -> list[SkillStatus
 
 
 def finished_attempts(user_ids: list[int]) -> dict[int, list[tuple[str, float, object]]]:
-    """Per person, every finished quiz or exercise as (quiz or exercise key, score, submitted_at): one query."""
+    """Per person, every finished quiz or exercise as (quiz or exercise key, score, submitted_at): one query.
+    An attempt at an organisation's copy of a shipped test counts under the shipped test's key too, so a
+    module or an assignment that names the shipped test is done by passing the copy."""
+    from sqlalchemy.orm import aliased
+
+    shipped = aliased(Quiz)
     rows = db.session.execute(
-        select(Attempt.user_id, Attempt.scenario_key, Quiz.key, Attempt.score, Attempt.submitted_at)
-        .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
+        select(Attempt.user_id, Attempt.scenario_key, Quiz.key, shipped.key, Attempt.score, Attempt.submitted_at)
+        .outerjoin(Quiz, Quiz.id == Attempt.quiz_id).outerjoin(shipped, shipped.id == Quiz.replaces_id)
         .where(Attempt.user_id.in_(user_ids), Attempt.status != IN_PROGRESS)).all()
     result: dict[int, list] = {uid: [] for uid in user_ids}
-    for user_id, scenario, quiz, score, at in rows:
+    for user_id, scenario, quiz, replaced, score, at in rows:
         result[user_id].append((scenario or quiz, score or 0.0, at))
+        if replaced:
+            result[user_id].append((replaced, score or 0.0, at))
     return result
 
 

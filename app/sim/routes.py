@@ -47,7 +47,7 @@ def _act(attempt_id: int, action: dict):
 
 
 def _page(template: str, attempt, run, status: int = 200, **context):
-    scenario = svc.get_scenario(attempt.scenario_key)
+    scenario = svc.attempt_scenario(attempt)
     return render_template(template, attempt=attempt, scenario=scenario, brief=svc.brief(attempt), run=run,
                            records=run.state["records"], OBJECTS=OBJECTS, TABS=TABS, fields=fields,
                            title_of=title_of, hint_open=next_hint(scenario, run) is not None, **context), status
@@ -68,7 +68,7 @@ def home(attempt_id: int):
     attempt, done = _open(attempt_id)
     if done:
         return done
-    start = svc.get_scenario(attempt.scenario_key).start
+    start = svc.attempt_scenario(attempt).start
     if start in ("report", "search"):
         return redirect(url_for("sim.reports" if start == "report" else "sim.search", attempt_id=attempt_id))
     return redirect(url_for("sim.list_view", attempt_id=attempt_id, obj=start))
@@ -255,6 +255,6 @@ def result(attempt_id: int):
     attempt = svc.get_exercise_for(current_user, attempt_id)
     if attempt.status == "in_progress":
         return redirect(url_for("sim.home", attempt_id=attempt_id))
-    return render_template("sim/result.html", attempt=attempt, scenario=svc.get_scenario(attempt.scenario_key),
+    return render_template("sim/result.html", attempt=attempt, scenario=svc.attempt_scenario(attempt),
                            report=svc.result(attempt), replay=svc.replay(attempt), brief=svc.brief(attempt),
                            back=url_for("trainee.home"), after=after_attempt(current_user, attempt.id))

@@ -48,7 +48,7 @@ def home():
                            quizzes=quizzes, open_by_quiz=open_by_quiz, finished=finished, form=ActionForm(),
                            last_by_quiz=last_by_quiz, last_by_scenario=last_by_scenario,
                            exercises=simulation.available_scenarios(current_user), open_by_scenario=open_by_scenario,
-                           scenario_titles={k: s.title for k, s in simulation.scenarios().items()})
+                           scenario_titles={k: s.title for k, s in simulation.scenarios(current_user.organisation_id).items()})
 
 
 @bp.get("/quizzes/<key>")
@@ -157,8 +157,8 @@ def module(module_id: str):
     item = training.get_module(module_id)
     progress = training.open_module(current_user, module_id)
     seats = [st for st in assignments_for(current_user) if st.assignment.ref == module_id and st.session]
-    lesson = training.render_lesson(item) if item.lesson else None
-    times = training.time_parts(item) if item.lesson and item.kind == "elearning" else None
+    lesson = training.render_lesson(item, current_user.organisation_id) if item.lesson else None
+    times = training.time_parts(item, current_user.organisation_id) if item.lesson and item.kind == "elearning" else None
     return render_template("trainee/module.html", module=item, progress=progress, form=ActionForm(), seats=seats,
                            lesson=lesson, times=times)
 

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Item, Quiz, Skill, item_skills
 from app.services import content
 from app.services.errors import ServiceError
+from app.services.ownership import in_use, visible
 from app.trainer import bp
 
 
@@ -65,7 +66,8 @@ def _export(items: list, fmt: str, name: str, category: str | None = None):
 @bp.get("/content/export.<any(gift, xml):fmt>")
 def content_export(fmt: str):
     """Every active question as a GIFT or Moodle XML file."""
-    return _export(sorted(content.active_bank().values(), key=lambda item: item.id), fmt, "uptake-questions")
+    return _export(sorted(content.active_bank(current_user.organisation_id).values(), key=lambda item: item.id), fmt,
+                   "uptake-questions")
 
 
 @bp.get("/content/quizzes/<key>/export.<any(gift, xml):fmt>")
@@ -73,10 +75,11 @@ def quiz_export(key: str, fmt: str):
     """One quiz form with every question it can ask, under a Moodle category named after it."""
     from flask import abort
 
-    row = db.session.scalar(select(Quiz).where(Quiz.key == key))
+    org = current_user.organisation_id
+    row = db.session.scalar(select(Quiz).where(Quiz.key == key, visible(Quiz, org)))
     if row is None:
         abort(404)
-    items = content.quiz_items(content.quiz_def(row), content.active_bank())
+    items = content.quiz_items(content.quiz_def(row, org), content.active_bank(org))
     return _export(items, fmt, f"quiz-{row.key}", category=row.title)
 
 
@@ -84,18 +87,21 @@ def quiz_export(key: str, fmt: str):
 def content_home():
     from app.models import ItemVersion
 
+    org = current_user.organisation_id
+    mine = in_use(Item, org)  # the organisation's bank: nobody else's questions, not even counted
     counts = dict(db.session.execute(
         select(Skill.name, func.count(Item.id)).join(item_skills, item_skills.c.skill_id == Skill.id)
-        .join(Item, Item.id == item_skills.c.item_id).where(Item.active.is_(True)).group_by(Skill.name)).all())
+        .join(Item, Item.id == item_skills.c.item_id).where(Item.active.is_(True), mine).group_by(Skill.name)).all())
     slugs = dict(db.session.execute(select(Skill.name, Skill.slug)).all())
-    by_source = db.session.execute(select(Item.source, func.count(Item.id)).where(Item.active.is_(True))
+    by_source = db.session.execute(select(Item.source, func.count(Item.id)).where(Item.active.is_(True), mine)
                                    .group_by(Item.source).order_by(Item.source)).all()
-    status = {"published": db.session.scalar(select(func.count(Item.id)).where(Item.active.is_(True))),
+    status = {"published": db.session.scalar(select(func.count(Item.id)).where(Item.active.is_(True), mine)),
               "drafts": db.session.scalar(select(func.count(ItemVersion.id)).join(Item)
-                                          .where(ItemVersion.status == "draft", Item.version > 0)),
-              "new": db.session.scalar(select(func.count(Item.id)).where(Item.version == 0)),
-              "retired": db.session.scalar(select(func.count(Item.id)).where(Item.active.is_(False), Item.version > 0))}
-    quizzes = list(db.session.scalars(select(Quiz).order_by(Quiz.title)))
+                                          .where(ItemVersion.status == "draft", Item.version > 0, mine)),
+              "new": db.session.scalar(select(func.count(Item.id)).where(Item.version == 0, mine)),
+              "retired": db.session.scalar(select(func.count(Item.id)).where(Item.active.is_(False), Item.version > 0,
+                                                                             mine))}
+    quizzes = list(db.session.scalars(select(Quiz).where(in_use(Quiz, org)).order_by(Quiz.title)))
     return render_template("trainer/content.html", counts=counts, slugs=slugs, by_source=by_source, quizzes=quizzes,
                            status=status)
 

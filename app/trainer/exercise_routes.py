@@ -16,7 +16,8 @@ from app.trainer.question_form import checked_save, in_words
 
 @bp.get("/content/exercises")
 def exercises_list():
-    rows = [(s, exercises.tailored(s.id)) for s in sorted(scenarios().values(), key=lambda s: s.title)]
+    org = current_user.organisation_id
+    rows = [(s, exercises.tailored(s.id, org)) for s in sorted(scenarios(org).values(), key=lambda s: s.title)]
     return render_template("trainer/exercises.html", rows=rows)
 
 
@@ -30,7 +31,7 @@ def _values(raw: dict) -> dict:
 @bp.route("/content/exercises/<scenario_id>", methods=["GET", "POST"])
 @csrf.exempt  # checked in checked_save, so an expired form comes back as it was typed
 def exercise_edit(scenario_id: str):
-    raw = exercises.raw_of(scenario_id)  # 404 for an unknown exercise
+    raw = exercises.raw_of(scenario_id, current_user.organisation_id)  # 404 for an unknown exercise
     if request.method == "GET":
         return _page(scenario_id, _values(raw), [])
     if request.form.get("action") == "reset":
@@ -49,7 +50,7 @@ def exercise_edit(scenario_id: str):
     saved, problems = checked_save([], save)
     if saved is not None:
         flash("Saved and played in the sandbox: the reference solution earns every check and an empty run none. "
-              "Trainees starting it from now on get this version." if saved != "shipped" else
+              "Your organisation's trainees starting it from now on get this version." if saved != "shipped" else
               "This is the exercise as Uptake ships it; nothing tailored is kept.", "success")
         return redirect(url_for("trainer.exercise_edit", scenario_id=scenario_id))
     return _page(scenario_id, values, problems, 400)
@@ -57,5 +58,5 @@ def exercise_edit(scenario_id: str):
 
 def _page(scenario_id: str, values: dict, problems: list, status: int = 200):
     return render_template("trainer/exercise_edit.html", scenario_id=scenario_id, v=values,
-                           problems=[in_words(p) for p in problems], tailored=exercises.tailored(scenario_id),
+                           problems=[in_words(p) for p in problems], tailored=exercises.tailored(scenario_id, current_user.organisation_id),
                            form=ToggleForm()), status

@@ -14,7 +14,7 @@ from app.trainer import bp
 
 @bp.get("/content/lessons")
 def lessons_list():
-    rows = [(m, lessons.edited(m.lesson)) for m in lessons.lesson_modules()]
+    rows = [(m, lessons.edited(m.lesson, current_user.organisation_id)) for m in lessons.lesson_modules()]
     return render_template("trainer/lessons.html", rows=rows)
 
 
@@ -22,12 +22,12 @@ def _page(module, text: str, error: str | None = None, status: int = 200):
     preview = None
     if error is None:
         try:
-            preview = lessons.preview(text)
+            preview = lessons.preview(text, current_user.organisation_id)
         except ValidationFailed as refused:
             error = refused.message
     sharing = [m for m in lessons.lesson_modules() if m.lesson == module.lesson and m.id != module.id]
     return render_template("trainer/lesson_edit.html", module=module, text=text, preview=preview, error=error,
-                           edited=lessons.edited(module.lesson), sharing=sharing, form=ToggleForm()), status
+                           edited=lessons.edited(module.lesson, current_user.organisation_id), sharing=sharing, form=ToggleForm()), status
 
 
 @bp.route("/content/lessons/<module_id>", methods=["GET", "POST"])
@@ -35,7 +35,7 @@ def _page(module, text: str, error: str | None = None, status: int = 200):
 def lesson_edit(module_id: str):
     module = lessons.module_for(module_id)
     if request.method == "GET":
-        return _page(module, lessons.text_of(module))
+        return _page(module, lessons.text_of(module, current_user.organisation_id))
     text = request.form.get("text", "")
     if not ToggleForm().validate_on_submit():
         return _page(module, text, "Your form expired; nothing was saved. Save again.", 400)
@@ -51,7 +51,7 @@ def lesson_edit(module_id: str):
     except ValidationFailed as refused:
         db.session.rollback()
         return _page(module, text, refused.message, 400)
-    flash("Saved: trainees opening the lesson now read this version.", "success")
+    flash("Saved: trainees in your organisation opening the lesson now read this version.", "success")
     return redirect(url_for("trainer.lesson_edit", module_id=module_id))
 
 
@@ -63,6 +63,6 @@ def lesson_preview(module_id: str):
     if len(text) > lessons.MAX_LESSON_CHARS:
         return jsonify(error="The lesson is too long to preview."), 422
     try:
-        return jsonify(html=str(lessons.preview(text)))
+        return jsonify(html=str(lessons.preview(text, current_user.organisation_id)))
     except ValidationFailed as refused:
         return jsonify(error=refused.message), 422

@@ -26,7 +26,7 @@ def questions():
     skill = request.args.get("skill") or ""
     status = request.args.get("status") or ""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    listing = authoring.listing(search, skill, status, page)
+    listing = authoring.listing(current_user, search, skill, status, page)
     skills = list(db.session.scalars(select(Skill).where(Skill.active.is_(True)).order_by(Skill.name)))
     return render_template("trainer/questions.html", listing=listing, skills=skills, search=search, skill=skill,
                            status=status, statuses=authoring.STATUSES, types=TYPE_CHOICES)
@@ -34,7 +34,8 @@ def questions():
 
 def _choices():
     skills = list(db.session.scalars(select(Skill).where(Skill.active.is_(True)).order_by(Skill.name)))
-    roles = list(db.session.scalars(select(JobRole.name).distinct().order_by(JobRole.name)))
+    roles = list(db.session.scalars(select(JobRole.name).where(JobRole.organisation_id == current_user.organisation_id)
+                                    .order_by(JobRole.name)))
     return skills, roles
 
 
@@ -42,7 +43,7 @@ def _editor(values: dict, key: str | None, problems: list[Problem], status: int 
     skills, roles = _choices()
     return render_template("trainer/question_edit.html", v=values, key=key, problems=[in_words(p) for p in problems],
                            skills=skills, roles=roles, types=TYPE_CHOICES, form=ToggleForm(),
-                           editing=authoring.editing(key) if key else None), status
+                           editing=authoring.editing(key, current_user) if key else None), status
 
 
 # The editor checks its own CSRF token (ToggleForm in _save) so that an expired form comes back with
@@ -84,7 +85,7 @@ def _from_import(import_id: int | None, label: str):
 @csrf.exempt
 def question_edit(key: str):
     if request.method == "GET":
-        return _editor(rows_of(to_raw(authoring.editing(key).item)), key, [])
+        return _editor(rows_of(to_raw(authoring.editing(key, current_user).item)), key, [])
     return _save(key)
 
 
@@ -96,6 +97,9 @@ def _save(key: str | None):
     if saved is not None:
         if saved.draft is None:
             flash("No changes: the question is the same as its published version.", "info")
+        elif key is not None and saved.row.key != key:
+            flash("Saved as a draft of your organisation's own copy of this shipped question. Check it as a trainee "
+                  "would see it, then publish it: your trainees then get it in place of the shipped one.", "success")
         else:
             flash("Draft saved. Check it as a trainee would see it, then publish it.", "success")
         return redirect(url_for("trainer.question_page", key=saved.row.key))
@@ -104,13 +108,13 @@ def _save(key: str | None):
 
 
 def _page(key: str, tried=None, status: int = 200):
-    editing = authoring.editing(key)
+    editing = authoring.editing(key, current_user)
     item = editing.item
     view = {"key": item.id, "type": item.type, "type_label": ITEM_TYPES[item.type].label, "stem": item.stem,
             **item_type(item).public(item, None), "saved_answer": tried[0] if tried else None}
     return render_template("trainer/question.html", editing=editing, item=item, view=view, field_name=field_name,
                            answer_key=answer_key(item), tried=tried, form=ToggleForm(),
-                           versions=authoring.versions(key), submitted=request.form if tried else None), status
+                           versions=authoring.versions(key, current_user), submitted=request.form if tried else None), status
 
 
 @bp.get("/questions/<key>")
@@ -121,7 +125,7 @@ def question_page(key: str):
 @bp.post("/questions/<key>/try")
 def question_try(key: str):
     """Answer the question as a trainee would and see the grade, the feedback and the explanation."""
-    editing = authoring.editing(key)
+    editing = authoring.editing(key, current_user)
     item = editing.item
     view = {"key": item.id, "type": item.type, **item_type(item).public(item, None)}
     try:
@@ -151,7 +155,7 @@ def question_action(key: str, action: str):
                 return redirect(url_for("trainer.questions"))
             flash("Draft discarded; the published version is unchanged.", "info")
         else:
-            authoring.set_retired(current_user, key, action == "retire")
+            key = authoring.set_retired(current_user, key, action == "retire").key  # a shipped one: its copy
             flash("Retired: no new attempt gets this question; past attempts keep their grades."
                   if action == "retire" else "Back in the bank.", "success")
     except NotFound:

@@ -67,15 +67,17 @@ def raw_from(form, skills: list[str]) -> tuple[dict, list[Problem]]:
 
 def _page(raw: dict, key: str | None, problems: list[Problem], status: int = 200):
     skills = list(db.session.scalars(select(Skill).where(Skill.active.is_(True)).order_by(Skill.name)))
-    roles = list(db.session.scalars(select(JobRole.name).distinct().order_by(JobRole.name)))
-    bank = sorted(active_bank().values(), key=lambda i: i.id)
+    org = current_user.organisation_id
+    roles = list(db.session.scalars(select(JobRole.name).where(JobRole.organisation_id == org).order_by(JobRole.name)))
+    bank = sorted(active_bank(org).values(), key=lambda i: i.id)
     names = {s.slug: s.name for s in skills}
     groups: dict[str, list] = {}
     for item in bank:
         groups.setdefault(names.get(item.skills[0], item.skills[0]), []).append(item)
-    counts = quiz_forms.skill_counts([s.slug for s in skills], [None, *roles])
+    counts = quiz_forms.skill_counts([s.slug for s in skills], [None, *roles], org)
     kind = "adaptive" if raw.get("mode") == "adaptive" else ("sample" if raw.get("sample") else "list")
-    return render_template("trainer/test_edit.html", raw=raw, key=key, kind=kind, skills=skills, roles=roles,
+    shipped = key is not None and quiz_forms.editing(key, current_user)[0].organisation_id is None
+    return render_template("trainer/test_edit.html", raw=raw, key=key, kind=kind, shipped=shipped, skills=skills, roles=roles,
                            groups=sorted(groups.items()), counts=counts, counts_json=json.dumps(counts),
                            sample={r["skill"]: r["count"] for r in raw.get("sample", [])},
                            problems=[in_words(p) for p in problems], form=ToggleForm(), layouts=LAYOUT_LABELS,
@@ -84,7 +86,10 @@ def _page(raw: dict, key: str | None, problems: list[Problem], status: int = 200
 
 @bp.get("/tests")
 def tests():
-    rows = list(db.session.scalars(select(Quiz).order_by(Quiz.active.desc(), Quiz.title)))
+    from app.services.ownership import in_use
+
+    rows = list(db.session.scalars(select(Quiz).where(in_use(Quiz, current_user.organisation_id))
+                                   .order_by(Quiz.active.desc(), Quiz.title)))
     return render_template("trainer/tests.html", rows=[(row, quiz_def(row)) for row in rows], form=ToggleForm())
 
 
@@ -101,8 +106,8 @@ def test_new():
 @csrf.exempt
 def test_edit(key: str):
     if request.method == "GET":
-        return _page(quiz_forms.editing(key)[1], key, [])
-    quiz_forms.editing(key)  # 404 for an unknown test before anything else
+        return _page(quiz_forms.editing(key, current_user)[1], key, [])
+    quiz_forms.editing(key, current_user)  # 404 for an unknown test before anything else
     return _save(key)
 
 
@@ -111,7 +116,9 @@ def _save(key: str | None):
     raw, problems = raw_from(request.form, skills)
     row, problems = checked_save(problems, lambda: quiz_forms.save(current_user, raw, key))
     if row is not None:
-        flash(f"Saved “{row.title}”. Trainees who start it from now on get this version.", "success")
+        copied = key is not None and row.key != key
+        flash(f"Saved “{row.title}”" + (" as your organisation's own copy of the shipped test" if copied else "")
+              + ". Trainees who start it from now on get this version.", "success")
         return redirect(url_for("trainer.tests"))
     return _page(raw, key, problems, 400)
 

@@ -22,6 +22,7 @@ from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.exports import csv_response
 from app.services.messages import recent_for
 from app.services.organisations import today_for
+from app.services.ownership import in_use
 from app.services.skill_model import assess
 from app.skills.planner import plural
 from app.trainer import bp
@@ -94,7 +95,7 @@ def person(person_id: int):
     from app.services import observations
 
     return render_template("trainer/person.html", person=person, profile=profile,
-                           exercises=exercises, titles={k: s.title for k, s in simulation.scenarios().items()},
+                           exercises=exercises, titles={k: s.title for k, s in simulation.scenarios(current_user.organisation_id).items()},
                            path=path, progress=progress, observed=observations.for_person(person),
                            attended=workshops.attended_by(person))
 
@@ -106,7 +107,7 @@ def exercise(person_id: int, attempt_id: int):
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != person.id or attempt.kind != "scenario" or attempt.status == "in_progress":
         abort(404)
-    return render_template("sim/result.html", attempt=attempt, scenario=simulation.get_scenario(attempt.scenario_key),
+    return render_template("sim/result.html", attempt=attempt, scenario=simulation.attempt_scenario(attempt),
                            report=simulation.result(attempt), replay=simulation.replay(attempt),
                            brief=simulation.brief(attempt), back=url_for("trainer.person", person_id=person.id))
 
@@ -154,7 +155,8 @@ def assign(unit_id: int):
         else:
             flash("Assigned.", "success")
             return redirect(url_for("trainer.unit", unit_id=unit.id))
-    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.active.is_(True)).order_by(Quiz.title)))
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.active.is_(True), in_use(Quiz, current_user.organisation_id))
+                                      .order_by(Quiz.title)))
     roles = list(db.session.scalars(select(JobRole).where(JobRole.organisation_id == current_user.organisation_id)
                                     .order_by(JobRole.name))) if current_user.role == "admin" else []
     org = unit.organisation  # a new assignment is due in the organisation's default days unless changed
@@ -162,7 +164,7 @@ def assign(unit_id: int):
         "due_date": (today_for(org) + timedelta(days=org.default_due_days)).isoformat()}
     return render_template("trainer/assign.html", unit=unit, people=trainees_in_unit(unit), errors=errors,
                            modules=list(training.catalogue().values()), quizzes=quizzes, roles=roles,
-                           exercises=sorted(simulation.scenarios().values(), key=lambda s: s.title),
+                           exercises=sorted(simulation.scenarios(current_user.organisation_id).values(), key=lambda s: s.title),
                            kinds=assignments.KINDS, form=form), (422 if errors else 200)
 
 

@@ -22,6 +22,6 @@ def test_trainer_rewrites_a_lesson_with_a_live_preview(screen, live_server, cont
     expect(preview.locator("strong")).to_have_text("next step")
     assert preview.locator("script").count() == 0
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Saved: trainees opening the lesson now read this version")).to_be_visible()
+    expect(page.get_by_text("Saved: trainees in your organisation opening the lesson now read this version")).to_be_visible()
     expect(page.get_by_role("button", name="Reset to the shipped lesson")).to_be_visible()
     assert_screen_ok(page, "lesson saved")

@@ -1,7 +1,8 @@
-"""A trainer rewrites a question a test asks, in the browser: the editor refuses a broken version and
-keeps what was typed, the question page shows it as a trainee will see it and grades a tried
-answer, publishing makes version 2, and a trainee who then starts the test gets the new wording —
-desktop and phone, every screen checked."""
+"""A trainer rewrites a shipped question a test asks, in the browser: the page says the change makes the
+organisation's own copy, the editor refuses a broken version and keeps what was typed, the copy's page
+shows it as a trainee will see it and grades a tried answer, publishing makes the copy's version 1, and
+a trainee who then starts the test gets the new wording in the shipped question's place — desktop and
+phone, every screen checked."""
 import re
 
 import pytest
@@ -24,7 +25,8 @@ def test_trainer_rewrites_a_question_and_trainees_get_the_new_version(screen, li
     assert_screen_ok(page, "question list")
     page.get_by_role("link", name="A contact record should normally be linked to an account.").click()
     expect(page.get_by_text("Version 1 is in the bank")).to_be_visible()
-    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_text("shipped with Uptake and shared by every organisation")).to_be_visible()
+    page.get_by_role("link", name="Edit a copy").click()
 
     page.get_by_label("Question").fill("")
     page.get_by_label("Explanation shown after the test").fill("Orphan contacts drop out of account views and reports.")
@@ -37,13 +39,14 @@ def test_trainer_rewrites_a_question_and_trainees_get_the_new_version(screen, li
     page.get_by_label("Question").fill(NEW_STEM)
     page.get_by_role("radio", name="False").check()
     page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_text("A draft of version 2 is waiting to be published")).to_be_visible()
+    expect(page.get_by_text("Saved as a draft of your organisation's own copy")).to_be_visible()
+    expect(page.get_by_text("Never published")).to_be_visible()
     page.get_by_role("radio", name="True").check()
     page.get_by_role("button", name="Try this answer").click()
     expect(page.get_by_role("heading", name="This answer scores 0 %")).to_be_visible()
     assert_screen_ok(page, "question page with a draft")
-    page.get_by_role("button", name="Publish as version 2").click()
-    expect(page.get_by_text("Published as version 2")).to_be_visible()
+    page.get_by_role("button", name="Publish as version 1").click()
+    expect(page.get_by_text("Published as version 1")).to_be_visible()
 
     trainee = browser.new_page(viewport=page.viewport_size)
     try:

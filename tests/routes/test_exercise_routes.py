@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.models import ScenarioText
 from app.services.simulation import scenarios
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, user_by_email
 from tests.routes.test_question_routes import changed, form_of
 
 PAGE = "/trainer/content/exercises/advance-opportunity"
@@ -41,7 +41,7 @@ def test_a_tailored_brief_and_weight_are_saved_after_playing(trainer, client, db
                                       "a close date 21 days out and a next step naming the contract review.")
     page = client.post(PAGE, data=saving(fields), follow_redirects=True).get_data(as_text=True)
     assert "Saved and played in the sandbox" in page and "Trainees get your version" in page
-    scenario = scenarios()["advance-opportunity"]
+    scenario = scenarios(user_by_email("trainer@demo.uptake").organisation_id)["advance-opportunity"]
     assert scenario.brief.startswith("Move [[deal.name]]") and scenario.checks[0].weight == 4
     token = csrf_from(client.get(PAGE))
     page = client.post(PAGE, data={"csrf_token": token, "action": "reset"}, follow_redirects=True).get_data(as_text=True)

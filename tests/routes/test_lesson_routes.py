@@ -32,7 +32,7 @@ def test_preview_saves_nothing_and_save_changes_what_trainees_read(trainer, clie
     assert previewed.status_code == 200 and "<strong>our</strong>" in previewed.get_data(as_text=True)
     assert "as shipped" in client.get("/trainer/content/lessons").get_data(as_text=True)
     saved = client.post(PAGE, data={"csrf_token": token, "text": OURS, "action": "save"}, follow_redirects=True)
-    assert "Saved: trainees opening the lesson now read this version" in saved.get_data(as_text=True)
+    assert "Saved: trainees in your organisation opening the lesson now read this version" in saved.get_data(as_text=True)
     client.post("/auth/sign-out", data={"csrf_token": token})
     login_as("trainee")
     assert "<h2>Our pipeline</h2>" in client.get("/me/modules/el-pipeline").get_data(as_text=True)

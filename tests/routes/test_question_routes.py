@@ -140,19 +140,43 @@ def test_trying_an_answer_shows_the_mark_a_trainee_would_get(trainer, client):
 
 
 def test_edit_publish_and_retire_through_the_pages(trainer, client, db):
-    page = "/trainer/questions/acc-003/edit"
+    page = "/trainer/questions/acc-003/edit"  # a shipped question: the organisation's copy is what changes
+    assert "shared by every organisation" in client.get(page).get_data(as_text=True)
     fields = changed(form_of(client, page, page), "stem", "Contacts belong to an account.")
-    assert client.post(page, data=fields).status_code == 302
-    listing = client.get("/trainer/questions?status=draft").get_data(as_text=True)
-    assert "acc-003" in listing and "draft to publish" in listing
-    token = csrf_from(client.get("/trainer/questions/acc-003"))
-    text = client.post("/trainer/questions/acc-003/publish", data={"csrf_token": token},
+    saved = client.post(page, data=fields)
+    copy = saved.headers["Location"].rsplit("/", 1)[-1]
+    assert saved.status_code == 302 and copy != "acc-003"
+    listing = client.get("/trainer/questions?status=new").get_data(as_text=True)
+    assert copy in listing
+    shipped_page = client.get("/trainer/questions/acc-003").get_data(as_text=True)
+    assert f"your organisation’s copy, <code>{copy}</code>" in shipped_page.replace("&#39;", "’").replace("'", "’")
+    token = csrf_from(client.get(f"/trainer/questions/{copy}"))
+    text = client.post(f"/trainer/questions/{copy}/publish", data={"csrf_token": token},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Published as version 2" in text and "Version 1, published" in text
-    text = client.post("/trainer/questions/acc-003/retire", data={"csrf_token": token},
+    assert "Published as version 1" in text and "Version 1, published" in text
+    assert copy in client.get("/trainer/questions?q=Contacts+belong").get_data(as_text=True)
+    text = client.post(f"/trainer/questions/{copy}/retire", data={"csrf_token": token},
                        follow_redirects=True).get_data(as_text=True)
     assert "Retired" in text
-    assert db.session.scalar(select(Item.active).where(Item.key == "acc-003")) is False
+    assert db.session.scalar(select(Item.active).where(Item.key == copy)) is False
+    assert db.session.scalar(select(Item.active).where(Item.key == "acc-003")) is True  # shipped: as it was
+
+
+def test_a_published_question_of_the_organisation_gets_versions_through_the_pages(trainer, client, db):
+    page = "/trainer/questions/new?type=true_false"
+    fields = changed(form_of(client, page, "/trainer/questions/new"), "stem", "Every contact belongs to an account.")
+    fields.add("skills", "accounts-contacts")
+    fields.add("answer", "true")
+    key = client.post("/trainer/questions/new", data=fields).headers["Location"].rsplit("/", 1)[-1]
+    token = csrf_from(client.get(f"/trainer/questions/{key}"))
+    client.post(f"/trainer/questions/{key}/publish", data={"csrf_token": token})
+    page = f"/trainer/questions/{key}/edit"
+    fields = changed(form_of(client, page, page), "stem", "Every contact hangs off one account.")
+    assert client.post(page, data=fields).headers["Location"].endswith(f"/trainer/questions/{key}")
+    assert key in client.get("/trainer/questions?status=draft").get_data(as_text=True)
+    text = client.post(f"/trainer/questions/{key}/publish", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Published as version 2" in text and "Version 1, published" in text
 
 
 def test_an_expired_form_saves_nothing(trainer, client, db):

@@ -20,15 +20,26 @@ def trainer(content_loaded):
 def test_a_rewrite_is_what_every_module_using_the_lesson_shows(trainer, db):
     lessons.save(trainer, "el-pipeline", OURS)
     for module_id in ("el-pipeline", "ja-stages"):  # the job aid shares the pipeline lesson's text
-        html = render_lesson(get_module(module_id))
+        html = render_lesson(get_module(module_id), trainer.organisation_id)
         assert "<h2>Our pipeline</h2>" in html and "<strong>our</strong>" in html
-    assert time_parts(get_module("el-pipeline"))[0] == 1  # a short lesson reads in a minute
+    assert time_parts(get_module("el-pipeline"), trainer.organisation_id)[0] == 1  # a short lesson reads in a minute
+
+
+def test_a_rewrite_reaches_only_the_organisation_that_wrote_it(trainer, db):
+    from tests.conftest import add_other_organisation
+
+    other = add_other_organisation(db)
+    shipped = render_lesson(get_module("el-pipeline"), other.id)
+    lessons.save(trainer, "el-pipeline", OURS)
+    assert render_lesson(get_module("el-pipeline"), other.id) == shipped and "Our pipeline" not in shipped
+    assert render_lesson(get_module("el-pipeline"), None) == shipped
+    assert lessons.edited("opportunity-pipeline.md", other.id) is None
 
 
 def test_scripts_and_raw_html_never_reach_trainees(trainer, db):
     lessons.save(trainer, "el-pipeline", OURS + '\n<script>alert(1)</script><img src=x onerror="alert(2)">\n'
                                               '[a link](javascript:alert(3))\n')
-    html = render_lesson(get_module("el-pipeline"))
+    html = render_lesson(get_module("el-pipeline"), trainer.organisation_id)
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html and "<img" not in html
 
 
@@ -43,10 +54,10 @@ def test_a_figure_that_cannot_be_drawn_is_refused_and_nothing_saved(trainer, db)
 
 
 def test_reset_brings_back_the_shipped_lesson_and_both_are_audited(trainer, db):
-    shipped = render_lesson(get_module("el-pipeline"))
+    shipped = render_lesson(get_module("el-pipeline"), trainer.organisation_id)
     lessons.save(trainer, "el-pipeline", OURS)
     lessons.reset(trainer, "el-pipeline")
-    assert render_lesson(get_module("el-pipeline")) == shipped
+    assert render_lesson(get_module("el-pipeline"), trainer.organisation_id) == shipped
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.target == "opportunity-pipeline.md")
                                      .order_by(AuditEvent.id)))
     assert [e.action for e in events] == ["content.lesson_saved", "content.lesson_reset"]

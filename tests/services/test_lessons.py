@@ -26,7 +26,7 @@ def test_each_lesson_teaches_with_a_sandbox_figure_and_its_common_mistakes(modul
     assert not first.startswith("#"), "the page's heading is the module title; the lesson must not repeat it"
     assert len(re.findall(r"\w+", lesson_figures.split_figures(text)[0])) >= 300
     assert "## Common mistakes" in text and "## Worked example" in text
-    html = training.render_lesson(module)
+    html = training.render_lesson(module, None)
     assert html.count('<figure class="sandbox-shot"') >= 1 and "SANDBOXFIGURE" not in html
     assert '<span class="callout" aria-hidden="true">1</span>' in html and "<figcaption" in html
     assert "<h1" not in html and "<script" not in html
@@ -34,7 +34,7 @@ def test_each_lesson_teaches_with_a_sandbox_figure_and_its_common_mistakes(modul
 
 @pytest.mark.parametrize("module", elearning(), ids=lambda m: m.id)
 def test_each_lesson_states_an_honest_time(module, content_loaded):
-    read, check = training.time_parts(module)
+    read, check = training.time_parts(module, None)
     assert read >= 2 and check >= 3
     assert abs(module.minutes - (read + check)) <= 2, \
         f"{module.id}: the catalogue says {module.minutes} min; reading {read} + check {check} = {read + check}"

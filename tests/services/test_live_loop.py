@@ -27,7 +27,7 @@ def solve_exercise(user, key: str):
     """Do the exercise's reference solution through the service, as the sandbox pages would, and finish."""
     attempt = simulation.start_exercise(user, key)
     last: dict = {}
-    for step in simulation.get_scenario(key).solution:
+    for step in simulation.get_scenario(key, None).solution:
         run = simulation.load_run(attempt)
         outcome = simulation.perform(user, attempt.id, resolve(step, run.state, run.bindings, run.initial, last))
         assert outcome.ok, outcome.errors
@@ -56,7 +56,7 @@ def test_a_newcomer_has_no_verdict_and_no_confidence_figure(fitted_demo):
 def test_a_newcomers_first_exercise_moves_their_verdicts_without_a_refit(fitted_demo, db):
     person = newcomer()
     card = skill_model.current_bundle()[1]
-    scenario = simulation.get_scenario("advance-opportunity")
+    scenario = simulation.get_scenario("advance-opportunity", None)
     assert not any(k.startswith("check:advance-opportunity") for k in skill_model.current_bundle()[0]["keys"]), \
         "the demo model must not have calibrated this exercise's checks"
     before = {r["slug"]: r for r in skill_model.assess(person)}
@@ -120,7 +120,7 @@ def test_before_the_first_fit_a_newcomers_evidence_still_moves_their_verdicts(co
     person = newcomer("first.day@demo.uptake")
     before = {r["slug"]: r for r in skill_model.assess(person)}
     assert all(r["verdict"] == "not_enough_evidence" for r in before.values())
-    scenario = simulation.get_scenario("advance-opportunity")
+    scenario = simulation.get_scenario("advance-opportunity", None)
     attempt, report = solve_exercise(person, "advance-opportunity")
     assert report.score == 1.0
     after = {r["slug"]: r for r in skill_model.assess(person, explain_top=3)}

@@ -53,29 +53,49 @@ def test_only_published_questions_can_be_chosen(trainer, db):
     assert [p.message for p in refused.value.problems] == [f"unknown item {draft.row.key!r}"]
 
 
-def test_a_reload_of_the_shipped_forms_keeps_the_trainers_changes(trainer, db):
-    _, raw = quiz_forms.editing("crm-basics")
-    quiz_forms.save(trainer, {**raw, "title": "CRM basics (our version)", "time_limit_minutes": 25}, "crm-basics")
-    quiz_forms.set_active(trainer, "adaptive-skills-check", False)
+def test_changing_a_shipped_test_makes_the_organisations_copy_which_a_reload_keeps(trainer, db):
+    from tests.conftest import add_other_organisation
+
+    _, raw = quiz_forms.editing("crm-basics", trainer)
+    copy = quiz_forms.save(trainer, {**raw, "title": "CRM basics (our version)", "time_limit_minutes": 25}, "crm-basics")
+    assert copy.key != "crm-basics" and copy.organisation_id == trainer.organisation_id
+    retired = quiz_forms.set_active(trainer, "adaptive-skills-check", False)
     load_content()
-    crm = db.session.scalar(select(Quiz).where(Quiz.key == "crm-basics"))
+    crm = db.session.get(Quiz, copy.id)
     assert crm.title == "CRM basics (our version)" and quiz_def(crm).time_limit_minutes == 25
-    assert db.session.scalar(select(Quiz.active).where(Quiz.key == "adaptive-skills-check")) is False
+    assert db.session.get(Quiz, retired.id).active is False
+    shipped = db.session.scalar(select(Quiz).where(Quiz.key == "crm-basics"))
+    assert shipped.title != crm.title and shipped.active  # as shipped, for every other organisation
+    trainee = user_by_email("trainee@demo.uptake")
+    offered = {q.key for q in attempts.available_quizzes(trainee)}
+    assert copy.key in offered and "crm-basics" not in offered and "adaptive-skills-check" not in offered
+    assert attempts.get_quiz_for(trainee, "crm-basics").key == copy.key  # an older link finds the copy
+    other = add_other_organisation(db)
+    from app.models import User
+
+    stranger = User(organisation_id=other.id, email="t@other.example", name="T", role="trainee", active=True,
+                    session_version=1, password_hash="!")
+    db.session.add(stranger)
+    db.session.commit()
+    theirs = {q.key for q in attempts.available_quizzes(stranger)}
+    assert "crm-basics" in theirs and "adaptive-skills-check" in theirs and copy.key not in theirs
 
 
 def test_saving_and_retiring_are_audited_with_before_and_after(trainer, db):
-    _, raw = quiz_forms.editing("crm-basics")
-    quiz_forms.save(trainer, {**raw, "pass_mark": 0.9}, "crm-basics")
-    quiz_forms.set_active(trainer, "crm-basics", False)
-    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.target == "crm-basics").order_by(AuditEvent.id)))
+    _, raw = quiz_forms.editing("crm-basics", trainer)
+    copy = quiz_forms.save(trainer, {**raw, "pass_mark": 0.9}, "crm-basics").key
+    quiz_forms.set_active(trainer, "crm-basics", False)  # the shipped one's key: its copy is what retires
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.target == copy).order_by(AuditEvent.id)))
     assert [e.action for e in events] == ["content.quiz_saved", "content.quiz_retired"]
     assert events[0].detail["before"]["pass_mark"] == raw["pass_mark"] and events[0].detail["after"]["pass_mark"] == 0.9
+    assert events[0].detail["copy_of"] == "crm-basics"
     trainee = user_by_email("trainee@demo.uptake")
     assert "crm-basics" not in {q.key for q in attempts.available_quizzes(trainee)}
 
 
 def test_counts_per_skill_follow_the_job_role(trainer, db):
-    counts = quiz_forms.skill_counts(["campaigns", "case-management"], [None, "service agent"])
+    counts = quiz_forms.skill_counts(["campaigns", "case-management"], [None, "service agent"],
+                                     trainer.organisation_id)
     everyone, agents = counts[""], counts["service agent"]
     assert everyone["campaigns"]["published"] >= agents["campaigns"]["published"]
     assert agents["case-management"]["published"] > 0
@@ -117,7 +137,8 @@ def test_true_false_feedback_reaches_the_trainee_who_gave_that_answer(trainer, d
 
 
 def test_saving_a_retired_test_keeps_it_retired(trainer, db):
-    quiz_forms.set_active(trainer, "crm-basics", False)
-    _, raw = quiz_forms.editing("crm-basics")
-    quiz_forms.save(trainer, {**raw, "pass_mark": 0.8}, "crm-basics")
-    assert db.session.scalar(select(Quiz.active).where(Quiz.key == "crm-basics")) is False
+    copy = quiz_forms.set_active(trainer, "crm-basics", False)
+    _, raw = quiz_forms.editing(copy.key, trainer)
+    assert quiz_forms.save(trainer, {**raw, "pass_mark": 0.8}, copy.key).active is False
+    assert quiz_forms.save(trainer, {**raw, "pass_mark": 0.9}, "crm-basics").key == copy.key  # the copy, still retired
+    assert db.session.get(Quiz, copy.id).active is False

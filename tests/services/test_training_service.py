@@ -19,7 +19,7 @@ def test_path_targets_the_trainees_weak_required_skills(fitted_demo):
 
 
 def test_lesson_html_is_sanitised(demo):
-    html = training.render_lesson(training.get_module("el-pipeline"))
+    html = training.render_lesson(training.get_module("el-pipeline"), None)
     assert "<table>" in html and "<h2>" in html and "<script" not in html
 
 
