@@ -58,3 +58,37 @@ def test_item_versions_migration_makes_every_question_its_own_version_1(config_c
         assert (row[0], row[1], row[2], version) == (1, "published", "Old words", 1)
         assert row[3] == '["data-quality", "lead-management"]' and '"answer": true' in row[4]
         db.engine.dispose()
+
+
+def test_content_owner_migration_gives_browser_content_to_the_organisation_that_made_it(config_class, tmp_path):
+    """Questions and tests written in the browser before organisations owned content go to the
+    organisation whose audit trail names them; shipped ones stay shared; a rewritten lesson goes to
+    its author's organisation."""
+    from sqlalchemy import text
+
+    class Fresh(config_class):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'owners.sqlite3'}"
+
+    fresh = create_app(Fresh)
+    with fresh.app_context():
+        upgrade(revision="0027_stored_model")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES (1, 'A', '2026-01-01'), "
+                              "(2, 'B', '2026-01-01')"))
+            conn.execute(text("INSERT INTO user_account (id, organisation_id, email, name, password_hash, role, active, "
+                              "session_version, created_at) VALUES (5, 2, 'b@b.example', 'B', '!', 'trainer', 1, 1, "
+                              "'2026-01-01')"))
+            for key, source in (("ours", "editor"), ("shipped", "bank:x.yaml")):
+                conn.execute(text("INSERT INTO item (key, type, stem, explanation, difficulty, roles, data, source, "
+                                  "content_hash, active, updated_at, version) VALUES (:key, 'true_false', 'S', '', "
+                                  "'easy', '[]', '{}', :source, 'h', 1, '2026-01-01', 1)"), {"key": key, "source": source})
+            conn.execute(text("INSERT INTO audit_event (at, actor_id, organisation_id, action, target, detail, ip) "
+                              "VALUES ('2026-01-02', 5, 2, 'content.item_published', 'ours', '{}', '')"))
+            conn.execute(text("INSERT INTO lesson_text (lesson, text, author_id, updated_at) VALUES "
+                              "('x.md', 'Ours', 5, '2026-01-02')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            owners = dict(conn.execute(text("SELECT key, organisation_id FROM item")).all())
+            lesson = conn.execute(text("SELECT organisation_id FROM lesson_text")).scalar()
+        assert owners == {"ours": 2, "shipped": None} and lesson == 2
+        db.engine.dispose()

@@ -113,3 +113,27 @@ def test_a_units_override_decides_which_skills_its_people_need(fitted_demo, db):
                                            if p.role == "trainee" and p.job_role_id == tara.job_role_id}
     assert "Campaigns" in training.required_verdicts([tara])[tara.id]
     assert "Email & calendar sync" not in training.required_verdicts([tara])[tara.id]
+
+
+def test_passing_the_organisations_copy_of_a_modules_check_test_completes_the_module(demo, db):
+    """el-navigation's check is the shipped crm-basics; once the organisation has its own copy, its
+    trainees take the copy, and passing it completes the module (and its time counts the copy's questions)."""
+    from app.services import attempts, quiz_forms
+    from app.services.content import attempt_items, load_content
+    from quizzes.answers import right_answer
+    from tests.conftest import as_sent
+
+    load_content()
+    trainer, tara = user_by_email("trainer@demo.uptake"), user_by_email("trainee@demo.uptake")
+    _, raw = quiz_forms.editing("crm-basics", trainer)
+    copy = quiz_forms.save(trainer, {**raw, "items": raw["items"][:3]}, "crm-basics")
+    training.open_module(tara, "el-navigation")
+    quiz = attempts.get_quiz_for(tara, "crm-basics")  # the module's button names the shipped key
+    assert quiz.key == copy.key
+    assert training.time_parts(training.get_module("el-navigation"), tara.organisation_id)[1] == 3
+    attempt = attempts.start_attempt(tara, quiz)
+    given = attempt_items(attempt)
+    for seq, key in enumerate(attempt.item_keys, start=1):
+        attempts.save_response(tara, attempt.id, key, as_sent(attempt.id, key, right_answer(given[key])), seq=seq)
+    attempts.submit_attempt(attempt.id, user=tara)
+    assert training.refresh_progress(tara)["el-navigation"].status == "completed"
