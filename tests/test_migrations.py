@@ -92,3 +92,31 @@ def test_content_owner_migration_gives_browser_content_to_the_organisation_that_
             lesson = conn.execute(text("SELECT organisation_id FROM lesson_text")).scalar()
         assert owners == {"ours": 2, "shipped": None} and lesson == 2
         db.engine.dispose()
+
+
+def test_skill_owner_migration_keeps_objectives_and_gives_added_skills_to_their_organisation(config_class, tmp_path):
+    from sqlalchemy import text
+
+    class Fresh(config_class):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'skills.sqlite3'}"
+
+    fresh = create_app(Fresh)
+    with fresh.app_context():
+        upgrade(revision="0028_content_owner")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES (1, 'A', '2026-01-01'), "
+                              "(2, 'B', '2026-01-01')"))
+            conn.execute(text("INSERT INTO skill (id, slug, name, description, active) VALUES "
+                              "(1, 'lead-management', 'Leads', '', 1), (2, 'cpq-quotes', 'Quotes in CPQ', '', 1)"))
+            conn.execute(text("INSERT INTO job_role (id, organisation_id, name, description, active) VALUES "
+                              "(1, 1, 'seller', '', 1)"))
+            conn.execute(text("INSERT INTO objective (job_role_id, skill_id, target, weight) VALUES (1, 1, 0.8, 1), "
+                              "(1, 2, 0.8, 1)"))
+            conn.execute(text("INSERT INTO audit_event (at, organisation_id, action, target, detail, ip) VALUES "
+                              "('2026-01-02', 2, 'skill.created', 'Quotes in CPQ', '{}', '')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            owners = dict(conn.execute(text("SELECT slug, organisation_id FROM skill")).all())
+            objectives = conn.execute(text("SELECT COUNT(*) FROM objective")).scalar()
+        assert owners == {"lead-management": None, "cpq-quotes": 2} and objectives == 2
+        db.engine.dispose()

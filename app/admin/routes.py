@@ -36,7 +36,7 @@ def home():
     return render_template("admin/home.html", counts=counts,
                            units=catalogue.list_org_records(BusinessUnit, org_id),
                            job_roles=catalogue.list_org_records(JobRole, org_id),
-                           skills=catalogue.list_skills())
+                           skills=catalogue.list_skills(org_id))
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -201,15 +201,15 @@ def record_active(kind: str, record_id: int, state: str):
 # --- skills ------------------------------------------------------------------------------------
 @bp.get("/skills")
 def skills():
-    return render_template("admin/skills.html", items=catalogue.list_skills(), toggle=ToggleForm())
+    return render_template("admin/skills.html", items=catalogue.list_skills(current_user.organisation_id),
+                           toggle=ToggleForm())
 
 
 def _skill_form(skill):
     form = SkillForm(obj=skill)
     if form.validate_on_submit():
         try:
-            catalogue.save_skill(form.slug.data or "", form.name.data, form.description.data, skill=skill,
-                                 actor=current_user)
+            catalogue.save_skill(current_user, form.slug.data or "", form.name.data, form.description.data, skill=skill)
         except ServiceError as error:
             db.session.rollback()
             _form_error(form, error)
@@ -227,15 +227,19 @@ def skill_new():
 
 @bp.route("/skills/<int:skill_id>/edit", methods=["GET", "POST"])
 def skill_edit(skill_id: int):
-    return _skill_form(catalogue.get_skill(skill_id))
+    return _skill_form(catalogue.get_skill(skill_id, current_user.organisation_id))
 
 
 @bp.post("/skills/<int:skill_id>/active/<any(on, off):state>")
 def skill_active(skill_id: int, state: str):
-    skill = catalogue.get_skill(skill_id)
+    skill = catalogue.get_skill(skill_id, current_user.organisation_id)
     if ToggleForm().validate_on_submit():
-        catalogue.set_active(skill, state == "on", actor=current_user)
-        flash(f"{skill.name} is now {'active' if state == 'on' else 'inactive'}.", "success")
+        try:
+            catalogue.set_active(skill, state == "on", actor=current_user)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{skill.name} is now {'active' if state == 'on' else 'inactive'}.", "success")
     return redirect(url_for("admin.skills"))
 
 
@@ -332,7 +336,8 @@ def export_csv(which: str):
                              for r in catalogue.list_org_records(_kind_model(which), org_id)))
     if which == "skills":
         return csv_response("skills.csv", ["name", "key", "description", "active"],
-                            ([k.name, k.slug, k.description, k.active] for k in catalogue.list_skills()))
+                            ([k.name, k.slug, k.description, k.active]
+                             for k in catalogue.list_skills(org_id)))
     if which == "objectives":
         rows = db.session.scalars(select(Objective).join(JobRole, JobRole.id == Objective.job_role_id)
                                   .where(JobRole.organisation_id == org_id).order_by(JobRole.name, Objective.id))

@@ -68,6 +68,9 @@ class Skill(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # None: the shipped taxonomy every organisation shares; otherwise the organisation that added the
+    # skill, the only one that sees it, maps questions to it and sets objectives for it
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
 
 
 trainer_units = Table(

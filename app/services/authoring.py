@@ -97,7 +97,7 @@ def check(raw: dict, key: str, organisation_id: int | None, roles_kept=()) -> en
     Job roles are the organisation's, plus any the question was tagged with already (the shipped bank
     names the starter roles, which an organisation may have renamed)."""
     roles = job_role_names(organisation_id) | set(roles_kept)
-    item, problems = parse_item({**raw, "id": key}, "the form", 0, skill_slugs(), roles or None,
+    item, problems = parse_item({**raw, "id": key}, "the form", 0, skill_slugs(organisation_id), roles or None,
                                 require_explanation=False)
     if not problems and item.data.get("stem_html"):
         from app.services import assets

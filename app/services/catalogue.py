@@ -1,7 +1,8 @@
 """Admin use cases for the organisation's catalogue: business units, job roles and skills.
 
-Units and job roles share one shape (a named record within an organisation); skills are global
-and keyed by a stable slug that content files refer to.
+Units and job roles share one shape (a named record within an organisation); skills are keyed by a
+stable slug that content files refer to: the shipped taxonomy is shared by every organisation and
+changed only with the content files, and a skill an organisation adds is its own.
 """
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ def _audit_saved(record, created: bool, before: dict, actor: User | None) -> Non
 
 
 def set_active(record, active: bool, actor: User | None = None):
+    if isinstance(record, Skill) and record.organisation_id is None:
+        raise ValidationFailed(SHIPPED_SKILL.format(name=record.name, doing="switched off"))
     if record.active != active:
         record.active = active
         db.session.commit()
@@ -78,21 +81,38 @@ def set_active(record, active: bool, actor: User | None = None):
     return record
 
 
-def list_skills() -> list[Skill]:
-    return list(db.session.scalars(select(Skill).order_by(Skill.name)))
+SHIPPED_SKILL = ("{name} is part of the skill taxonomy Uptake ships, shared by every organisation, so it cannot be "
+                 "{doing} here. To leave it out of your training, give it no weight in your job roles' objectives.")
 
 
-def get_skill(skill_id: int) -> Skill:
+def list_skills(organisation_id: int) -> list[Skill]:
+    """The shipped taxonomy and the organisation's own skills."""
+    from app.services.ownership import visible
+
+    return list(db.session.scalars(select(Skill).where(visible(Skill, organisation_id)).order_by(Skill.name)))
+
+
+def active_skills(organisation_id: int | None) -> list[Skill]:
+    """The active skills the organisation trains and assesses (shipped and its own), by name."""
+    from app.services.ownership import visible
+
+    return list(db.session.scalars(select(Skill).where(Skill.active.is_(True), visible(Skill, organisation_id))
+                                   .order_by(Skill.name)))
+
+
+def get_skill(skill_id: int, organisation_id: int) -> Skill:
     skill = db.session.get(Skill, skill_id)
-    if skill is None:
+    if skill is None or skill.organisation_id not in (None, organisation_id):
         raise NotFound("No such skill.")
     return skill
 
 
-def save_skill(slug: str, name: str, description: str = "", skill: Skill | None = None,
-               actor: User | None = None) -> Skill:
-    """Create a skill or edit one. The slug is fixed once created: content refers to it."""
+def save_skill(actor: User, slug: str, name: str, description: str = "", skill: Skill | None = None) -> Skill:
+    """Add one of the organisation's own skills (the actor's) or edit one. The slug is fixed once
+    created: content refers to it. A shipped skill is not edited here."""
     name, description = _clean_name(name), paragraphs(description)
+    if skill is not None and skill.organisation_id is None:
+        raise ValidationFailed(SHIPPED_SKILL.format(name=skill.name, doing="renamed"), field="name")
     if skill is None:
         slug = slug.strip().lower()
         if not SLUG_RE.match(slug) or len(slug) > 64:
@@ -100,7 +120,7 @@ def save_skill(slug: str, name: str, description: str = "", skill: Skill | None 
                                    field="slug")
         if db.session.scalar(select(Skill).where(Skill.slug == slug)) is not None:
             raise Conflict(f"A skill with slug “{slug}” already exists.", field="slug")
-        skill = Skill(slug=slug, active=True)
+        skill = Skill(slug=slug, active=True, organisation_id=actor.organisation_id)
         db.session.add(skill)
     created = skill.id is None
     before = {"name": skill.name, "description": skill.description}

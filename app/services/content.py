@@ -38,8 +38,12 @@ class LoadSummary:
     problems: list[engine.Problem] = field(default_factory=list)
 
 
-def skill_slugs() -> frozenset[str]:
-    return frozenset(db.session.scalars(select(Skill.slug).where(Skill.active.is_(True))))
+def skill_slugs(organisation_id: int | None = None) -> frozenset[str]:
+    """The active skills content may name: the shipped taxonomy's, and this organisation's own."""
+    from app.services.ownership import visible
+
+    return frozenset(db.session.scalars(select(Skill.slug).where(Skill.active.is_(True),
+                                                                 visible(Skill, organisation_id))))
 
 
 def job_role_names(organisation_id: int | None) -> frozenset[str]:
@@ -275,7 +279,8 @@ def import_owner(record: ContentImport) -> int:
 
 
 def parse_import(record: ContentImport) -> ImportResult:
-    skills, roles, defaults = skill_slugs(), job_role_names(import_owner(record)) or None, tuple(record.default_skills)
+    owner = import_owner(record)
+    skills, roles, defaults = skill_slugs(owner), job_role_names(owner) or None, tuple(record.default_skills)
     if record.format == "gift":
         result = import_gift(record.content, record.filename, skills, roles, defaults)
     else:
@@ -357,7 +362,7 @@ def start_import(user: User, filename: str, data: bytes, fmt: str, default_skill
         raise ValidationFailed("The file is not UTF-8 text. Export it again as UTF-8.", field="file") from None
     if fmt == "moodle_xml" and not text.lstrip().startswith("<"):
         raise ValidationFailed("This does not look like a Moodle XML file.", field="file")
-    unknown = set(default_skills) - skill_slugs()
+    unknown = set(default_skills) - skill_slugs(user.organisation_id)
     if unknown:
         raise ValidationFailed(f"Unknown skills: {', '.join(sorted(unknown))}.", field="default_skills")
     record = ContentImport(user_id=user.id, filename=Path(filename or "upload").name[:255], format=fmt,

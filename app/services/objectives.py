@@ -25,11 +25,14 @@ def required_of_role(skill_id):
 
 
 def table(role: JobRole, unit: BusinessUnit | None) -> list[dict]:
-    """Every active skill with the role's objective (and the unit override, if any)."""
+    """Every active skill of the role's organisation (shipped and its own) with the role's objective (and
+    the unit override, if any)."""
+    from app.services.catalogue import active_skills
+
     rows = {(o.skill_id, o.business_unit_id): o for o in db.session.scalars(
         select(Objective).where(Objective.job_role_id == role.id))}
     result = []
-    for skill in db.session.scalars(select(Skill).where(Skill.active.is_(True)).order_by(Skill.name)):
+    for skill in active_skills(role.organisation_id):
         base = rows.get((skill.id, None))
         override = rows.get((skill.id, unit.id)) if unit else None
         current = override or base
@@ -44,7 +47,10 @@ def save(actor: User, role: JobRole, unit: BusinessUnit | None, values: dict[int
     a form with no rows (or naming skills that do not exist) changes nothing."""
     if not values:
         raise ValidationFailed("The form had no targets, so nothing was changed. Set targets and weights, then save.")
-    known = set(db.session.scalars(select(Skill.id).where(Skill.active.is_(True), Skill.id.in_(list(values)))))
+    from app.services.ownership import visible
+
+    known = set(db.session.scalars(select(Skill.id).where(Skill.active.is_(True), Skill.id.in_(list(values)),
+                                                          visible(Skill, role.organisation_id))))
     if unknown := sorted(set(values) - known):
         raise ValidationFailed(f"The form names {len(unknown)} skill(s) that do not exist or are inactive; "
                                "nothing was changed. Reload the page and try again.")

@@ -64,7 +64,10 @@ def record(actor: User, person_id: int, slug: str, marks: dict[str, str], observ
     person = get_person_for(actor, person_id)  # NotFound outside the actor's reach
     if actor.role not in ("trainer", "admin") or person.role != "trainee" or person.id == actor.id:
         raise NotFound("No such person.")
-    skill = db.session.scalar(select(Skill).where(Skill.slug == slug, Skill.active.is_(True)))
+    from app.services.ownership import visible
+
+    skill = db.session.scalar(select(Skill).where(Skill.slug == slug, Skill.active.is_(True),
+                                                  visible(Skill, actor.organisation_id)))
     if skill is None:
         raise ValidationFailed("Choose a skill to observe.", field="skill")
     known = {b.key for b in checklist(slug)}

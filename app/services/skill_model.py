@@ -183,7 +183,10 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
     bundle = scoring_bundle()
     now = now or utcnow()
     objectives = objectives_for(user)
-    names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
+    from app.services.ownership import visible
+
+    # the shipped taxonomy and the person's organisation's own skills: never another organisation's
+    names = dict(db.session.execute(select(Skill.slug, Skill.name).where(visible(Skill, user.organisation_id))).all())
     if bundle is None:
         return [{"slug": s, "name": n, "probability": None, "evidence": 0.0, "verdict": "not_enough_evidence",
                  "target": objectives.get(s, (DEFAULT_TARGET, 0.0))[0], "weight": objectives.get(s, (0, 0.0))[1],
@@ -201,6 +204,8 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
     answers, exercises = whole_counts(model, known, items)
     result = []
     for k, slug in enumerate(bundle["skills"]):
+        if slug not in names:
+            continue
         target, weight = objectives.get(slug, (DEFAULT_TARGET, 0.0))
         p, ev = float(probabilities[k]), float(weights[k])
         row = {"slug": slug, "name": names.get(slug, slug), "probability": p, "evidence": ev,

@@ -222,7 +222,11 @@ def heatmap(units: list[BusinessUnit], by: str = "unit", min_people: int = 1) ->
     cells = {(key, slug): {"people": n, "weak": int(weak or 0), "unknown": int(unknown or 0),
                            "share": (weak or 0) / n if n else 0.0} if n >= min_people else {"hidden": True}
              for key, slug, n, weak, unknown in rows}
-    skills = list(db.session.execute(select(Skill.slug, Skill.name).where(Skill.active.is_(True)).order_by(Skill.name)))
+    from app.services.ownership import visible
+
+    org = units[0].organisation_id if units else None
+    skills = list(db.session.execute(select(Skill.slug, Skill.name).where(Skill.active.is_(True), visible(Skill, org))
+                                     .order_by(Skill.name)))
     if by == "job_role":
         groups = list(db.session.execute(select(JobRole.id, JobRole.name).where(JobRole.id.in_(
             select(User.job_role_id).where(User.business_unit_id.in_(unit_ids), User.role == "trainee"))
@@ -236,7 +240,10 @@ def people_needing(units: list[BusinessUnit], slug: str, unit_id: int | None = N
                    role_id: int | None = None) -> tuple[Skill, list]:
     """Everyone in `units` (optionally one unit or one job role) whose role needs the skill, with the
     stored estimate: weakest first, people without an estimate yet last. The heatmap's click-through."""
-    skill = db.session.scalar(select(Skill).where(Skill.slug == slug))
+    from app.services.ownership import visible
+
+    org = units[0].organisation_id if units else None
+    skill = db.session.scalar(select(Skill).where(Skill.slug == slug, visible(Skill, org)))
     allowed = {u.id for u in units}
     if skill is None or (unit_id is not None and unit_id not in allowed):
         raise NotFound("No such skill or business unit.")

@@ -13,6 +13,7 @@ from app.admin.forms import MultiCheckboxField, ToggleForm
 from app.extensions import db
 from app.models import Item, Quiz, Skill, item_skills
 from app.services import content
+from app.services.catalogue import active_skills
 from app.services.errors import ServiceError
 from app.services.ownership import in_use, visible
 from app.trainer import bp
@@ -113,8 +114,7 @@ def import_new():
     # a Moodle XML file carries its pictures inside: this upload may exceed the site's request limit
     request.max_content_length = MAX_XML_BYTES + 256 * 1024
     form = ImportForm()
-    form.default_skills.choices = [SelectChoice(s.slug, s.name) for s in db.session.scalars(
-        select(Skill).where(Skill.active.is_(True)).order_by(Skill.name))]
+    form.default_skills.choices = [SelectChoice(s.slug, s.name) for s in active_skills(current_user.organisation_id)]
     if form.validate_on_submit():
         upload = form.file.data
         try:  # read one byte past the limit at most, then close (large uploads are spooled to a temp file)

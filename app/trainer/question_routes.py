@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from app.admin.forms import ToggleForm
 from app.extensions import csrf, db
-from app.models import JobRole, Skill
+from app.models import JobRole
 from app.services import authoring
+from app.services.catalogue import active_skills
 from app.params import db_int
 from app.services.errors import NotFound, ServiceError
 from app.trainee.answers import answer_from_form, field_name
@@ -27,13 +28,13 @@ def questions():
     status = request.args.get("status") or ""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     listing = authoring.listing(current_user, search, skill, status, page)
-    skills = list(db.session.scalars(select(Skill).where(Skill.active.is_(True)).order_by(Skill.name)))
+    skills = active_skills(current_user.organisation_id)
     return render_template("trainer/questions.html", listing=listing, skills=skills, search=search, skill=skill,
                            status=status, statuses=authoring.STATUSES, types=TYPE_CHOICES)
 
 
 def _choices():
-    skills = list(db.session.scalars(select(Skill).where(Skill.active.is_(True)).order_by(Skill.name)))
+    skills = active_skills(current_user.organisation_id)
     roles = list(db.session.scalars(select(JobRole.name).where(JobRole.organisation_id == current_user.organisation_id)
                                     .order_by(JobRole.name)))
     return skills, roles

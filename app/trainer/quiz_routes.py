@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from app.admin.forms import ToggleForm
 from app.extensions import csrf, db
-from app.models import JobRole, Quiz, Skill
+from app.models import JobRole, Quiz
 from app.services import quiz_forms
+from app.services.catalogue import active_skills
 from app.services.content import active_bank, quiz_def
 from app.services.errors import ServiceError
 from app.trainer import bp
@@ -66,8 +67,8 @@ def raw_from(form, skills: list[str]) -> tuple[dict, list[Problem]]:
 
 
 def _page(raw: dict, key: str | None, problems: list[Problem], status: int = 200):
-    skills = list(db.session.scalars(select(Skill).where(Skill.active.is_(True)).order_by(Skill.name)))
     org = current_user.organisation_id
+    skills = active_skills(org)
     roles = list(db.session.scalars(select(JobRole.name).where(JobRole.organisation_id == org).order_by(JobRole.name)))
     bank = sorted(active_bank(org).values(), key=lambda i: i.id)
     names = {s.slug: s.name for s in skills}
@@ -112,7 +113,7 @@ def test_edit(key: str):
 
 
 def _save(key: str | None):
-    skills = list(db.session.scalars(select(Skill.slug).where(Skill.active.is_(True)).order_by(Skill.slug)))
+    skills = sorted(s.slug for s in active_skills(current_user.organisation_id))
     raw, problems = raw_from(request.form, skills)
     row, problems = checked_save(problems, lambda: quiz_forms.save(current_user, raw, key))
     if row is not None:

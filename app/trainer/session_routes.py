@@ -13,6 +13,7 @@ from app.services import sessions as workshops
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.organisations import today_for
+from app.services.ownership import visible
 from app.trainer import bp
 from app.trainer.routes import _back, _session_error
 
@@ -24,7 +25,8 @@ def observe(person_id: int):
     from app.services import observations
 
     person = get_person_for(current_user, person_id)
-    skill = db.session.scalar(select(Skill).where(Skill.slug == request.values.get("skill", ""), Skill.active.is_(True)))
+    skill = db.session.scalar(select(Skill).where(Skill.slug == request.values.get("skill", ""), Skill.active.is_(True),
+                                                  visible(Skill, current_user.organisation_id)))
     if skill is None or person.role != "trainee":
         abort(404)
     behaviours = observations.checklist(skill.slug)

@@ -113,3 +113,42 @@ def test_a_rewritten_lesson_reaches_only_our_trainees(two_companies, app, db):
     our_trainee = app.test_client()
     sign_in(our_trainee, "trainee@demo.uptake")
     assert "Our pipeline" in our_trainee.get("/me/modules/el-pipeline").get_data(as_text=True)
+
+
+def _post(client, page: str, url: str, data: dict):
+    return client.post(url, data={"csrf_token": csrf_from(client.get(page)), **data})
+
+
+def test_a_skill_one_organisation_adds_is_its_own_and_the_shipped_taxonomy_cannot_be_changed(two_companies, app, db):
+    from app.models import Skill
+
+    ours, theirs, their_trainee = two_companies
+    our_admin = app.test_client()
+    sign_in(our_admin, "admin@demo.uptake")
+    assert _post(our_admin, "/admin/skills/new", "/admin/skills/new",
+                 {"slug": "cpq-quotes", "name": "Quotes in our CPQ"}).status_code == 302
+    skill = db.session.scalar(select(Skill).where(Skill.slug == "cpq-quotes"))
+    assert skill.organisation_id == db.session.scalar(select(User.organisation_id)
+                                                      .where(User.email == "admin@demo.uptake"))
+    assert "Quotes in our CPQ" in our_admin.get("/admin/skills").get_data(as_text=True)
+    assert "Quotes in our CPQ" in ours.get("/trainer/questions/new?type=true_false").get_data(as_text=True)
+
+    assert "Quotes in our CPQ" not in theirs.get("/admin/skills").get_data(as_text=True)
+    assert theirs.get(f"/admin/skills/{skill.id}/edit").status_code == 404
+    assert "Quotes in our CPQ" not in theirs.get("/trainer/questions/new?type=true_false").get_data(as_text=True)
+    from app.services.skill_model import assess
+    from tests.conftest import user_by_email
+
+    assert "cpq-quotes" not in {r["slug"] for r in assess(user_by_email("trainee@other.example"))}
+    assert "cpq-quotes" in {r["slug"] for r in assess(user_by_email("trainee@demo.uptake"))}
+    refused = upload_and_confirm(theirs, "// skills: cpq-quotes\n::Q::A quote needs a product.{T}\n", "cpq.gift")
+    assert "cpq-quotes" in refused and "Imported cpq.gift: 0 new" in refused  # an unknown skill to them
+
+    shipped = db.session.scalar(select(Skill).where(Skill.slug == "lead-management"))
+    renamed = _post(theirs, f"/admin/skills/{shipped.id}/edit", f"/admin/skills/{shipped.id}/edit",
+                    {"name": "Prospects"})
+    assert renamed.status_code == 400 and "shared by every organisation" in renamed.get_data(as_text=True)
+    switched = _post(theirs, "/admin/skills", f"/admin/skills/{shipped.id}/active/off", {})
+    assert switched.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Skill, shipped.id).name != "Prospects" and db.session.get(Skill, shipped.id).active

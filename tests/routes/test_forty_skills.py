@@ -21,7 +21,7 @@ def add_forty_skills_with_evidence(db) -> None:
 
     admin = user_by_email("admin@demo.uptake")
     for n in range(EXTRA):
-        catalogue.save_skill(f"extra-skill-{n:02d}", f"Extra skill {n:02d}", actor=admin)
+        catalogue.save_skill(admin, f"extra-skill-{n:02d}", f"Extra skill {n:02d}")
     skills = dict(db.session.execute(select(Skill.slug, Skill.id).where(Skill.active.is_(True))).all())
     assert len(skills) == 40
     for role in db.session.scalars(select(JobRole)):

@@ -93,18 +93,20 @@ def test_unit_and_role_names_are_unique_per_organisation(org, db):
 @pytest.mark.parametrize("slug", ["Has Spaces", "under_score", "-lead", "lead--x", "", "x" * 65])
 def test_skill_slug_must_be_a_clean_key(demo, db, slug):
     with pytest.raises(ValidationFailed):
-        catalogue.save_skill(slug, "Some skill")
+        catalogue.save_skill(user_by_email("admin@demo.uptake"), slug, "Some skill")
     db.session.rollback()
 
 
 def test_skill_slug_is_normalised_to_lower_case(demo, db):
-    assert catalogue.save_skill(" CPQ-Quotes ", "Quotes").slug == "cpq-quotes"
+    assert catalogue.save_skill(user_by_email("admin@demo.uptake"), " CPQ-Quotes ", "Quotes").slug == "cpq-quotes"
 
 
 def test_skill_slug_is_fixed_after_creation(demo, db):
-    skill = catalogue.save_skill("territory-planning", "Territory planning")
-    catalogue.save_skill("renamed-slug", "Territory planning (advanced)", skill=skill)
+    admin = user_by_email("admin@demo.uptake")
+    skill = catalogue.save_skill(admin, "territory-planning", "Territory planning")
+    assert skill.organisation_id == admin.organisation_id
+    catalogue.save_skill(admin, "renamed-slug", "Territory planning (advanced)", skill=skill)
     again = db.session.get(Skill, skill.id)
     assert again.slug == "territory-planning" and again.name == "Territory planning (advanced)"
     with pytest.raises(Conflict):
-        catalogue.save_skill("territory-planning", "Duplicate")
+        catalogue.save_skill(admin, "territory-planning", "Duplicate")

@@ -66,6 +66,6 @@ def test_services_refuse_hidden_characters_in_names_units_skills_and_places(demo
     with pytest.raises(ValidationFailed, match="U\\+202E"):
         catalogue.save_org_record(BusinessUnit, admin.organisation_id, f"Sales {RLO}AEME", actor=admin)
     with pytest.raises(ValidationFailed, match="U\\+202E"):
-        catalogue.save_skill("bidi-skill", "Bidi", f"Reads {RLO}sdrawkcab", actor=admin)
+        catalogue.save_skill(admin, "bidi-skill", "Bidi", f"Reads {RLO}sdrawkcab")
     db.session.rollback()
     assert user_by_email("trainee@demo.uptake").name == "Tara Ingram"
