@@ -1,19 +1,23 @@
-"""Item and check analytics, so trainers can fix bad items and see which checks people fail."""
+"""Item and check analytics, so trainers can fix bad items and see which checks people fail: from
+their own organisation's answers and exercises only (another organisation's are never counted)."""
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import Evidence, Item
+from app.models import Evidence, Item, User
 from app.services.simulation import check_title
 from app.services.skill_model import current_bundle
 
 
-def item_stats() -> list[dict]:
-    """Per item: answers, share correct (difficulty), and the model's discrimination index — how
-    much likelier someone with all the item's skills is to get it right than someone with none."""
+def item_stats(organisation_id: int) -> list[dict]:
+    """Per item the organisation's people answered: answers, share correct (difficulty), and the model's
+    discrimination index — how much likelier someone with all the item's skills is to get it right than
+    someone with none (the model is fitted on every organisation's answers: no one's answers show in it)."""
     rows = db.session.execute(select(Item.key, Item.stem, Item.type, func.count(Evidence.id), func.avg(Evidence.score))
-                              .join(Evidence, Evidence.item_id == Item.id).group_by(Item.key, Item.stem, Item.type)).all()
+                              .join(Evidence, Evidence.item_id == Item.id).join(User, User.id == Evidence.user_id)
+                              .where(User.organisation_id == organisation_id)
+                              .group_by(Item.key, Item.stem, Item.type)).all()
     bundle, _ = current_bundle()
     index = {k: i for i, k in enumerate(bundle["keys"])} if bundle else {}
     result = []
@@ -29,10 +33,12 @@ def item_stats() -> list[dict]:
     return sorted(result, key=lambda r: r["correct"])
 
 
-def check_stats() -> list[dict]:
+def check_stats(organisation_id: int) -> list[dict]:
     rows = db.session.execute(select(Evidence.check_key, func.count(Evidence.id), func.avg(Evidence.score),
                                      func.sum(case((Evidence.score < 0.999, 1), else_=0)))
-                              .where(Evidence.check_key.is_not(None), Evidence.source == "scenario")
+                              .join(User, User.id == Evidence.user_id)
+                              .where(Evidence.check_key.is_not(None), Evidence.source == "scenario",
+                                     User.organisation_id == organisation_id)
                               .group_by(Evidence.check_key)).all()
     result = [{"check": key, "title": check_title(key), "results": int(n), "mean": float(mean or 0), "failed": int(failed or 0),
                "fail_rate": (failed or 0) / n if n else 0.0} for key, n, mean, failed in rows]

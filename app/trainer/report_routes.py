@@ -16,7 +16,8 @@ from app.trainer.routes import _active_trainees, _heat_by
 
 @bp.get("/analytics")
 def analytics():
-    return render_template("trainer/analytics.html", items=stats.item_stats(), checks=stats.check_stats())
+    org = current_user.organisation_id
+    return render_template("trainer/analytics.html", items=stats.item_stats(org), checks=stats.check_stats(org))
 
 
 @bp.get("/analytics/<any(items, checks):which>.csv")
@@ -24,9 +25,9 @@ def analytics_csv(which: str):
     if which == "items":
         return csv_response("item-analytics.csv", ["item", "type", "answers", "share_correct", "discrimination", "question"],
                             ([r["key"], r["type"], r["answers"], r["correct"], r["discrimination"], r["stem"]]
-                             for r in stats.item_stats()))
+                             for r in stats.item_stats(current_user.organisation_id)))
     return csv_response("check-analytics.csv", ["check", "results", "mean_score", "failed", "fail_rate"],
-                        ([r["check"], r["results"], r["mean"], r["failed"], r["fail_rate"]] for r in stats.check_stats()))
+                        ([r["check"], r["results"], r["mean"], r["failed"], r["fail_rate"]] for r in stats.check_stats(current_user.organisation_id)))
 
 
 @bp.get("/heatmap.csv")

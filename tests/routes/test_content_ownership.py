@@ -152,3 +152,17 @@ def test_a_skill_one_organisation_adds_is_its_own_and_the_shipped_taxonomy_canno
     assert switched.status_code == 302
     db.session.expire_all()
     assert db.session.get(Skill, shipped.id).name != "Prospects" and db.session.get(Skill, shipped.id).active
+
+
+def test_item_analytics_count_only_the_organisations_own_answers(two_companies, db):
+    from app.services import analytics
+    from app.services.demo_history import load_history
+
+    ours, theirs, _ = two_companies
+    load_history()  # the demo organisation's people answer the shipped questions
+    assert analytics.item_stats(db.session.scalar(select(User.organisation_id).where(User.email == "admin@demo.uptake")))
+    assert "acc-003" in ours.get("/trainer/analytics").get_data(as_text=True)
+    other = db.session.scalar(select(User.organisation_id).where(User.email == "admin@other.example"))
+    assert analytics.item_stats(other) == [] and analytics.check_stats(other) == []
+    page = theirs.get("/trainer/analytics").get_data(as_text=True)
+    assert "acc-003" not in page and "A contact record should normally be linked" not in page
