@@ -42,6 +42,11 @@ class Attempt(db.Model):
     item_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     # the version of each question this attempt was given (absent: version 1, from before versions)
     item_versions: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # the test as it was when the attempt started (settings, pass mark, review), and an exercise as it
+    # was (brief, checks, weights), so a later edit changes neither its grade nor its review
+    # (absent: from before these were kept, read from the current test or exercise)
+    quiz_definition: Mapped[dict | None] = mapped_column(JSON)
+    scenario_raw: Mapped[dict | None] = mapped_column(JSON)
     option_orders: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     # Random per-attempt secret behind the answer tokens the browser sees (quizzes.disguise).
     answer_salt: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))

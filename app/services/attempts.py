@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, Item, Quiz, Response, User
 from app.models.types import utcnow
-from app.services.content import active_bank, answer_version, attempt_items, bank_versions, quiz_def
+from app.services.content import (active_bank, answer_version, attempt_definition, attempt_items, bank_versions,
+                                  quiz_def)
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.events import record_evidence
 from app.services.sql import insert_for
@@ -101,7 +102,7 @@ def start_attempt(user: User, quiz: Quiz, seed: int | None = None) -> Attempt:
         raise ValidationFailed("This quiz has no questions available right now. Please tell your trainer.")
     now = utcnow()
     attempt = Attempt(user_id=user.id, quiz_id=quiz.id, status=IN_PROGRESS, item_keys=keys,
-                      item_versions=bank_versions(keys),
+                      item_versions=bank_versions(keys), quiz_definition=asdict(definition),
                       option_orders=option_orders([bank[k] for k in keys], rng, definition.shuffle_options),
                       started_at=now, last_saved_at=now,
                       deadline_at=now + timedelta(minutes=definition.time_limit_minutes)
@@ -140,7 +141,7 @@ def extend_adaptive(user: User, attempt_id: int) -> bool:
     from app.services.skill_model import next_adaptive_item
 
     attempt = lock_open_attempt(user.id, attempt_id, utcnow())
-    definition = quiz_def(attempt.quiz)
+    definition = attempt_definition(attempt)
     if definition.mode != "adaptive" or len(attempt.item_keys) >= definition.max_items:
         db.session.rollback()
         return False

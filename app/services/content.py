@@ -260,13 +260,28 @@ def save_quiz(quiz: QuizDef, source: str, organisation_id: int | None = None) ->
 def quiz_def(row: Quiz, organisation_id: int | None = None) -> QuizDef:
     """The test as stored; for an organisation, its fixed questions with that organisation's published
     copies in place of the shipped questions they replace."""
-    data = dict(row.definition)
-    data["item_ids"] = tuple(data.get("item_ids", ()))
-    if organisation_id is not None and data["item_ids"]:
+    definition = _quiz_def(row.definition)
+    if organisation_id is not None and definition.item_ids:
+        from dataclasses import replace
+
         from app.services.ownership import replacements
 
         swap = replacements(Item, organisation_id)
-        data["item_ids"] = tuple(dict.fromkeys(swap.get(key, key) for key in data["item_ids"]))
+        definition = replace(definition, item_ids=tuple(dict.fromkeys(swap.get(key, key)
+                                                                      for key in definition.item_ids)))
+    return definition
+
+
+def attempt_definition(attempt) -> QuizDef:
+    """The test as it was when the attempt started (its settings, pass mark and review): a later edit
+    changes neither the attempt's grade nor its review. Attempts from before this was kept read the
+    test as it is now."""
+    return _quiz_def(attempt.quiz_definition) if attempt.quiz_definition else quiz_def(attempt.quiz)
+
+
+def _quiz_def(stored: dict) -> QuizDef:
+    data = dict(stored)
+    data["item_ids"] = tuple(data.get("item_ids", ()))
     data["rules"] = tuple(tuple(r) for r in data.get("rules", ()))
     data["skills"] = tuple(data.get("skills", ()))
     return QuizDef(**data)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import IN_PROGRESS, Attempt, Item, Response, Skill
 from app.services.attempts import remaining_seconds
-from app.services.content import attempt_items, quiz_def
+from app.services.content import attempt_definition, attempt_items
 from quizzes.disguise import Disguise
 from quizzes.registry import ITEM_TYPES, item_type
 
@@ -36,7 +36,7 @@ def public_attempt(attempt: Attempt, positions: list[int] | None = None) -> dict
     """The running attempt as the browser may see it (all items, or those at `positions`, 1-based).
     Only the questions shown are read from the bank; the answered count comes from the saved
     answers and their question types."""
-    definition = quiz_def(attempt.quiz)
+    definition = attempt_definition(attempt)
     keys = attempt.item_keys
     chosen = [p for p in (positions or range(1, len(keys) + 1)) if 1 <= p <= len(keys)]
     saved = db.session.execute(select(Item.key, Item.type, Response.answer).join(Response.item)
@@ -90,7 +90,7 @@ def result_summary(attempt: Attempt) -> dict[str, Any]:
     """Score, per-skill breakdown and the review, as far as the quiz's review settings allow."""
     if attempt.status == IN_PROGRESS:
         raise ValueError("attempt is still in progress")
-    definition = quiz_def(attempt.quiz)
+    definition = attempt_definition(attempt)
     review = definition.review
     given = attempt_items(attempt)  # with skills: the breakdown is per skill
     items = [given[key] for key in attempt.item_keys if key in given]

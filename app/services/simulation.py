@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from pathlib import Path
 
@@ -88,8 +89,22 @@ def get_scenario(key: str, organisation_id: int | None) -> Scenario:
 
 
 def attempt_scenario(attempt: Attempt) -> Scenario:
-    """The exercise an attempt is at, as the trainee's organisation gives it."""
+    """The exercise an attempt is at, as it was when the attempt started (brief, checks and weights: a
+    later tailoring changes neither its grade nor its review); attempts from before that was kept get
+    the exercise as the trainee's organisation gives it now."""
+    if attempt.scenario_raw:
+        return _snapshot(json.dumps(attempt.scenario_raw, sort_keys=True))
     return get_scenario(attempt.scenario_key, attempt.user.organisation_id)
+
+
+@lru_cache(maxsize=256)
+def _snapshot(raw_json: str) -> Scenario:
+    from simulations.scenario import parse_scenario
+
+    scenario, problems = parse_scenario(json.loads(raw_json), "the attempt's exercise", SKILL_SLUGS)
+    if scenario is None:  # it was played in the sandbox before it was kept: only a changed taxonomy gets here
+        raise NotFound("This exercise can no longer be shown: " + "; ".join(map(str, problems)))
+    return scenario
 
 
 def start_exercise(user: User, key: str) -> Attempt:
@@ -99,9 +114,12 @@ def start_exercise(user: User, key: str) -> Attempt:
         return existing
     from simulations.generator import build
 
+    from app.services.exercises import raw_of
+
     seed = secrets.randbits(48)
     state, bindings = build(scenario.setup, seed, date.today())
     attempt = Attempt(user_id=user.id, kind="scenario", scenario_key=key, seed=seed, initial_state=state,
+                      scenario_raw=raw_of(key, user.organisation_id),
                       bindings={k: list(v) for k, v in bindings.items()}, item_keys=[], option_orders={},
                       status=IN_PROGRESS, started_at=utcnow(), last_saved_at=utcnow())
     db.session.add(attempt)

@@ -83,3 +83,18 @@ def test_saving_the_shipped_version_keeps_nothing_and_reset_brings_it_back(train
 def test_an_unknown_exercise_is_not_found(trainer):
     with pytest.raises(exercises.NotFound):
         exercises.raw_of("no-such-exercise", trainer.organisation_id)
+
+
+def test_an_exercise_attempt_keeps_the_checks_and_weights_it_started_with(trainer, db):
+    trainee = user_by_email("trainee@demo.uptake")
+    attempt = simulation.start_exercise(trainee, ID)
+    before = [c.weight for c in simulation.attempt_scenario(attempt).checks]
+    raw = tailored_raw(brief="A new brief for [[acme.name]], budget [[values.budget]].")
+    raw["checks"][0]["weight"] = 7
+    exercises.save(trainer, ID, raw)
+    kept = simulation.attempt_scenario(attempt)
+    assert [c.weight for c in kept.checks] == before and not kept.brief.startswith("A new brief")
+    assert not simulation.brief(attempt).startswith("A new brief")
+    simulation.finish(trainee, attempt.id)
+    again = simulation.start_exercise(trainee, ID)
+    assert simulation.attempt_scenario(again).checks[0].weight == 7

@@ -142,3 +142,25 @@ def test_saving_a_retired_test_keeps_it_retired(trainer, db):
     assert quiz_forms.save(trainer, {**raw, "pass_mark": 0.8}, copy.key).active is False
     assert quiz_forms.save(trainer, {**raw, "pass_mark": 0.9}, "crm-basics").key == copy.key  # the copy, still retired
     assert db.session.get(Quiz, copy.id).active is False
+
+
+def test_an_attempt_keeps_the_pass_mark_and_review_of_the_test_it_started(trainer, db):
+    """A trainer who raises the pass mark or hides the review afterwards changes neither a past result
+    nor one in progress; attempts started later get the new settings."""
+    from app.services.content import attempt_items
+    from app.services.quiz_views import result_summary
+    from quizzes.answers import right_answer
+    from tests.conftest import as_sent
+
+    row = quiz_forms.save(trainer, {**LIST, "pass_mark": 0.6, "review": {"score": True, "answers": True}})
+    trainee = user_by_email("trainee@demo.uptake")
+    attempt = attempts.start_attempt(trainee, row)
+    given = attempt_items(attempt)
+    for seq, key in enumerate(attempt.item_keys[:2], start=1):  # two of three right: 67 %
+        attempts.save_response(trainee, attempt.id, key, as_sent(attempt.id, key, right_answer(given[key])), seq=seq)
+    _, raw = quiz_forms.editing(row.key, trainer)
+    quiz_forms.save(trainer, {**raw, "pass_mark": 0.9, "review": {"score": False}}, row.key)
+    summary = result_summary(attempts.submit_attempt(attempt.id, user=trainee))
+    assert summary["passed"] is True and summary["pass_mark"] == 0.6 and summary["review"]
+    later = attempts.start_attempt(trainee, row)
+    assert later.quiz_definition["pass_mark"] == 0.9
