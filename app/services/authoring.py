@@ -126,10 +126,15 @@ def _skills(slugs) -> list[Skill]:
     return [by_slug[s] for s in slugs]
 
 
-def save_draft(user: User, raw: dict, key: str | None = None) -> Editing:
+def save_draft(user: User, raw: dict, key: str | None = None, pictures=()) -> Editing:
     """Save the form as the question's draft (a new question when `key` is None; for a shipped
     question, the draft of the organisation's own copy, which the returned editing shows). Nothing
-    reaches trainees until it is published; saving again replaces the draft."""
+    reaches trainees until it is published; saving again replaces the draft. `pictures` (`rich.Asset`)
+    are ones the form added to the text: stored with the draft (and gone with it if it is refused)."""
+    if pictures:
+        from app.services import assets
+
+        assets.store(pictures)
     if key is None:
         key = new_key(str(raw.get("stem") or ""))
         item = check(raw, key, user.organisation_id)

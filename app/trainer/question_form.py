@@ -180,6 +180,29 @@ def in_words(problem: Problem) -> str:
 TYPE_CHOICES = [(name, kind.label) for name, kind in ITEM_TYPES.items()]
 
 
+def with_picture(raw: dict[str, Any], upload, alt: str) -> tuple[dict[str, Any], list[Problem], list]:
+    """The question with a picture the trainer uploaded added below its text (the text becomes formatted
+    text if it was plain), the problems with the picture, and the picture to store. Its type is read
+    from its bytes; an SVG, another file or one over the size limit is refused with why."""
+    from markupsafe import escape
+
+    from quizzes import rich
+
+    if upload is None or not upload.filename:
+        return raw, [], []
+    data = upload.read(rich.MAX_ASSET_BYTES + 1)
+    asset, why = rich.make_asset(data, upload.filename)
+    alt = " ".join(alt.split())[:200]
+    if why:
+        return raw, [Problem("the form", None, "picture", why + " (choose it again once fixed)")], []
+    if not alt:
+        return raw, [Problem("the form", None, "picture_alt", "say in a few words what the picture shows, for people "
+                                                              "who cannot see it (then choose the picture again)")], []
+    html = raw.get("stem_html") or "".join(f"<p>{escape(line)}</p>" for line in raw["stem"].splitlines() if line.strip())
+    raw = {**raw, "stem_html": f'{html}<p><img src="asset:{asset.sha256}" alt="{escape(alt)}"></p>', "stem": ""}
+    return raw, [], [asset]
+
+
 def checked_save(problems: list[Problem], save):
     """Run `save()` if the form read cleanly and its CSRF token holds (the editors check their own
     token, so an expired form comes back filled in); returns (what save returned, problems)."""

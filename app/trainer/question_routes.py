@@ -15,7 +15,7 @@ from app.params import db_int
 from app.services.errors import NotFound, ServiceError
 from app.trainee.answers import answer_from_form, field_name
 from app.trainer import bp
-from app.trainer.question_form import TYPE_CHOICES, checked_save, in_words, raw_from, rows_of
+from app.trainer.question_form import TYPE_CHOICES, checked_save, in_words, raw_from, rows_of, with_picture
 from quizzes.model import Problem
 from quizzes.raw import to_raw
 from quizzes.registry import ITEM_TYPES, answer_key, grade, item_type
@@ -93,8 +93,10 @@ def question_edit(key: str):
 def _save(key: str | None):
     if request.form.get("type") not in ITEM_TYPES:
         return _editor(rows_of({"type": "single_choice"}), key, [Problem("the form", None, "type", "choose a type")], 400)
-    raw, problems = raw_from(request.form)
-    saved, problems = checked_save(problems, lambda: authoring.save_draft(current_user, raw, key))
+    typed, problems = raw_from(request.form)
+    raw, trouble, pictures = with_picture(typed, request.files.get("picture"), request.form.get("picture_alt", ""))
+    saved, problems = checked_save(problems + trouble,
+                                   lambda: authoring.save_draft(current_user, raw, key, pictures=pictures))
     if saved is not None:
         if saved.draft is None:
             flash("No changes: the question is the same as its published version.", "info")
@@ -104,7 +106,10 @@ def _save(key: str | None):
         else:
             flash("Draft saved. Check it as a trainee would see it, then publish it.", "success")
         return redirect(url_for("trainer.question_page", key=saved.row.key))
-    values = rows_of({**raw, "options": raw.get("options", [])})
+    if pictures:  # a browser never sends a file twice: say so rather than drop it quietly
+        problems.append(Problem("the form", None, "picture", "was not added, as the question could not be saved; "
+                                                             "choose it again"))
+    values = rows_of({**typed, "options": typed.get("options", [])})
     return _editor(values, key, problems, 400)
 
 

@@ -72,3 +72,23 @@ def test_the_editor_of_every_item_type_reads_well(screen, live_server, content_l
         page.goto(f"{live_server}/trainer/questions/new?type={kind}")
         expect(page.get_by_role("heading", name=f"New question {item_type.label}")).to_be_visible()
         assert_screen_ok(page, f"new {kind}")
+
+
+def test_trainer_adds_a_screenshot_to_a_new_question(screen, live_server, content_loaded, tmp_path):
+    from tests.quizzes.test_rich_text import png
+
+    shot = tmp_path / "leads-list.png"
+    shot.write_bytes(png((40, 90, 200), (120, 60)))
+    page = screen
+    sign_in_through_form(page, live_server, "trainer@demo.uptake")
+    page.goto(f"{live_server}/trainer/questions/new?type=true_false")
+    page.get_by_label("Question").fill("This view shows only the leads you own.")
+    page.get_by_role("checkbox", name="Lead management").check()
+    page.get_by_role("radio", name="False").check()
+    page.get_by_label("Picture").set_input_files(str(shot))
+    page.get_by_label("What it shows, for people who cannot see it").fill("The Leads list filtered to My leads")
+    page.get_by_role("button", name="Save draft").click()
+    picture = page.get_by_role("img", name="The Leads list filtered to My leads")
+    expect(picture).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", picture.element_handle()) == 120  # served, not broken
+    assert_screen_ok(page, "question with a screenshot")

@@ -102,3 +102,48 @@ def test_formatted_text_is_sanitised_again_when_shown_whatever_stored_it(client,
     page = client.get(f"/trainer/questions/{item.key}").get_data(as_text=True)
     assert "<p>Hello<b>there</b></p>" in page
     assert "alert(1)" not in page and "evil.example" not in page and "onclick" not in page
+
+
+def _new_question_form(client, picture: bytes | None, name: str = "screen.png", alt: str = "the Leads list"):
+    import io
+
+    from tests.routes.test_question_routes import changed, form_of
+
+    page = "/trainer/questions/new?type=true_false"
+    fields = changed(form_of(client, page, "/trainer/questions/new"), "stem", "The list shows only your own leads.\n"
+                                                                            "Is that right?")
+    fields.add("skills", "lead-management")
+    fields.add("answer", "false")
+    fields = changed(fields, "picture_alt", alt)
+    data = fields.to_dict(flat=False)
+    if picture is not None:
+        data["picture"] = (io.BytesIO(picture), name)
+    return client.post("/trainer/questions/new", data=data, content_type="multipart/form-data")
+
+
+def test_a_trainer_adds_a_screenshot_to_a_question_in_the_editor(client, content_loaded, login_as, db):
+    login_as("trainer")
+    shot = png((200, 40, 40), (12, 8))
+    sha = hashlib.sha256(shot).hexdigest()
+    saved = _new_question_form(client, shot)
+    assert saved.status_code == 302
+    key = saved.headers["Location"].rsplit("/", 1)[-1]
+    page = client.get(f"/trainer/questions/{key}").get_data(as_text=True)
+    assert f'<img src="/assets/{sha}" alt="the Leads list">' in page and "Is that right?" in page
+    assert client.get(f"/assets/{sha}").data == shot
+    item = db.session.scalar(select(Item).where(Item.key == key))
+    assert item.data["stem_html"].startswith("<p>The list shows only your own leads.</p><p>Is that right?</p>")
+
+
+def test_a_picture_that_is_not_one_or_has_no_description_is_refused_and_nothing_saved(client, content_loaded,
+                                                                                      login_as, db):
+    login_as("trainer")
+    before = db.session.scalar(select(Item.id).order_by(Item.id.desc()))
+    svg = _new_question_form(client, b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                             "evil.svg")
+    assert svg.status_code == 400 and "SVG drawing" in svg.get_data(as_text=True)
+    assert "The list shows only your own leads." in svg.get_data(as_text=True)  # what was typed is still there
+    unnamed = _new_question_form(client, png((1, 2, 3), (4, 4)), alt="  ")
+    assert unnamed.status_code == 400 and "what the picture shows" in unnamed.get_data(as_text=True)
+    assert db.session.scalar(select(Item.id).order_by(Item.id.desc())) == before
+    assert db.session.scalar(select(ItemAsset).where(ItemAsset.name == "evil.svg")) is None
