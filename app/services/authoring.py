@@ -147,7 +147,7 @@ def save_draft(user: User, raw: dict, key: str | None = None, pictures=()) -> Ed
         before = None
     else:
         shown = editing(key, user)
-        before = shown.item
+        before = editing(shown.copy.key, user).item if shown.copy else shown.item  # what the change replaces
         item = check(raw, key, user.organisation_id, before.roles)
         if shown.shipped and shown.copy is None and same_content(shown.row, item):
             return shown  # the shipped question unchanged: no copy to make

@@ -86,7 +86,10 @@ def _from_import(import_id: int | None, label: str):
 @csrf.exempt
 def question_edit(key: str):
     if request.method == "GET":
-        return _editor(rows_of(to_raw(authoring.editing(key, current_user).item)), key, [])
+        editing = authoring.editing(key, current_user)
+        if editing.copy is not None:  # a shipped question the organisation copied: the copy is what it edits
+            return redirect(url_for("trainer.question_edit", key=editing.copy.key))
+        return _editor(rows_of(to_raw(editing.item)), key, [])
     return _save(key)
 
 

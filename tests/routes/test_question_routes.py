@@ -204,3 +204,12 @@ def test_true_false_feedback_and_numeric_near_misses_in_the_form(trainer, client
     rows = {r.type: r.data for r in db.session.scalars(select(Item).where(Item.source == "editor"))}
     assert rows["true_false"] == {"answer": True, "feedback": {"false": "Orphan contacts vanish from account views."}}
     assert rows["numeric"]["partial"] == [{"answer": 40.0, "tolerance": 5.0, "weight": 0.5}]
+
+
+def test_editing_a_shipped_question_the_organisation_copied_opens_the_copy(trainer, client, db):
+    page = "/trainer/questions/nav-001/edit"
+    fields = changed(form_of(client, page, page), "stem", "Our own wording of the search question.")
+    copy = client.post(page, data=fields).headers["Location"].rsplit("/", 1)[-1]
+    again = client.get(page)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/trainer/questions/{copy}/edit")
+    assert "Our own wording of the search question." in client.get(again.headers["Location"]).get_data(as_text=True)
