@@ -120,3 +120,35 @@ def test_skill_owner_migration_keeps_objectives_and_gives_added_skills_to_their_
             objectives = conn.execute(text("SELECT COUNT(*) FROM objective")).scalar()
         assert owners == {"lead-management": None, "cpq-quotes": 2} and objectives == 2
         db.engine.dispose()
+
+
+def test_evidence_version_migration_names_the_version_each_attempt_was_given(config_class, tmp_path):
+    from sqlalchemy import text
+
+    class Fresh(config_class):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'evidence.sqlite3'}"
+
+    fresh = create_app(Fresh)
+    with fresh.app_context():
+        upgrade(revision="0030_attempt_snapshots")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, created_at) VALUES (1, 'A', '2026-01-01')"))
+            conn.execute(text("INSERT INTO user_account (id, organisation_id, email, name, password_hash, role, active, "
+                              "session_version, created_at) VALUES (5, 1, 'a@a.example', 'A', '!', 'trainee', 1, 1, "
+                              "'2026-01-01')"))
+            conn.execute(text("INSERT INTO item (id, key, type, stem, explanation, difficulty, roles, data, source, "
+                              "content_hash, active, updated_at, version) VALUES (7, 'q-7', 'true_false', 'S', '', "
+                              "'easy', '[]', '{}', 'bank:x', 'h', 1, '2026-01-01', 3)"))
+            for attempt_id, given in ((1, '{"q-7": 2}'), (2, None)):
+                conn.execute(text("INSERT INTO attempt (id, user_id, kind, status, item_keys, item_versions, "
+                                  "option_orders, answer_salt, started_at, hints_used) VALUES (:id, 5, 'quiz', "
+                                  "'submitted', '[\"q-7\"]', :given, '{}', 'salt', '2026-01-02', 0)"),
+                             {"id": attempt_id, "given": given})
+                conn.execute(text("INSERT INTO evidence (user_id, source, attempt_id, item_id, skills, score, "
+                                  "time_spent_ms, occurred_at) VALUES (5, 'quiz', :id, 7, '[]', 1, 0, '2026-01-02')"),
+                             {"id": attempt_id})
+        upgrade()
+        with db.engine.connect() as conn:
+            versions = dict(conn.execute(text("SELECT attempt_id, item_version FROM evidence")).all())
+        assert versions == {1: 2, 2: None}  # None reads as version 1
+        db.engine.dispose()

@@ -133,6 +133,8 @@ class Evidence(db.Model):
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     observation_id: Mapped[int | None] = mapped_column(ForeignKey("observation.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
+    # the version of the question that was answered (None: from before versions were recorded, version 1)
+    item_version: Mapped[int | None] = mapped_column(Integer)
     check_key: Mapped[str | None] = mapped_column(String(128))
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     score: Mapped[float] = mapped_column(Float)

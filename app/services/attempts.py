@@ -337,6 +337,7 @@ def _grade(attempt: Attempt, include_unanswered: bool, now: datetime) -> None:
             response.score, response.answered = result.score, result.answered
         if result.answered or include_unanswered:
             db.session.add(Evidence(user_id=attempt.user_id, source="quiz", attempt_id=attempt.id, item_id=row.id,
+                                    item_version=(attempt.item_versions or {}).get(key, 1),
                                     skills=list(given[key].skills), score=result.score,
                                     time_spent_ms=response.time_spent_ms if response else 0,
                                     occurred_at=response.saved_at if response else now))

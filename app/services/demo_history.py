@@ -128,6 +128,6 @@ def _past_attempt(person, quiz, chosen, truth, when, ids, versions, rng) -> None
                                 time_spent_ms=rng.randint(15_000, 90_000), saved_at=at, score=result.score,
                                 answered=True))
         db.session.add(Evidence(user_id=person.id, source="quiz", attempt_id=attempt.id, item_id=ids[item.id],
-                                skills=list(item.skills), score=result.score, time_spent_ms=60_000, occurred_at=at))
+                                item_version=versions.get(item.id, 1), skills=list(item.skills), score=result.score, time_spent_ms=60_000, occurred_at=at))
         scores.append(result.score)
     attempt.score = round(sum(scores) / len(scores), 4)

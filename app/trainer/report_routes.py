@@ -23,8 +23,9 @@ def analytics():
 @bp.get("/analytics/<any(items, checks):which>.csv")
 def analytics_csv(which: str):
     if which == "items":
-        return csv_response("item-analytics.csv", ["item", "type", "answers", "share_correct", "discrimination", "question"],
-                            ([r["key"], r["type"], r["answers"], r["correct"], r["discrimination"], r["stem"]]
+        return csv_response("item-analytics.csv", ["item", "version", "type", "answers", "share_correct", "discrimination",
+                                                   "question"],
+                            ([r["key"], r["version"], r["type"], r["answers"], r["correct"], r["discrimination"], r["stem"]]
                              for r in stats.item_stats(current_user.organisation_id)))
     return csv_response("check-analytics.csv", ["check", "results", "mean_score", "failed", "fail_rate"],
                         ([r["check"], r["results"], r["mean"], r["failed"], r["fail_rate"]] for r in stats.check_stats(current_user.organisation_id)))

@@ -21,8 +21,8 @@ def test_analytics_page_flags_items_and_lists_checks(client, fitted_demo, login_
     page = client.get("/trainer/analytics").get_data(as_text=True)
     assert "Item and check analytics" in page and "Discrimination" in page and "%" in page
     rows = list(csv.reader(io.StringIO(client.get("/trainer/analytics/items.csv").get_data(as_text=True))))
-    assert rows[0] == ["item", "type", "answers", "share_correct", "discrimination", "question"] and len(rows) > 50
-    assert all(0 <= float(r[3]) <= 1 for r in rows[1:])
+    assert rows[0] == ["item", "version", "type", "answers", "share_correct", "discrimination", "question"] and len(rows) > 50
+    assert all(0 <= float(r[4]) <= 1 and int(r[1]) >= 1 for r in rows[1:])
 
 
 def test_heatmap_and_plan_csv_respect_the_trainers_units(client, fitted_demo, login_as, db):

@@ -224,3 +224,24 @@ def test_the_list_tells_drafts_of_published_questions_from_questions_never_publi
     published = [r.key for r, _ in authoring.listing(trainer, search="nav-00", status="published").rows]
     assert "nav-001" in published and new not in published  # the copy replaces it only once published
     assert [r.key for r, _ in authoring.listing(trainer, search="Draft wording").rows] == []  # searches the bank's text
+
+
+def test_item_analytics_count_each_version_of_a_reworded_question_apart(trainer, trainee, db):
+    from app.services import quiz_forms
+    from app.services.analytics import item_stats
+
+    key = own_question(trainer)
+    quiz = quiz_forms.save(trainer, {"title": "One question", "description": "", "role": None,
+                                     "time_limit_minutes": None, "layout": "one_per_page", "shuffle_items": False,
+                                     "shuffle_options": False, "open": True, "review": {"score": True},
+                                     "pass_mark": 0.5, "mode": "fixed", "items": [key]})
+    for wording in (None, "Where do you record a call you have just made?"):
+        if wording:
+            authoring.save_draft(trainer, {**NEW, "stem": wording}, key)
+            authoring.publish(trainer, key)
+        attempt = attempts.start_attempt(trainee, quiz)
+        _answer_everything_right(trainee, attempt, db)
+        attempts.submit_attempt(attempt.id, user=trainee)
+    rows = sorted((r for r in item_stats(trainer.organisation_id) if r["key"] == key), key=lambda r: r["version"])
+    assert [(r["version"], r["answers"], r["current"]) for r in rows] == [(1, 1, False), (2, 1, True)]
+    assert rows[0]["stem"] == NEW["stem"] and rows[1]["stem"].startswith("Where do you record")
