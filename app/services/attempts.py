@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import IN_PROGRESS, SUBMITTED, Attempt, Evidence, Item, Quiz, Response, User
 from app.models.types import utcnow
-from app.services.content import (active_bank, answer_version, attempt_definition, attempt_items, bank_versions,
-                                  quiz_def)
+from app.services.content import active_bank, quiz_def
+from app.services.given import answer_version, attempt_definition, attempt_items, bank_versions
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.events import record_evidence
 from app.services.sql import insert_for

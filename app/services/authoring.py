@@ -3,7 +3,7 @@
 A question is written as a draft (checked by the bank's own rules, `quizzes.loader.parse_item`),
 previewed, then published. Publishing a draft of a question already in the bank makes a new version:
 the bank row takes the new content and number, and the earlier version stays in `item_version`, so
-an attempt given version 2 keeps grading and showing version 2 (`content.attempt_items`). Every
+an attempt given version 2 keeps grading and showing version 2 (`given.attempt_items`). Every
 change is in the organisation's audit trail with the content before and after.
 """
 from __future__ import annotations

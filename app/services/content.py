@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ContentImport, Item, ItemVersion, JobRole, Quiz, Skill, User
@@ -114,75 +114,6 @@ def version_item(version: ItemVersion, row: Item) -> engine.Item:
                        difficulty=version.difficulty, source=row.source)
 
 
-def given_version(row: Item, number: int) -> engine.Item:
-    """One question in the version numbered `number` (the bank's current one needs no query)."""
-    if number == row.version:
-        return engine_item(row)
-    version = db.session.scalar(select(ItemVersion).where(ItemVersion.item_id == row.id, ItemVersion.number == number,
-                                                          ItemVersion.status == "published"))
-    return version_item(version, row) if version is not None else engine_item(row)
-
-
-_ITEM_COLUMNS = (Item.id, Item.key, Item.version, Item.type, Item.stem, Item.explanation, Item.difficulty, Item.roles,
-                 Item.data, Item.source)
-
-
-def _item_without_skills(row) -> engine.Item:
-    return engine.Item(id=row.key, type=row.type, stem=row.stem, skills=(), roles=tuple(row.roles),
-                       explanation=row.explanation, data=row.data, difficulty=row.difficulty, source=row.source)
-
-
-_ANSWER_ITEM = select(*_ITEM_COLUMNS).where(Item.key == bindparam("key"))  # built once: saves are frequent
-
-
-def answer_version(key: str, number: int) -> tuple[int, engine.Item]:
-    """What checking and storing one saved answer needs, in one light query on the way that matters
-    (no ORM row, no skills: an answer's check never reads them): the question's row id and its
-    content in the version the attempt was given."""
-    row = db.session.execute(_ANSWER_ITEM, {"key": key}).first()
-    if row is None:
-        raise NotFound("That question is not in the bank.")
-    if number != row.version:
-        version = db.session.scalar(select(ItemVersion).where(ItemVersion.item_id == row.id, ItemVersion.number == number,
-                                                              ItemVersion.status == "published"))
-        if version is not None:
-            return row.id, engine.Item(id=key, type=version.type, stem=version.stem, skills=tuple(version.skills),
-                                       roles=tuple(version.roles), explanation=version.explanation, data=version.data,
-                                       difficulty=version.difficulty, source=row.source)
-    return row.id, _item_without_skills(row)
-
-
-def attempt_items(attempt, keys: list[str] | None = None, with_skills: bool = True) -> dict[str, engine.Item]:
-    """Each question of an attempt (or those with these keys) in the version the attempt was given
-    (version 1 for attempts from before versions were recorded), so a later edit changes neither its
-    grade nor its review. One query, and a second only when a question has moved on since; without
-    skills (empty), one fewer, for views that never read them."""
-    given = attempt.item_versions or {}
-    keys = attempt.item_keys if keys is None else keys
-    if with_skills:
-        rows = {r.key: r for r in db.session.scalars(select(Item).where(Item.key.in_(keys)))}
-        current = engine_item
-    else:  # plain rows, not ORM objects: nothing skill-less is left in the session for later code to trust
-        rows = {r.key: r for r in db.session.execute(select(*_ITEM_COLUMNS).where(Item.key.in_(keys)))}
-        current = _item_without_skills
-    older = {rows[key].id: key for key in rows if given.get(key, 1) != rows[key].version}
-    items = {key: current(row) for key, row in rows.items() if row.id not in older}
-    if older:
-        for version in db.session.scalars(select(ItemVersion).where(ItemVersion.item_id.in_(list(older)),
-                                                                     ItemVersion.status == "published")):
-            key = older[version.item_id]
-            if version.number == given.get(key, 1):
-                items[key] = version_item(version, rows[key])
-        for key in older.values():  # a version that was never kept: the nearest thing is the current one
-            items.setdefault(key, current(rows[key]))
-    return {key: items[key] for key in keys if key in items}
-
-
-def bank_versions(keys) -> dict[str, int]:
-    """The version the bank gives of each of these questions now (what a new attempt records)."""
-    return dict(db.session.execute(select(Item.key, Item.version).where(Item.key.in_(list(keys)))).all())
-
-
 def active_bank(organisation_id: int | None = None) -> dict[str, engine.Item]:
     """The published questions an organisation's tests draw from: the shipped ones it has not replaced
     with its own copies, and its own (None: the shipped bank alone)."""
@@ -260,7 +191,7 @@ def save_quiz(quiz: QuizDef, source: str, organisation_id: int | None = None) ->
 def quiz_def(row: Quiz, organisation_id: int | None = None) -> QuizDef:
     """The test as stored; for an organisation, its fixed questions with that organisation's published
     copies in place of the shipped questions they replace."""
-    definition = _quiz_def(row.definition)
+    definition = stored_quiz_def(row.definition)
     if organisation_id is not None and definition.item_ids:
         from dataclasses import replace
 
@@ -272,14 +203,7 @@ def quiz_def(row: Quiz, organisation_id: int | None = None) -> QuizDef:
     return definition
 
 
-def attempt_definition(attempt) -> QuizDef:
-    """The test as it was when the attempt started (its settings, pass mark and review): a later edit
-    changes neither the attempt's grade nor its review. Attempts from before this was kept read the
-    test as it is now."""
-    return _quiz_def(attempt.quiz_definition) if attempt.quiz_definition else quiz_def(attempt.quiz)
-
-
-def _quiz_def(stored: dict) -> QuizDef:
+def stored_quiz_def(stored: dict) -> QuizDef:
     data = dict(stored)
     data["item_ids"] = tuple(data.get("item_ids", ()))
     data["rules"] = tuple(tuple(r) for r in data.get("rules", ()))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import IN_PROGRESS, Attempt, Item, Response, Skill
 from app.services.attempts import remaining_seconds
-from app.services.content import attempt_definition, attempt_items
+from app.services.given import attempt_definition, attempt_items
 from quizzes.disguise import Disguise
 from quizzes.registry import ITEM_TYPES, item_type
 

@@ -147,7 +147,7 @@ def test_saving_a_retired_test_keeps_it_retired(trainer, db):
 def test_an_attempt_keeps_the_pass_mark_and_review_of_the_test_it_started(trainer, db):
     """A trainer who raises the pass mark or hides the review afterwards changes neither a past result
     nor one in progress; attempts started later get the new settings."""
-    from app.services.content import attempt_items
+    from app.services.given import attempt_items
     from app.services.quiz_views import result_summary
     from quizzes.answers import right_answer
     from tests.conftest import as_sent
