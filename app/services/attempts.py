@@ -204,13 +204,24 @@ _LOCK_FOR_SAVE = (update(Attempt.__table__).where(_ATTEMPT_ROW.id == bindparam("
 _UPSERTS: dict[str, Any] = {}
 
 
-def lock_open_attempt(user_id: int, attempt_id: int, now: datetime, statement=_LOCK) -> Attempt:
+def lock_open_attempt(user_id: int, attempt_id: int, now: datetime) -> Attempt:
     """Take the per-attempt lock (quiz saves and exercise actions alike): the attempt must be the
-    user's and still open, else NotFound or AttemptClosed; an expired one is closed and graded.
-    Returns the attempt, or with statement=_LOCK_FOR_SAVE the row of the columns a save reads."""
-    # one statement on the way that matters: the lock and the row come back together (UPDATE … RETURNING)
-    attempt = db.session.execute(statement, {"b_attempt": attempt_id, "b_user": user_id, "b_now": now})
-    attempt = attempt.scalar_one_or_none() if statement is _LOCK else attempt.first()
+    user's and still open, else NotFound or AttemptClosed; an expired one is closed and graded."""
+    # one statement: the lock and the row come back together (UPDATE … RETURNING)
+    found = db.session.execute(_LOCK, {"b_attempt": attempt_id, "b_user": user_id, "b_now": now})
+    return _still_open(found.scalar_one_or_none(), user_id, attempt_id, now)
+
+
+def lock_for_save(user_id: int, attempt_id: int, now: datetime):
+    """The same lock for an answer save, returning only the five columns a save reads (a plain row,
+    not an ORM attempt: the way that matters most reads least)."""
+    found = db.session.execute(_LOCK_FOR_SAVE, {"b_attempt": attempt_id, "b_user": user_id, "b_now": now})
+    return _still_open(found.first(), user_id, attempt_id, now)
+
+
+def _still_open(attempt, user_id: int, attempt_id: int, now: datetime):
+    """The locked attempt (or row), or why it could not be locked: someone else's or missing
+    (NotFound), closed, or expired just now (closed and graded here)."""
     if attempt is None:  # not locked: someone else's, missing, or closed — say which
         mine = db.session.scalar(select(Attempt.id).where(Attempt.id == attempt_id, Attempt.user_id == user_id))
         db.session.rollback()
@@ -271,7 +282,7 @@ def save_response(user: User, attempt_id: int, item_key: str, answer: Any, seq: 
     if time_spent_ms is None or time_spent_ms < 0:
         raise ValidationFailed("time_spent_ms must be a whole number of 0 or more.", field="time_spent_ms")
     now = utcnow()
-    attempt = lock_open_attempt(user.id, attempt_id, now, _LOCK_FOR_SAVE)
+    attempt = lock_for_save(user.id, attempt_id, now)
     if item_key not in attempt.item_keys:
         db.session.rollback()
         raise NotFound("That question is not part of this attempt.")
