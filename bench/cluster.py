@@ -28,8 +28,9 @@ import threading
 import time
 from pathlib import Path
 
-from bench.load import (PASSWORD, ROOT, Client, free_port, load_arguments, percentiles, prepare, server_env, start_server,
+from bench.load import (PASSWORD, ROOT, Client, free_port, load_arguments, prepare, server_env, start_server,
                         stop_server, trainee, verify)
+from bench.saturate import percentiles
 
 ADMIN = ("admin@demo.uptake", "uptake-demo")  # the demo organisation's admin  # nosec B105
 _SHA = re.compile(r'data-model-sha="([0-9a-f]{64})"')

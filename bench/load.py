@@ -32,6 +32,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from bench.saturate import percentiles, saturate
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-1"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -254,26 +256,6 @@ print(json.dumps(counts))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def saturate(base: str, path_fn, threads: int, seconds: float, method: str = "GET", body_fn=None, headers=None) -> dict:
-    counts, latencies, stop = [], [], time.time() + seconds
-
-    def worker(n):
-        c = Client(base)
-        done = 0
-        while time.time() < stop and done < 100_000:
-            status, _, t, _ = c.request(method, path_fn(n, done), body_fn(n, done) if body_fn else None, headers)
-            latencies.append(t)
-            done += 1
-        counts.append(done)
-
-    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return {"requests_per_second": sum(counts) / seconds, **percentiles(latencies)}
-
-
 def _saver(base: str, n: int) -> tuple[Client, int, str, dict, str]:
     """A signed-in trainee with a fresh attempt, ready to save answers back to back."""
     c = Client(base)
@@ -283,32 +265,15 @@ def _saver(base: str, n: int) -> tuple[Client, int, str, dict, str]:
     return c, attempt, item["key"], headers, item["options"][0]["id"]
 
 
-def _saturate_attempts(savers: list, seconds: float, call) -> dict:
-    """Each signed-in trainee sends call(saver, n) back to back, on its own connection, until time is up."""
-    counts, latencies, failures, stop = [], [], [], time.time() + seconds
-
-    def worker(saver):
-        done = 0
-        while time.time() < stop and done < 100_000:
-            status, t = call(saver, done)
-            latencies.append(t)
-            if status != 200:
-                failures.append(status)
-            done += 1
-        counts.append(done)
-
-    pool = [threading.Thread(target=worker, args=(s,)) for s in savers]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return {"requests_per_second": sum(counts) / seconds, "failed": len(failures), **percentiles(latencies)}
-
-
 def _save(saver, n: int) -> tuple[int, float]:
     c, attempt, key, headers, option = saver
     body = json.dumps({"answer": option, "seq": time.time_ns() // 1000, "time_spent_ms": 0}).encode()
     status, _, t, _ = c.request("PUT", f"/api/v1/attempts/{attempt}/responses/{key}", body, headers)
+    return status, t
+
+
+def _healthz(client, n: int) -> tuple[int, float]:
+    status, _, t, _ = client.request("GET", "/healthz")
     return status, t
 
 
@@ -318,15 +283,6 @@ def _next_item(items: int):
         status, _, t, _ = c.request("GET", f"/api/v1/attempts/{attempt}/items/{n % items + 1}", headers=headers)
         return status, t
     return call
-
-
-def percentiles(values: list[float]) -> dict:
-    if not values:
-        return {}
-    ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
-    return {"p50_ms": pick(0.5), "p95_ms": pick(0.95), "p99_ms": pick(0.99), "max_ms": ordered[-1] * 1000,
-            "count": len(values)}
 
 
 def load_arguments(doc: str) -> argparse.ArgumentParser:
@@ -364,9 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         check = verify(env, log)
         # Saturation: back-to-back saves by (up to) 16 signed-in trainees vs the trivial endpoint, same server.
         savers = [_saver(base, n) for n in range(min(16, args.users))]
-        saves = _saturate_attempts(savers, 8, _save)
-        nexts = _saturate_attempts(savers, 8, _next_item(args.items))
-        trivial = saturate(base, lambda n, i: "/healthz", 16, 8)
+        saves = saturate(savers, 8, _save)
+        nexts = saturate(savers, 8, _next_item(args.items))
+        trivial = saturate([Client(base) for _ in range(16)], 8, _healthz)
         statements = statement_counts(env)
         result = {"users": args.users, "items": args.items, "database": "postgresql" if args.database_url else "sqlite",
                   "gunicorn": {"workers": args.workers, "threads": args.threads},
