@@ -18,3 +18,4 @@ from app.models.training import Assignment, TrainingSession  # noqa: F401,E402
 from app.models.jobs import JobLease  # noqa: F401,E402
 from app.models.messages import Message  # noqa: F401,E402
 from app.models.sso import SsoConfig  # noqa: F401,E402
+from app.models.crm import CrmEvent, CrmImport, CrmIndicator, CrmRecord, CrmStagedRecord, CrmUser  # noqa: F401,E402

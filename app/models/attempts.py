@@ -128,10 +128,13 @@ class Evidence(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    source: Mapped[str] = mapped_column(String(16))  # quiz | scenario | observation
+    source: Mapped[str] = mapped_column(String(16))  # quiz | scenario | observation | crm
     # the quiz or exercise it came from; None for an on-the-job observation (observation_id instead)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     observation_id: Mapped[int | None] = mapped_column(ForeignKey("observation.id", ondelete="CASCADE"), index=True)
+    # a behaviour indicator measured in the CRM (source "crm"): one row per person, indicator and month
+    crm_indicator_id: Mapped[int | None] = mapped_column(ForeignKey("crm_indicator.id", ondelete="CASCADE"),
+                                                         unique=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
     # the version of the question that was answered (None: from before versions were recorded, version 1)
     item_version: Mapped[int | None] = mapped_column(Integer)

@@ -159,22 +159,43 @@ def evidence_title(check_key: str) -> str:
         from app.services.observations import title
 
         return title(check_key)
+    if check_key.startswith("crm:"):
+        from app.services.crm import evidence_title as crm_title
+
+        return crm_title(check_key)
     return check_title(check_key)
 
 
-def whole_counts(model, rows: list, items: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Per skill: how many answers (quiz and lesson-check questions) and how many exercises (finished
-    simulated CRM attempts) measured it — what a person reads as "based on 3 answers and 1 exercise"."""
+def whole_counts(model, rows: list, items: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per skill: how many answers (quiz and lesson-check questions), how many exercises (finished
+    simulated CRM attempts) and how many months of CRM indicators measured it — what a person reads as
+    "based on 3 answers, 1 exercise and 2 months measured in the CRM"."""
     answers = np.zeros(model.n_skills_, dtype=np.int64)
+    in_crm = np.zeros(model.n_skills_, dtype=np.int64)
     exercise_sets: list[set] = [set() for _ in range(model.n_skills_)]
     for r, item in zip(rows, items):
         measured = np.flatnonzero(model.q_matrix_[item])
         if r[6] == "scenario":
             for k in measured:
                 exercise_sets[k].add(r[7])
+        elif r[6] == "crm":
+            in_crm[measured] += 1
         elif r[6] != "observation":  # an on-the-job observation is neither an answer nor an exercise
             answers[measured] += 1
-    return answers, np.array([len(e) for e in exercise_sets], dtype=np.int64)
+    return answers, np.array([len(e) for e in exercise_sets], dtype=np.int64), in_crm
+
+
+def crm_details(evidence_ids: list[int]) -> dict[int, str]:
+    """Evidence id → "7 of 9 in Nov 2026" for CRM indicator evidence (what "Why?" shows beside it)."""
+    if not evidence_ids:
+        return {}
+    from app.models import CrmIndicator
+
+    rows = db.session.execute(select(Evidence.id, CrmIndicator.numerator, CrmIndicator.denominator, CrmIndicator.period)
+                              .join(CrmIndicator, CrmIndicator.id == Evidence.crm_indicator_id)
+                              .where(Evidence.id.in_(evidence_ids))).all()
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return {i: f"{n} of {d} in {months[int(p[5:7]) - 1]} {p[:4]}" for i, n, d, p in rows}
 
 
 def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of: bool = False) -> list[dict]:
@@ -190,7 +211,8 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
     if bundle is None:
         return [{"slug": s, "name": n, "probability": None, "evidence": 0.0, "verdict": "not_enough_evidence",
                  "target": objectives.get(s, (DEFAULT_TARGET, 0.0))[0], "weight": objectives.get(s, (0, 0.0))[1],
-                 "gap": None, "fades_in_days": None, "explanation": [], "provisional": 0, "answers": 0, "exercises": 0}
+                 "gap": None, "fades_in_days": None, "explanation": [], "provisional": 0, "answers": 0, "exercises": 0,
+                 "in_crm": 0}
                 for s, n in sorted(names.items())]
     evidence = person_evidence(user.id, bundle, now if as_of else None)
     model, known, items, provisional = evidence.model, evidence.rows, evidence.items, evidence.provisional
@@ -201,7 +223,8 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
     state = state_from(model, items, scores, times, half_life())
     probabilities = mastery(model, state, t_now, half_life())
     weights = evidence_weight(model, state, t_now, half_life())
-    answers, exercises = whole_counts(model, known, items)
+    answers, exercises, in_crm = whole_counts(model, known, items)
+    details = crm_details([r[0] for r in known if r[6] == "crm"]) if explain_top else {}
     result = []
     for k, slug in enumerate(bundle["skills"]):
         if slug not in names:
@@ -209,7 +232,7 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
         target, weight = objectives.get(slug, (DEFAULT_TARGET, 0.0))
         p, ev = float(probabilities[k]), float(weights[k])
         row = {"slug": slug, "name": names.get(slug, slug), "probability": p, "evidence": ev,
-               "answers": int(answers[k]), "exercises": int(exercises[k]),
+               "answers": int(answers[k]), "exercises": int(exercises[k]), "in_crm": int(in_crm[k]),
                "verdict": verdict(p, ev, target), "target": target, "weight": weight, "gap": max(0.0, target - p),
                "fades_in_days": None, "explanation": [], "provisional": provisional}
         if row["verdict"] == "proficient":
@@ -218,6 +241,7 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
             for c in explain(model, k, items, scores, times, t_now, half_life(), top=explain_top):
                 r = known[c.index]
                 row["explanation"].append({"what": r[5] or evidence_title(r[2]), "score": c.score, "when": r[4],
+                                           "detail": details.get(r[0], ""),
                                            "effect": c.log_odds, "provisional": items[c.index] >= len(bundle["index"])})
         result.append(row)
     return result

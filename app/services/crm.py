@@ -1,0 +1,328 @@
+"""Evidence from the real CRM: import its exports (staged for a preview, then confirmed or discarded),
+link its users to people, and turn behaviour into monthly indicators that enter the skill model as
+evidence of their own kind (source "crm", model key `check:crm:<indicator>`).
+
+An import streams the file (`app.crm.formats`) in batches: events go into `crm_event` unconfirmed,
+records into `crm_staged_record`; nothing counts until it is confirmed. Events already imported (the
+same key) are counted as known and stored once. Rows of users Uptake cannot match are kept and
+reported; linking the user later counts them at once.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import delete, func, select, update
+
+from app.crm import formats, indicators
+from app.extensions import db
+from app.models import CrmEvent, CrmImport, CrmIndicator, CrmRecord, CrmStagedRecord, CrmUser, Evidence, User
+from app.models.types import utcnow
+from app.services import audit
+from app.services.errors import NotFound, ValidationFailed
+from app.services.people import normalise_email
+from app.services.sql import insert_for
+
+BATCH = 2_000
+PROBLEMS_KEPT = 20
+USERS_SHOWN = 200
+
+
+@dataclass
+class _Staging:
+    org_id: int
+    run: CrmImport
+    events: list
+    records: list
+    users: dict  # crm user → {"email", "name", "events"}
+    problems: list
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+def _flush(st: _Staging) -> None:
+    if st.events:
+        unique = {e.key: e for e in st.events}  # the same event twice in one file is one event
+        known = set()
+        keys = list(unique)
+        for start in range(0, len(keys), 500):
+            known |= set(db.session.scalars(select(CrmEvent.key).where(
+                CrmEvent.organisation_id == st.org_id, CrmEvent.key.in_(keys[start:start + 500]))))
+        fresh = [e for k, e in unique.items() if k not in known]
+        st.run.events_known += len(st.events) - len(fresh)
+        st.run.events_new += len(fresh)
+        if fresh:
+            db.session.execute(insert_for(CrmEvent).values([
+                {"organisation_id": st.org_id, "import_id": st.run.id, "confirmed": False, "key": e.key,
+                 "kind": e.kind, "occurred_at": e.occurred_at, "crm_user": e.user[:128],
+                 "object_type": e.object_type[:64], "record_id": e.record_id[:64], "field": e.field[:64],
+                 "old_value": e.old_value[:255], "new_value": e.new_value[:255]} for e in fresh
+            ]).on_conflict_do_nothing())
+        st.events.clear()
+    if st.records:
+        db.session.execute(insert_for(CrmStagedRecord).values([
+            {"import_id": st.run.id, "object_type": r.object_type, "record_id": r.record_id[:64],
+             "owner": r.owner[:128], "created_by": r.created_by[:128], "created_at": r.created_at,
+             "fields": r.fields} for r in st.records]))
+        st.run.records += len(st.records)
+        st.records.clear()
+
+
+def stage(actor: User | None, org_id: int, stream: io.BufferedIOBase, filename: str = "", object_type: str = "",
+          progress: Callable[[int], None] | None = None) -> CrmImport:
+    """Read a CRM export into a staged import (a preview): counts, users with their matches, problems.
+    Raises ValidationFailed when the file is not one Uptake reads; a pending preview of the same
+    organisation is discarded first (one preview at a time)."""
+    for pending in db.session.scalars(select(CrmImport).where(CrmImport.organisation_id == org_id,
+                                                               CrmImport.status == "staged")):
+        _drop_staged(pending)
+    text = formats.open_text(stream)
+    try:
+        reader = formats.Reader(text, object_type)
+    except formats.FormatError as error:
+        raise ValidationFailed(str(error), field="file") from None
+    except UnicodeDecodeError:
+        raise ValidationFailed("The file is not UTF-8 text. Export it as CSV (UTF-8).", field="file") from None
+    run = CrmImport(organisation_id=org_id, actor_id=actor.id if actor else None, filename=filename[:255],
+                    format=reader.header.format, object_type=reader.header.object_type, status="staged", rows=0,
+                    events_new=0, events_known=0, records=0, problem_count=0, summary={})
+    db.session.add(run)
+    db.session.flush()
+    st = _Staging(org_id, run, [], [], {}, [])
+    try:
+        for number, item in reader:
+            if isinstance(item, formats.Event):
+                st.events.append(item)
+                user = st.users.setdefault(item.user, {"email": "", "name": "", "events": 0})
+                user["events"] += 1
+                st.first = item.occurred_at if st.first is None else min(st.first, item.occurred_at)
+                st.last = item.occurred_at if st.last is None else max(st.last, item.occurred_at)
+            elif isinstance(item, formats.Record):
+                st.records.append(item)
+                st.users.setdefault(item.owner, {"email": "", "name": "", "events": 0}) if item.owner else None
+            elif isinstance(item, formats.CrmUser):
+                user = st.users.setdefault(item.user, {"email": "", "name": "", "events": 0})
+                user["email"] = user["email"] or item.email
+                user["name"] = user["name"] or item.name
+            else:
+                run.problem_count += 1
+                if len(st.problems) < PROBLEMS_KEPT:
+                    st.problems.append(item.message)
+            if len(st.events) + len(st.records) >= BATCH:
+                _flush(st)
+                if progress:
+                    progress(number)
+    except UnicodeDecodeError:
+        db.session.rollback()
+        raise ValidationFailed("The file is not UTF-8 text past its first lines. Export it as CSV (UTF-8).",
+                               field="file") from None
+    except OSError as error:  # a broken upload: keep nothing of it
+        db.session.rollback()
+        raise ValidationFailed(f"The file could not be read to its end ({error}).", field="file") from None
+    _flush(st)
+    run.rows, run.first_at, run.last_at = reader.rows, st.first, st.last
+    run.summary = {"users": _matches(org_id, st.users), "skipped": reader.skipped, "problems": st.problems}
+    db.session.commit()
+    return run
+
+
+def _matches(org_id: int, seen: dict) -> list[dict]:
+    """Each CRM user the file names: their events in it and the person they are (an admin's link,
+    else the same email), most events first."""
+    links = {u.crm_user: u for u in db.session.scalars(select(CrmUser).where(
+        CrmUser.organisation_id == org_id, CrmUser.crm_user.in_(list(seen))))} if seen else {}
+    emails = {normalise_email(v["email"]) for v in seen.values() if v["email"]} | {
+        normalise_email(u.email) for u in links.values() if u.email}
+    people = {normalise_email(u.email): u for u in db.session.scalars(select(User).where(
+        User.organisation_id == org_id, func.lower(User.email).in_(list(emails))))} if emails else {}
+    rows = []
+    for crm_user, v in seen.items():
+        link = links.get(crm_user)
+        email = v["email"] or (link.email if link else "")
+        person = (db.session.get(User, link.user_id) if link and link.user_id else None) or (
+            None if link and link.matched_by == "admin" else people.get(normalise_email(email)) if email else None)
+        rows.append({"crm_user": crm_user, "email": email, "name": v["name"], "events": v["events"],
+                     "person_id": person.id if person else None, "person": person.name if person else "",
+                     "ignored": bool(link and link.ignored)})
+    rows.sort(key=lambda r: (r["person_id"] is not None, -r["events"], r["crm_user"]))
+    return rows
+
+
+def get_import(org_id: int, import_id: int) -> CrmImport:
+    run = db.session.get(CrmImport, import_id)
+    if run is None or run.organisation_id != org_id:
+        raise NotFound("No such import.")
+    return run
+
+
+def _drop_staged(run: CrmImport) -> None:
+    db.session.execute(delete(CrmEvent).where(CrmEvent.import_id == run.id, CrmEvent.confirmed.is_(False)))
+    db.session.execute(delete(CrmStagedRecord).where(CrmStagedRecord.import_id == run.id))
+    run.status, run.finished_at = "discarded", utcnow()
+
+
+def discard(actor: User, org_id: int, import_id: int) -> CrmImport:
+    run = get_import(org_id, import_id)
+    if run.status != "staged":
+        raise ValidationFailed("This import is no longer waiting for confirmation.")
+    _drop_staged(run)
+    db.session.commit()
+    return run
+
+
+def confirm(actor: User | None, org_id: int, import_id: int) -> dict:
+    """Count a staged import: its events and records, its users (linked by email where an admin has not
+    linked them), then recompute the organisation's indicators and the verdicts they move."""
+    run = get_import(org_id, import_id)
+    if run.status != "staged":
+        raise ValidationFailed("This import has already been confirmed or discarded; upload the file again.")
+    db.session.execute(update(CrmEvent).where(CrmEvent.import_id == run.id).values(confirmed=True))
+    staged = select(CrmStagedRecord).where(CrmStagedRecord.import_id == run.id).order_by(CrmStagedRecord.id)
+    now = utcnow()
+    batch: dict[tuple[str, str], dict] = {}
+    for r in db.session.scalars(staged).yield_per(BATCH):
+        batch[(r.object_type, r.record_id)] = {  # the newest row of a record in the file wins
+            "organisation_id": org_id, "object_type": r.object_type, "record_id": r.record_id, "owner": r.owner,
+            "created_by": r.created_by, "created_at": r.created_at, "fields": r.fields, "updated_at": now}
+    rows = list(batch.values())
+    for start in range(0, len(rows), BATCH):
+        stmt = insert_for(CrmRecord).values(rows[start:start + BATCH])
+        db.session.execute(stmt.on_conflict_do_update(
+            index_elements=["organisation_id", "object_type", "record_id"],
+            set_={c: stmt.excluded[c] for c in ("owner", "created_by", "created_at", "fields", "updated_at")}))
+    db.session.execute(delete(CrmStagedRecord).where(CrmStagedRecord.import_id == run.id))
+    _remember_users(org_id, run.summary.get("users", []))
+    run.status, run.finished_at = "done", now
+    db.session.commit()
+    changed = recompute(org_id)
+    audit.record("crm.import", target=run.filename or run.format, actor=actor, organisation_id=org_id,
+                 detail={"format": run.format, "object": run.object_type, "new": run.events_new,
+                         "known": run.events_known, "records": run.records, "people_moved": len(changed)})
+    return {"import": run, "people": len(changed)}
+
+
+def _remember_users(org_id: int, seen: list[dict]) -> None:
+    links = {u.crm_user: u for u in db.session.scalars(select(CrmUser).where(CrmUser.organisation_id == org_id))}
+    for row in seen:
+        link = links.get(row["crm_user"])
+        if link is None:
+            link = CrmUser(organisation_id=org_id, crm_user=row["crm_user"][:128], email="", name="", matched_by="")
+            db.session.add(link)
+            links[row["crm_user"]] = link
+        link.email = link.email or row["email"][:254]
+        link.name = link.name or row["name"][:120]
+        if link.matched_by != "admin" and row["person_id"] is not None:
+            link.user_id, link.matched_by = row["person_id"], "email"
+
+
+def link_user(actor: User, org_id: int, crm_user_id: int, person_id: int | None, ignore: bool = False) -> CrmUser:
+    """An admin says who a CRM user is (or that they are nobody to measure, e.g. an integration user)."""
+    link = db.session.get(CrmUser, crm_user_id)
+    if link is None or link.organisation_id != org_id:
+        raise NotFound("No such CRM user.")
+    person = None
+    if person_id is not None:
+        person = db.session.get(User, person_id)
+        if person is None or person.organisation_id != org_id:
+            raise ValidationFailed("Choose a person of your organisation.", field="person")
+    link.user_id, link.ignored = (None if ignore else person_id), ignore
+    link.matched_by = "admin"
+    db.session.commit()
+    recompute(org_id)
+    audit.record("crm.link", target=link.crm_user, actor=actor,
+                 detail={"person": person.email if person else None, "ignored": ignore})
+    return link
+
+
+def users(org_id: int, unmatched_only: bool = False) -> list[tuple[CrmUser, int]]:
+    """The organisation's CRM users with their confirmed event counts, unmatched first."""
+    counts = dict(db.session.execute(select(CrmEvent.crm_user, func.count()).where(
+        CrmEvent.organisation_id == org_id, CrmEvent.confirmed.is_(True)).group_by(CrmEvent.crm_user)).all())
+    query = select(CrmUser).where(CrmUser.organisation_id == org_id)
+    if unmatched_only:
+        query = query.where(CrmUser.user_id.is_(None), CrmUser.ignored.is_(False))
+    found = list(db.session.scalars(query))
+    found.sort(key=lambda u: (u.user_id is not None or u.ignored, -counts.get(u.crm_user, 0), u.crm_user))
+    return [(u, counts.get(u.crm_user, 0)) for u in found]
+
+
+# --- indicators -----------------------------------------------------------------------------------
+def recompute(org_id: int, now: datetime | None = None) -> set[int]:
+    """Compute every indicator for the organisation's linked people, store what changed as evidence,
+    and refresh the verdicts of the people whose evidence changed. Returns their ids."""
+    from app.services.skill_model import refresh_person
+
+    people = dict(db.session.execute(select(CrmUser.crm_user, CrmUser.user_id).where(
+        CrmUser.organisation_id == org_id, CrmUser.user_id.is_not(None), CrmUser.ignored.is_(False))).all())
+    events = (indicators.EventRow(*r) for r in db.session.execute(select(
+        CrmEvent.crm_user, CrmEvent.kind, CrmEvent.occurred_at, CrmEvent.object_type, CrmEvent.record_id).where(
+        CrmEvent.organisation_id == org_id, CrmEvent.confirmed.is_(True),
+        CrmEvent.kind.in_(("login", "search", "report_run", "report_export", "record_created")),
+        CrmEvent.crm_user.in_(list(people)))).yield_per(10_000)) if people else iter(())
+    records = (indicators.RecordRow(*r) for r in db.session.execute(select(
+        CrmRecord.object_type, CrmRecord.record_id, CrmRecord.owner, CrmRecord.created_by, CrmRecord.created_at,
+        CrmRecord.fields, CrmRecord.updated_at).where(CrmRecord.organisation_id == org_id)).yield_per(10_000))
+    values: dict[tuple[int, str, str], list[int]] = {}
+    defs = indicators.by_key()
+    found = indicators.compute(indicators.definitions(), events, records, minimum=False)
+    for (crm_user, key, period), (hits, total) in found.items():
+        person = people.get(crm_user)
+        if person is None:
+            continue
+        cell = values.setdefault((person, key, period), [0, 0])  # two CRM logins of one person add up
+        cell[0] += hits
+        cell[1] += total
+    values = {k: v for k, v in values.items() if v[1] >= defs[k[1]].min_opportunity}  # no opportunity, no evidence
+    existing = {(r.user_id, r.indicator, r.period): r for r in db.session.scalars(
+        select(CrmIndicator).where(CrmIndicator.organisation_id == org_id))}
+    changed: set[int] = set()
+    now = now or utcnow()
+    for key, row in existing.items():
+        if key not in values:
+            changed.add(row.user_id)
+            db.session.delete(row)  # its evidence goes with it
+    db.session.flush()
+    for (person, key, period), (hits, total) in values.items():
+        row = existing.get((person, key, period))
+        if row is not None and (row.numerator, row.denominator) == (hits, total):
+            continue
+        changed.add(person)
+        if row is None:
+            row = CrmIndicator(organisation_id=org_id, user_id=person, indicator=key, period=period)
+            db.session.add(row)
+        row.numerator, row.denominator, row.computed_at = hits, total, now
+        db.session.flush()
+        evidence = db.session.scalar(select(Evidence).where(Evidence.crm_indicator_id == row.id))
+        if evidence is None:
+            evidence = Evidence(user_id=person, source="crm", crm_indicator_id=row.id, check_key=f"crm:{key}",
+                                skills=list(defs[key].skills))
+            db.session.add(evidence)
+        evidence.score = hits / total
+        evidence.occurred_at = min(indicators.period_end(period), now)
+    db.session.commit()
+    for person in sorted(changed):
+        user = db.session.get(User, person)
+        if user is not None and user.active:
+            refresh_person(user)
+    return changed
+
+
+def person_indicators(user_id: int) -> list[dict]:
+    """What is measured from this person's own CRM use, newest month first, with its plain words."""
+    defs = indicators.by_key()
+    rows = db.session.scalars(select(CrmIndicator).where(CrmIndicator.user_id == user_id)
+                              .order_by(CrmIndicator.period.desc(), CrmIndicator.indicator))
+    return [{"key": r.indicator, "period": r.period, "numerator": r.numerator, "denominator": r.denominator,
+             "title": defs[r.indicator].title if r.indicator in defs else r.indicator,
+             "explains": defs[r.indicator].explains if r.indicator in defs else "",
+             "expected": defs[r.indicator].expected if r.indicator in defs else None,
+             "skills": list(defs[r.indicator].skills) if r.indicator in defs else []} for r in rows]
+
+
+def evidence_title(check_key: str) -> str:
+    """A CRM indicator's evidence as people read it under "Why?"."""
+    key = check_key.split(":", 1)[1] if ":" in check_key else check_key
+    found = indicators.by_key().get(key)
+    return f"Measured in the CRM: {found.title.lower() if found else key}"
