@@ -1,6 +1,8 @@
 """Explicit CLI steps (nothing runs as a side effect of create_app)."""
 from __future__ import annotations
 
+import io
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -186,7 +188,76 @@ def org_create(name: str, admin_email: str, admin_name: str, time_zone: str, bas
     click.echo(f"  {link}")
 
 
+crm_cli = AppGroup("crm", help="Evidence from the real CRM.")
+
+
+class _Counted(io.RawIOBase):
+    """A binary file that tells a progress bar how many bytes have been read."""
+
+    def __init__(self, raw, bar):
+        super().__init__()
+        self.raw, self.bar = raw, bar
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.raw.readinto(buffer) or 0
+        self.bar.update(count)
+        return count
+
+
+@crm_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--org", "org_name", required=True, help="The organisation's name.")
+@click.option("--object", "object_type", default="", help="For a record export whose columns do not say: "
+              "Opportunity, Task, Event, Lead, Contact, Account, Case or User.")
+@click.option("--dry-run", is_flag=True, help="Read and report only; nothing is kept.")
+def crm_import(path: str, org_name: str, object_type: str, dry_run: bool) -> None:
+    """Import a CRM export (any format the admin page reads), streaming it with a progress bar, then
+    recompute the organisation's indicators. Unmatched CRM users are listed, and their events kept."""
+    import os
+    import sys
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Organisation
+    from app.services import crm
+    from app.services.errors import ServiceError
+
+    org = db.session.scalar(select(Organisation).where(Organisation.name == org_name))
+    if org is None:
+        raise click.ClickException(f"No organisation is called {org_name!r}.")
+    try:
+        with open(path, "rb") as raw, click.progressbar(length=os.path.getsize(path), label="Reading",
+                                                        file=sys.stderr) as bar:
+            run = crm.stage(None, org.id, io.BufferedReader(_Counted(raw, bar)), filename=os.path.basename(path), object_type=object_type)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    users = run.summary["users"]
+    unmatched = [u for u in users if u["person_id"] is None and not u["ignored"]]
+    click.echo(f"{run.rows} rows: {run.events_new} new events, {run.events_known} already imported, "
+               f"{run.records} records, {run.problem_count} rows not read.")
+    for problem in run.summary["problems"]:
+        click.echo(f"  {problem}")
+    for kind, count in run.summary["skipped"].items():
+        click.echo(f"  not read: {kind} × {count}")
+    click.echo(f"{len(users)} CRM users, {len(users) - len(unmatched)} matched to people.")
+    for user in unmatched[:20]:
+        click.echo(f"  not matched: {user['crm_user']} {user['email'] or '(no email in this file)'} "
+                   f"— {user['events']} events kept")
+    if dry_run:
+        crm.discard(None, org.id, run.id)
+        click.echo("Dry run: nothing was kept.")
+        return
+    result = crm.confirm(None, org.id, run.id)
+    click.echo(f"Imported; {result['people']} people with changed CRM evidence.")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(crm_cli)
     app.cli.add_command(org_cli)
     app.cli.add_command(worker_cli)
     app.cli.add_command(skills_cli)

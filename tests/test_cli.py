@@ -70,3 +70,27 @@ def test_history_replays_once_and_refresh_re_estimates_everyone(runner, fitted_d
     refreshed = runner.invoke(args=["skills", "refresh"])
     assert refreshed.exit_code == 0 and "Refreshed the estimates of 44 trainee(s)." in refreshed.output
     assert db.session.scalar(select(func.count(MasteryHistory.id))) == rows  # nothing changed meanwhile
+
+
+def test_crm_import_streams_a_file_reports_unmatched_users_and_imports_once(runner, fitted_demo, db):
+    from pathlib import Path
+
+    from app.models import CrmEvent
+    from app.services.demo import DEMO_ORGANISATION
+
+    path = str(Path(__file__).parent / "data" / "crm" / "EventLogFile_Login.csv")
+    dry = runner.invoke(args=["crm", "import", path, "--org", DEMO_ORGANISATION, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "5 new events" in dry.output and "not matched: 0055g00000XyZwQAAV m.keller@corp.example" in dry.output
+    assert "Dry run" in dry.output and db.session.scalar(select(func.count()).select_from(CrmEvent)) == 0
+    done = runner.invoke(args=["crm", "import", path, "--org", DEMO_ORGANISATION])
+    assert done.exit_code == 0 and "Imported" in done.output
+    again = runner.invoke(args=["crm", "import", path, "--org", DEMO_ORGANISATION])
+    assert "0 new events, 5 already imported" in again.output
+    assert db.session.scalar(select(func.count()).select_from(CrmEvent)) == 5
+    wrong = runner.invoke(args=["crm", "import", path, "--org", "Nobody Ltd"])
+    assert wrong.exit_code != 0 and "No organisation is called" in wrong.output
+    notes = Path(db.engine.url.database or "/tmp/x").parent / "notes.csv"
+    notes.write_text("a,b\n1,2\n")
+    refused = runner.invoke(args=["crm", "import", str(notes), "--org", DEMO_ORGANISATION])
+    assert refused.exit_code != 0 and "does not recognise" in refused.output

@@ -46,7 +46,8 @@ SPEC = {
              "description": "Attempt autosave for Uptake's quiz player. Authenticated with the session cookie; "
                             "state-changing calls need the X-CSRFToken header from the page."},
     "servers": [{"url": "/"}],
-    "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
+    "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                                       "crmToken": {"type": "http", "scheme": "bearer"}}},
     "security": [{"session": []}],
     "paths": {
         "/api/v1/attempts/{attempt_id}": {"get": {
@@ -81,5 +82,23 @@ SPEC = {
                     "id": {"type": "integer"}, "status": {"type": "string"}, "score": {"type": ["number", "null"]},
                     "result_url": {"type": "string"}}}}}},
                 **_errors(401, 403, 404)}}},
+        "/api/v1/crm/events": {"post": {
+            "summary": "Import CRM events for the token's organisation (a nightly job): the generic format as JSON "
+                       "Lines or CSV, or any Salesforce export the admin page reads; duplicates are counted once",
+            "security": [{"crmToken": []}],
+            "parameters": [{"name": "name", "in": "query", "schema": {"type": "string", "maxLength": 255}},
+                           {"name": "object", "in": "query", "schema": {"type": "string", "maxLength": 32}}],
+            "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": {"type": "string"}},
+                                                          "text/csv": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"description": "Imported", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["import_id", "events_new", "events_known", "unmatched_users"],
+                "properties": {"import_id": {"type": "integer"}, "format": {"type": "string"},
+                               "rows": {"type": "integer"}, "events_new": {"type": "integer"},
+                               "events_known": {"type": "integer"}, "records": {"type": "integer"},
+                               "problem_count": {"type": "integer"},
+                               "problems": {"type": "array", "items": {"type": "string"}},
+                               "unmatched_users": {"type": "array", "items": {"type": "object"}},
+                               "people_with_changed_evidence": {"type": "integer"}}}}}},
+                **_errors(401, 422)}}},
     },
 }

@@ -29,6 +29,8 @@ class Organisation(db.Model):
     escalate_after_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     # unit and team aggregates of fewer people than this are shown to admins only (as Skill IQ does)
     min_group_size: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # SHA-256 of the bearer token a nightly job sends CRM events with (None: no ingest token issued)
+    crm_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     units: Mapped[list[BusinessUnit]] = relationship(back_populates="organisation")
 

@@ -9,7 +9,9 @@ reported; linking the user later counts them at once.
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -18,7 +20,8 @@ from sqlalchemy import delete, func, select, update
 
 from app.crm import formats, indicators
 from app.extensions import db
-from app.models import CrmEvent, CrmImport, CrmIndicator, CrmRecord, CrmStagedRecord, CrmUser, Evidence, User
+from app.models import (CrmEvent, CrmImport, CrmIndicator, CrmRecord, CrmStagedRecord, CrmUser, Evidence,
+                        Organisation, User)
 from app.models.types import utcnow
 from app.services import audit
 from app.services.errors import NotFound, ValidationFailed
@@ -215,6 +218,25 @@ def _remember_users(org_id: int, seen: list[dict]) -> None:
         link.name = link.name or row["name"][:120]
         if link.matched_by != "admin" and row["person_id"] is not None:
             link.user_id, link.matched_by = row["person_id"], "email"
+
+
+def new_ingest_token(actor: User, org_id: int) -> str:
+    """Issue the organisation's ingest token (replacing any earlier one, which stops working) and
+    return it: it is shown once, and only its SHA-256 is kept."""
+    token = "crm_" + secrets.token_urlsafe(32)
+    organisation = db.session.get(Organisation, org_id)
+    organisation.crm_token_sha256 = hashlib.sha256(token.encode()).hexdigest()
+    db.session.commit()
+    audit.record("crm.token", target=organisation.name, actor=actor)
+    return token
+
+
+def organisation_for_token(token: str) -> int | None:
+    """The organisation a bearer token belongs to, or None."""
+    if not token.startswith("crm_") or len(token) > 100:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return db.session.scalar(select(Organisation.id).where(Organisation.crm_token_sha256 == digest))
 
 
 def link_user(actor: User, org_id: int, crm_user_id: int, person_id: int | None, ignore: bool = False) -> CrmUser:

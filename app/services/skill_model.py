@@ -198,6 +198,16 @@ def crm_details(evidence_ids: list[int]) -> dict[int, str]:
     return {i: f"{n} of {d} in {months[int(p[5:7]) - 1]} {p[:4]}" for i, n, d, p in rows}
 
 
+def _crm_lines(model, skill: int, rows: list, items: list[int], details: dict[int, str]) -> list[dict]:
+    """The newest month of each CRM indicator that measures the skill: "does it", beside the
+    answers and exercises that say "knows it" and "can do it"."""
+    newest: dict[str, dict] = {}
+    for r, item in zip(rows, items):
+        if r[6] == "crm" and model.q_matrix_[item, skill]:
+            newest[r[2]] = {"what": evidence_title(r[2]), "detail": details.get(r[0], ""), "score": r[3]}
+    return sorted(newest.values(), key=lambda line: line["what"])
+
+
 def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of: bool = False) -> list[dict]:
     """Mastery, verdict, gap and (optionally) the evidence behind it, for every skill. With `as_of`,
     only evidence up to `now` counts: what the model would have said on that day."""
@@ -234,10 +244,11 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
         row = {"slug": slug, "name": names.get(slug, slug), "probability": p, "evidence": ev,
                "answers": int(answers[k]), "exercises": int(exercises[k]), "in_crm": int(in_crm[k]),
                "verdict": verdict(p, ev, target), "target": target, "weight": weight, "gap": max(0.0, target - p),
-               "fades_in_days": None, "explanation": [], "provisional": provisional}
+               "fades_in_days": None, "explanation": [], "crm": [], "provisional": provisional}
         if row["verdict"] == "proficient":
             row["fades_in_days"] = days_until_below(model, state, k, target, t_now, half_life())
         if explain_top:
+            row["crm"] = _crm_lines(model, k, known, items, details)
             for c in explain(model, k, items, scores, times, t_now, half_life(), top=explain_top):
                 r = known[c.index]
                 row["explanation"].append({"what": r[5] or evidence_title(r[2]), "score": c.score, "when": r[4],

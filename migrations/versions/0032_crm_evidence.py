@@ -16,6 +16,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('crm_token_sha256', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_organisation_crm_token_sha256'), ['crm_token_sha256'])
     op.create_table('crm_record',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -138,6 +141,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_organisation_crm_token_sha256'), type_='unique')
+        batch_op.drop_column('crm_token_sha256')
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_evidence_crm_indicator_id_crm_indicator'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_evidence_crm_indicator_id'), type_='unique')
