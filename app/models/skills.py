@@ -62,6 +62,9 @@ class MasteryEstimate(db.Model):
     exercises: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # whole exercises behind it
     target: Mapped[float] = mapped_column(Float, default=0.8)
     verdict: Mapped[str] = mapped_column(String(24))
+    # the transfer gap, where the CRM measures the skill: "coaching" (tests and exercises say proficient, the
+    # CRM says it is not applied), "untrained" (applied in the CRM, not shown in tests), else ""
+    transfer: Mapped[str] = mapped_column(String(16), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

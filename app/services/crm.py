@@ -331,6 +331,48 @@ def recompute(org_id: int, now: datetime | None = None) -> set[int]:
     return changed
 
 
+RECENT_MONTHS = 3
+
+
+def applying(user_id: int) -> dict[str, dict]:
+    """Per skill the CRM measures for this person: the last three measured months of its indicators
+    pooled (numerator, denominator, the share expected of someone applying it) and whether it is applied."""
+    defs = indicators.by_key()
+    rows = db.session.execute(select(CrmIndicator.indicator, CrmIndicator.period, CrmIndicator.numerator,
+                                     CrmIndicator.denominator).where(CrmIndicator.user_id == user_id)).all()
+    periods = sorted({r[1] for r in rows}, reverse=True)[:RECENT_MONTHS]
+    pooled: dict[str, list[float]] = {}
+    for key, period, hits, total in rows:
+        if period not in periods or key not in defs:
+            continue
+        for slug in defs[key].skills:
+            cell = pooled.setdefault(slug, [0, 0, 0.0])
+            cell[0] += hits
+            cell[1] += total
+            cell[2] += defs[key].expected * total
+    return {slug: {"numerator": int(h), "denominator": int(t), "share": h / t, "expected": round(e / t, 4),
+                   "applied": h >= e - 1e-9} for slug, (h, t, e) in pooled.items() if t}
+
+
+def mark_transfer(user: User, rows: list[dict], now: datetime | None = None, as_of: bool = False) -> None:
+    """Set each assessed row's `transfer`: "coaching" where tests and exercises alone say proficient but
+    the CRM says the skill is not applied (coaching, not training), "untrained" where it is applied in the
+    CRM without tests or exercises showing it (a short check, not a course), else ""."""
+    from app.services.skill_model import assess
+
+    applied = applying(user.id)
+    if not applied:
+        return
+    tested = {r["slug"]: r["verdict"] for r in assess(user, now, as_of=as_of, leave_out=("crm",))}
+    for row in rows:
+        seen = applied.get(row["slug"])
+        if seen is None:
+            continue
+        proficient = tested.get(row["slug"]) == "proficient"
+        row["transfer"] = ("coaching" if proficient and not seen["applied"]
+                           else "untrained" if seen["applied"] and not proficient else "")
+
+
 def person_indicators(user_id: int) -> list[dict]:
     """What is measured from this person's own CRM use, newest month first, with its plain words."""
     defs = indicators.by_key()

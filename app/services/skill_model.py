@@ -121,8 +121,10 @@ class PersonEvidence:
     provisional: int  # how many of the rows are read with provisional (uncalibrated) settings
 
 
-def person_evidence(user_id: int, bundle: dict, until: datetime | None = None) -> PersonEvidence:
-    """`bundle` comes from `scoring_bundle()`."""
+def person_evidence(user_id: int, bundle: dict, until: datetime | None = None,
+                    leave_out: tuple[str, ...] = ()) -> PersonEvidence:
+    """`bundle` comes from `scoring_bundle()`; `leave_out` names evidence sources not to read (such as
+    "crm", for what tests and exercises alone say)."""
     index, skills = bundle["index"], bundle["skills"]
     column = {slug: k for k, slug in enumerate(skills)}
     query = (select(Evidence.id, Item.key, Evidence.check_key, Evidence.score, Evidence.occurred_at, Item.stem,
@@ -130,6 +132,8 @@ def person_evidence(user_id: int, bundle: dict, until: datetime | None = None) -
              .outerjoin(Item, Item.id == Evidence.item_id).where(Evidence.user_id == user_id))
     if until is not None:
         query = query.where(Evidence.occurred_at <= until)
+    if leave_out:
+        query = query.where(Evidence.source.not_in(leave_out))
     rows, items, new_keys, new_q, new_kinds = [], [], {}, [], []
     for r in db.session.execute(query.order_by(Evidence.occurred_at, Evidence.id)).all():
         key = evidence_key(r[1], r[2])
@@ -208,7 +212,8 @@ def _crm_lines(model, skill: int, rows: list, items: list[int], details: dict[in
     return sorted(newest.values(), key=lambda line: line["what"])
 
 
-def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of: bool = False) -> list[dict]:
+def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of: bool = False,
+           leave_out: tuple[str, ...] = ()) -> list[dict]:
     """Mastery, verdict, gap and (optionally) the evidence behind it, for every skill. With `as_of`,
     only evidence up to `now` counts: what the model would have said on that day."""
     bundle = scoring_bundle()
@@ -222,9 +227,9 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
         return [{"slug": s, "name": n, "probability": None, "evidence": 0.0, "verdict": "not_enough_evidence",
                  "target": objectives.get(s, (DEFAULT_TARGET, 0.0))[0], "weight": objectives.get(s, (0, 0.0))[1],
                  "gap": None, "fades_in_days": None, "explanation": [], "provisional": 0, "answers": 0, "exercises": 0,
-                 "in_crm": 0}
+                 "in_crm": 0, "transfer": ""}
                 for s, n in sorted(names.items())]
-    evidence = person_evidence(user.id, bundle, now if as_of else None)
+    evidence = person_evidence(user.id, bundle, now if as_of else None, leave_out)
     model, known, items, provisional = evidence.model, evidence.rows, evidence.items, evidence.provisional
     origin = known[0][4] if known else now
     scores = [r[3] for r in known]
@@ -244,7 +249,7 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
         row = {"slug": slug, "name": names.get(slug, slug), "probability": p, "evidence": ev,
                "answers": int(answers[k]), "exercises": int(exercises[k]), "in_crm": int(in_crm[k]),
                "verdict": verdict(p, ev, target), "target": target, "weight": weight, "gap": max(0.0, target - p),
-               "fades_in_days": None, "explanation": [], "crm": [], "provisional": provisional}
+               "fades_in_days": None, "explanation": [], "crm": [], "provisional": provisional, "transfer": ""}
         if row["verdict"] == "proficient":
             row["fades_in_days"] = days_until_below(model, state, k, target, t_now, half_life())
         if explain_top:
@@ -255,6 +260,10 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
                                            "detail": details.get(r[0], ""),
                                            "effect": c.log_odds, "provisional": items[c.index] >= len(bundle["index"])})
         result.append(row)
+    if not leave_out and any(r["in_crm"] for r in result):
+        from app.services.crm import mark_transfer
+
+        mark_transfer(user, result, now, as_of)
     return result
 
 
@@ -272,7 +281,8 @@ def refresh_person(user: User, attempt_id: int | None = None) -> list[dict]:
                  before, now, attempt_id)
     upsert(MasteryEstimate, [{"user_id": user.id, "skill_id": ids[r["slug"]], "probability": r["probability"],
                               "evidence": r["evidence"], "answers": r["answers"], "exercises": r["exercises"],
-                              "target": r["target"], "verdict": r["verdict"], "updated_at": now}
+                              "target": r["target"], "verdict": r["verdict"], "transfer": r["transfer"],
+                              "updated_at": now}
                              for r in rows if r["probability"] is not None and r["slug"] in ids],
            keys=["user_id", "skill_id"])
     db.session.commit()

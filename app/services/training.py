@@ -7,7 +7,7 @@ from datetime import date
 
 import markdown
 import nh3
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.extensions import db
 from app.models import (IN_PROGRESS, Attempt, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Objective, Quiz,
@@ -101,7 +101,7 @@ def time_parts(module: Module, organisation_id: int | None) -> tuple[int, int]:
 def statuses_for(user: User, rows: list[dict] | None = None) -> list[SkillStatus]:
     """The planner's view of `assess(user)` (pass rows already assessed to avoid a second assessment)."""
     return [SkillStatus(r["slug"], r["name"], r["probability"], r["evidence"], r["verdict"], r["target"], r["weight"],
-                        r["fades_in_days"], r["answers"], r["exercises"])
+                        r["fades_in_days"], r["answers"], r["exercises"], r.get("transfer", ""))
             for r in (rows if rows is not None else assess(user))]
 
 
@@ -282,9 +282,10 @@ def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, 
         select(User.id, User.name, User.email, User.job_role_id).where(*members))}
     estimates = db.session.execute(
         select(MasteryEstimate.user_id, Skill.slug, Skill.name, MasteryEstimate.probability, MasteryEstimate.evidence,
-               MasteryEstimate.verdict, MasteryEstimate.answers, MasteryEstimate.exercises)
+               MasteryEstimate.verdict, MasteryEstimate.answers, MasteryEstimate.exercises, MasteryEstimate.transfer)
         .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
-        .where(*members, MasteryEstimate.verdict == "weak")).all()  # only gaps shape the plan
+        .where(*members, or_(MasteryEstimate.verdict == "weak", MasteryEstimate.transfer == "coaching"))
+    ).all()  # only gaps (and the knowing-but-not-applying, who need coaching) shape the plan
     objectives = db.session.execute(select(Objective.job_role_id, Objective.business_unit_id, Skill.slug,
                                            Objective.target, Objective.weight).join(Skill)).all()
     targets: dict[tuple[int, str], tuple[float, float]] = {}
@@ -292,10 +293,10 @@ def unit_plan(unit: BusinessUnit, today: date | None = None) -> tuple[UnitPlan, 
         if unit_id in (None, unit.id):
             targets[(role, slug)] = (target, weight)
     statuses: dict[int, list[SkillStatus]] = {pid: [] for pid in people}
-    for user_id, slug, name, probability, evidence, verdict, answers, exercises in estimates:
+    for user_id, slug, name, probability, evidence, verdict, answers, exercises, transfer in estimates:
         target, weight = targets.get((people[user_id].job_role_id, slug), (DEFAULT_TARGET, 0.0))
         statuses[user_id].append(SkillStatus(slug, name, probability, evidence, verdict, target, weight, None,
-                                             answers, exercises))
+                                             answers, exercises, transfer))
     done: dict[int, set[str]] = {pid: set() for pid in people}
     for user_id, key in db.session.execute(select(ModuleProgress.user_id, ModuleProgress.module_key).join(
             User, User.id == ModuleProgress.user_id).where(*members, ModuleProgress.status == "completed")):

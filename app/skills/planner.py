@@ -31,6 +31,9 @@ class SkillStatus:
     fades_in_days: float | None = None
     answers: int = 0  # whole answers behind the estimate
     exercises: int = 0  # whole exercises behind the estimate
+    # the CRM's word, where it measures the skill: "coaching" (shown in tests and exercises, not applied in
+    # the CRM: coaching, not another course), "untrained" (applied in the CRM, never shown in tests)
+    transfer: str = ""
 
     @property
     def priority(self) -> float:
@@ -48,6 +51,8 @@ class PathStep:
 @dataclass
 class Path:
     steps: list[PathStep] = field(default_factory=list)
+    # skills known and practised but not applied in the CRM: (status, what to do), never a course
+    coaching: list[tuple[SkillStatus, str]] = field(default_factory=list)
 
     @property
     def minutes(self) -> int:
@@ -95,7 +100,19 @@ def plan_path(statuses: list[SkillStatus], modules: list[Module], completed: set
         if module.id not in completed and module.id not in chosen:
             chosen[module.id] = PathStep(module, reason, skills, purpose)
 
-    weak = sorted((s for s in relevant if s.verdict == "weak"), key=lambda s: -s.priority)
+    for status in relevant:
+        if status.transfer == "coaching":
+            path.coaching.append((status, f"{status.name}: your tests and exercises show you know how, but your "
+                                          "own CRM records show it is not yet how you work. A coaching conversation "
+                                          "with your trainer or manager will help more than another course."))
+    if placement and placement.id not in completed and placement.id not in chosen:
+        untrained = [s for s in relevant if s.transfer == "untrained" and s.verdict != "proficient"]
+        if untrained:
+            names = ", ".join(s.name for s in untrained)
+            chosen[placement.id] = PathStep(placement, f"Your CRM records show you already apply {names}: this short "
+                                                       "adaptive check confirms it, so you are not sent on a course "
+                                                       "you do not need.", tuple(s.slug for s in untrained), "placement")
+    weak = sorted((s for s in relevant if s.verdict == "weak" and not s.transfer), key=lambda s: -s.priority)
     for status in weak:
         teaching = sorted((m for m in modules if status.slug in m.skills and m.kind in ("elearning", "exercise")),
                           key=lambda m: (m.kind != "elearning", m.minutes))
@@ -151,6 +168,7 @@ class UnitPlan:
     needs: dict[str, list[int]]  # skill → people who need it
     hours: float
     gaps: dict[int, dict[str, SkillStatus]] = field(default_factory=dict)  # person → skill → the weak verdict
+    coaching: dict[str, list[int]] = field(default_factory=dict)  # skill → people who know it but do not apply it
 
 
 def _clusters(matrix: np.ndarray, ids: list[int]) -> list[list[int]]:
@@ -180,9 +198,12 @@ def plan_unit(people: dict[int, list[SkillStatus]], modules: list[Module], today
     names = {s.slug: s.name for statuses in people.values() for s in statuses}
     column = {k: n for n, k in enumerate(skills)}
     matrix = np.zeros((len(ids), len(skills)))
+    coaching: dict[str, list[int]] = {}
     for row, i in enumerate(ids):
         for s in people[i]:
-            if s.verdict == "weak" and s.slug in column:
+            if s.transfer == "coaching" and s.weight > 0:
+                coaching.setdefault(s.slug, []).append(i)  # not a training need: coaching
+            elif s.verdict == "weak" and s.slug in column and not s.transfer:
                 matrix[row, column[s.slug]] = s.priority
     needs = {k: [i for i, row in zip(ids, matrix) if row[n] > 0] for n, k in enumerate(skills)}
     groups = []
@@ -213,5 +234,6 @@ def plan_unit(people: dict[int, list[SkillStatus]], modules: list[Module], today
                 elearning[i].append(course)
     hours = (sum(s.module.minutes * len(s.people) for s in sessions)
              + sum(m.minutes for mods in elearning.values() for m in mods)) / 60
-    gaps = {i: {s.slug: s for s in people[i] if s.verdict == "weak" and s.weight > 0} for i in ids}
-    return UnitPlan(len(ids), groups, sessions, {i: m for i, m in elearning.items() if m}, needs, round(hours, 1), gaps)
+    gaps = {i: {s.slug: s for s in people[i] if s.verdict == "weak" and s.weight > 0 and not s.transfer} for i in ids}
+    return UnitPlan(len(ids), groups, sessions, {i: m for i, m in elearning.items() if m}, needs, round(hours, 1), gaps,
+                    coaching)

@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('mastery_estimate', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('transfer', sa.String(length=16), server_default='', nullable=False))
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('crm_token_sha256', sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_organisation_crm_token_sha256'), ['crm_token_sha256'])
@@ -141,6 +143,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('mastery_estimate', schema=None) as batch_op:
+        batch_op.drop_column('transfer')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_organisation_crm_token_sha256'), type_='unique')
         batch_op.drop_column('crm_token_sha256')

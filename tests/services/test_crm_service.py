@@ -158,3 +158,38 @@ def test_one_organisation_never_links_or_sees_anothers_crm_users(fitted_demo, db
         crm.link_user(admin, admin.organisation_id, link.id, None)
     with pytest.raises(ValidationFailed, match="your organisation"):
         crm.link_user(other_admin, other.id, link.id, user_by_email(DEMO_EMAILS["trainee"]).id)
+
+
+def weeks_signed_in_without_reports(weeks=4):
+    lines = ["occurred_at,user_email,event"]
+    lines += [f"2026-11-{2 + 7 * w:02d}T08:00:00Z,trainee@demo.uptake,login" for w in range(weeks)]
+    return "\n".join(lines) + "\n"
+
+
+def test_known_in_tests_but_not_applied_in_the_crm_is_coaching_not_training(fitted_demo, db):
+    from app.models import MasteryEstimate, Skill
+    from app.services.training import person_path
+
+    admin, tara = user_by_email(DEMO_EMAILS["admin"]), user_by_email(DEMO_EMAILS["trainee"])
+    assert skill_row(tara, "reports-dashboards")["verdict"] == "proficient"  # her tests say she can
+    crm.confirm(admin, admin.organisation_id, stage(admin, "logins.csv", text=weeks_signed_in_without_reports()).id)
+    row = skill_row(tara, "reports-dashboards")
+    assert row["transfer"] == "coaching"
+    stored = db.session.scalar(select(MasteryEstimate.transfer).join(Skill).where(
+        MasteryEstimate.user_id == tara.id, Skill.slug == "reports-dashboards"))
+    assert stored == "coaching"
+    path, _ = person_path(tara)
+    assert [status.slug for status, _ in path.coaching] == ["reports-dashboards"]
+    assert not any("reports-dashboards" in step.skills and step.purpose == "training" for step in path.steps)
+
+
+def test_applied_in_the_crm_but_weak_in_tests_is_marked_untrained(fitted_demo, db):
+    admin, tara = user_by_email(DEMO_EMAILS["admin"]), user_by_email(DEMO_EMAILS["trainee"])
+    assert skill_row(tara, "opportunity-pipeline")["verdict"] == "weak"
+    kept = (DATA / "Opportunity.csv").read_text().replace('"2030-03-31",""', '"2030-03-31","Book renewal call"')
+    kept = kept.replace('"2026-10-31","Call the CFO"', '"2030-10-31","Call the CFO"')
+    load(admin, "User.csv")
+    crm.confirm(admin, admin.organisation_id, stage(admin, "Opportunity.csv", text=kept).id)
+    assert skill_row(tara, "opportunity-pipeline")["transfer"] == "untrained"
+    assert crm.applying(tara.id)["opportunity-pipeline"] == {"numerator": 3, "denominator": 3, "share": 1.0,
+                                                             "expected": 0.8, "applied": True}

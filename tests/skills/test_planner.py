@@ -85,3 +85,32 @@ def test_the_shipped_catalogue_is_valid_and_covers_every_skill():
     assert elearning == SKILL_SLUGS
     kinds = {m.kind for m in modules}
     assert kinds == {"elearning", "exercise", "instructor_led", "job_aid", "refresher_quiz"}
+
+
+def test_a_skill_known_but_not_applied_in_the_crm_gets_coaching_not_a_course():
+    from dataclasses import replace
+
+    coached = replace(s("opportunity-pipeline", 0.4, "weak"), transfer="coaching")
+    path = plan_path([coached, s("case-management", 0.2, "weak")], MODULES)
+    assert "el-pipe" not in ids(path) and "ex-pipe" not in ids(path) and "el-cases" in ids(path)
+    assert [status.slug for status, _ in path.coaching] == ["opportunity-pipeline"]
+    assert "coaching conversation" in path.coaching[0][1]
+
+
+def test_a_skill_applied_in_the_crm_but_not_shown_in_tests_gets_the_short_check_not_the_course():
+    from dataclasses import replace
+
+    applied = replace(s("opportunity-pipeline", 0.3, "weak"), transfer="untrained")
+    path = plan_path([applied], MODULES)
+    assert ids(path) == ["rf"] and path.steps[0].purpose == "placement"
+    assert "already apply" in path.steps[0].reason
+
+
+def test_the_unit_plan_lists_coaching_apart_and_trains_nobody_for_it():
+    from dataclasses import replace
+
+    people = {i: [replace(s("case-management", 0.2, "weak"), transfer="coaching" if i < 3 else "")] for i in range(8)}
+    plan = plan_unit(people, MODULES, date(2026, 11, 2), min_group=4)
+    assert plan.coaching == {"case-management": [0, 1, 2]}
+    assert plan.needs["case-management"] == [3, 4, 5, 6, 7]
+    assert all(0 not in s.people for s in plan.sessions) and 0 not in plan.elearning
