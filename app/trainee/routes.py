@@ -51,6 +51,17 @@ def home():
                            scenario_titles={k: s.title for k, s in simulation.scenarios(current_user.organisation_id).items()})
 
 
+@bp.get("/crm")
+def crm_use():
+    """What is measured from the trainee's own CRM use, month by month, with what each figure counts."""
+    from app.services import crm
+    from app.services.catalogue import list_skills
+
+    return render_template("trainee/crm.html", rows=crm.person_indicators(current_user.id),
+                           applied=crm.applying(current_user.id),
+                           skill_names={s.slug: s.name for s in list_skills(current_user.organisation_id)})
+
+
 @bp.get("/quizzes/<key>")
 def quiz(key: str):
     quiz = attempt_service.get_quiz_for(current_user, key)

@@ -6,6 +6,7 @@ from app.charts import bar_chart, line_chart
 from app.services import analytics as stats
 from app.services import assignments, training
 from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
+from app.services import crm_dashboard
 from app.services.adoption import dashboard
 from app.services.exports import csv_response
 from app.services.skill_model import assess
@@ -94,6 +95,12 @@ def person_csv(person_id: int):
          for r in sorted(assess(person), key=lambda r: (-r["weight"], r["name"]))))
 
 
+def indicator_titles() -> dict[str, str]:
+    from app.crm.indicators import definitions
+
+    return {d.key: d.title for d in definitions()}
+
+
 def _adoption_data():
     """The dashboard over the units large enough for the viewer to see (the minimum group size);
     a module's before/after row over fewer people than that is left out too."""
@@ -101,6 +108,7 @@ def _adoption_data():
 
     units, withheld = units_large_enough(visible_units(current_user), current_user)
     data = dashboard(units)
+    data["crm"] = crm_dashboard.usage(units)
     smallest = min_group_size(current_user)
     data["gains"] = [g for g in data["gains"] if g["people"] >= smallest]
     return units, withheld, data, smallest
@@ -120,11 +128,19 @@ def adoption():
                                   data["proficiency"]["months"],
                                   {names[u]: v for u, v in data["proficiency"]["series"].items()}),
     }
+    crm = data["crm"]
+    if crm["measured"]:
+        charts["crm_active"] = line_chart("Share of trainees who used the CRM, by unit and month", crm["months"],
+                                          {names[u]: v for u, v in crm["active"].items()})
+    titles = indicator_titles()
+    charts["crm_trends"] = {key: line_chart(f"{titles.get(key, key)}, share by unit and month", crm["months"],
+                                            {names[u]: v for u, v in series.items()})
+                            for key, series in crm["trends"].items()}
     return render_template("trainer/adoption.html", data=data, charts=charts, names=names, withheld=withheld,
-                           smallest=smallest)
+                           smallest=smallest, indicator_titles=titles)
 
 
-@bp.get("/adoption/<any(units, proficiency, scores, weak, gains):which>.csv")
+@bp.get("/adoption/<any(units, proficiency, scores, weak, gains, crm):which>.csv")
 def adoption_csv(which: str):
     """Every table of the adoption dashboard as CSV, with the same figures as the page."""
 
@@ -145,5 +161,12 @@ def adoption_csv(which: str):
                             ([names[u], m, v] for u, values in series.items() for m, v in zip(months, values)))
     if which == "weak":
         return csv_response("adoption-most-weak.csv", ["skill", "people_weak"], data["most_weak"])
+    if which == "crm":
+        crm, titles = data["crm"], indicator_titles()
+        rows = [[names[u], "active users (share)", m, v] for u, series in crm["active"].items()
+                for m, v in zip(crm["months"], series)]
+        rows += [[names[u], titles.get(key, key), m, v] for key, by_unit in crm["trends"].items()
+                 for u, series in by_unit.items() for m, v in zip(crm["months"], series)]
+        return csv_response("adoption-crm-by-month.csv", ["business_unit", "measure", "month", "share"], rows)
     return csv_response("adoption-gains.csv", ["module", "people", "score_before", "score_after"],
                         ([g["module"], g["people"], g["before"], g["after"]] for g in data["gains"]))

@@ -134,3 +134,50 @@ def test_a_nightly_job_sends_events_with_the_ingest_token(client, fitted_demo, l
     login_as("admin")  # a new token replaces the old one
     client.post("/admin/crm/token", data={"csrf_token": csrf_from(client.get("/admin/crm"))})
     assert job.post("/api/v1/crm/events", data=body, headers=headers).status_code == 401
+
+
+def _import_all(client):
+    for name in ("User.csv", "EventLogFile_Login.csv", "EventLogFile_Report.csv", "Opportunity.csv", "Contact.csv"):
+        response = upload(client, name)
+        assert response.status_code == 302, (name, response.get_data(as_text=True)[:300])
+        press(client, int(response.headers["Location"].rsplit("/", 1)[1]), "confirm")
+
+
+def test_a_trainee_sees_their_own_crm_use_and_their_trainer_sees_it_too(client, fitted_demo, login_as):
+    login_as("admin")
+    _import_all(client)
+    post_form(client, "/admin/", "/auth/sign-out", {})
+    login_as("trainee")
+    page = client.get("/me/crm").get_data(as_text=True)
+    assert "Open opportunities with a next step and a close date still ahead: 1 of 3" in page
+    assert "Working weeks in which you ran or exported a report: 2 of 3" in page
+    assert "Contacts created with an email, a phone number and an account: 1 of 3" in page
+    assert "Only you, your trainers" in page
+    post_form(client, "/me/", "/auth/sign-out", {})
+    login_as("trainer")
+    tara = user_by_email("trainee@demo.uptake")
+    page = client.get(f"/trainer/people/{tara.id}").get_data(as_text=True)
+    assert "In the CRM" in page and "1 of 3" in page and "what they do" in page
+
+
+def test_a_trainee_with_nothing_measured_is_told_why(client, fitted_demo, login_as):
+    login_as("trainee")
+    assert "Nothing measured from your CRM use yet" in client.get("/me/crm").get_data(as_text=True)
+
+
+def test_the_adoption_dashboard_shows_crm_use_beside_mastery(client, fitted_demo, login_as):
+    from datetime import datetime, timedelta, timezone
+
+    login_as("admin")
+    days_ago = [datetime.now(timezone.utc) - timedelta(days=d, hours=2) for d in (1, 3, 8, 15)]
+    lines = ["occurred_at,user_email,event,object,record_id"]
+    lines += [f"{when:%Y-%m-%dT%H:%M:%SZ},trainee@demo.uptake,login,," for when in days_ago]
+    lines += [f"{when:%Y-%m-%dT%H:%M:%SZ},trainee@demo.uptake,record_created,Contact,c{n}" for n, when in enumerate(days_ago)]
+    lines += [f"{days_ago[0]:%Y-%m-%dT%H:%M:%SZ},trainee@demo.uptake,report_run,Report,r1"]
+    response = upload(client, "recent.csv", raw=("\n".join(lines) + "\n").encode())
+    press(client, int(response.headers["Location"].rsplit("/", 1)[1]), "confirm")
+    page = client.get("/trainer/adoption").get_data(as_text=True)
+    assert "Use of the CRM itself" in page and "Features used in the last 90 days" in page
+    assert re.search(r"Nobody in [^<]+</strong> uses [^<]*cases created", page)
+    csv = client.get("/trainer/adoption/crm.csv").get_data(as_text=True)
+    assert csv.startswith("business_unit,measure,month,share") and "active users (share)" in csv
