@@ -175,31 +175,37 @@ def discard(actor: User, org_id: int, import_id: int) -> CrmImport:
     return run
 
 
-def confirm(actor: User | None, org_id: int, import_id: int) -> dict:
+def confirm(actor: User | None, org_id: int, import_id: int, recompute_now: bool = True) -> dict:
     """Count a staged import: its events and records, its users (linked by email where an admin has not
-    linked them), then recompute the organisation's indicators and the verdicts they move."""
+    linked them), then recompute the organisation's indicators and the verdicts they move (a caller
+    importing several files at once may pass `recompute_now=False` and call `recompute` after the last)."""
     run = get_import(org_id, import_id)
     if run.status != "staged":
         raise ValidationFailed("This import has already been confirmed or discarded; upload the file again.")
     db.session.execute(update(CrmEvent).where(CrmEvent.import_id == run.id).values(confirmed=True))
-    staged = select(CrmStagedRecord).where(CrmStagedRecord.import_id == run.id).order_by(CrmStagedRecord.id)
     now = utcnow()
-    batch: dict[tuple[str, str], dict] = {}
-    for r in db.session.scalars(staged).yield_per(BATCH):
-        batch[(r.object_type, r.record_id)] = {  # the newest row of a record in the file wins
+    last = 0
+    while True:  # in batches by id, so a file of millions of records never sits in memory
+        chunk = db.session.scalars(select(CrmStagedRecord).where(CrmStagedRecord.import_id == run.id,
+                                                                 CrmStagedRecord.id > last)
+                                   .order_by(CrmStagedRecord.id).limit(BATCH)).all()
+        if not chunk:
+            break
+        last = chunk[-1].id
+        batch = {(r.object_type, r.record_id): {  # a record twice in the file: its later row wins
             "organisation_id": org_id, "object_type": r.object_type, "record_id": r.record_id, "owner": r.owner,
             "created_by": r.created_by, "created_at": r.created_at, "fields": r.fields, "updated_at": now}
-    rows = list(batch.values())
-    for start in range(0, len(rows), BATCH):
-        stmt = insert_for(CrmRecord).values(rows[start:start + BATCH])
+            for r in chunk}
+        stmt = insert_for(CrmRecord).values(list(batch.values()))
         db.session.execute(stmt.on_conflict_do_update(
             index_elements=["organisation_id", "object_type", "record_id"],
             set_={c: stmt.excluded[c] for c in ("owner", "created_by", "created_at", "fields", "updated_at")}))
+
     db.session.execute(delete(CrmStagedRecord).where(CrmStagedRecord.import_id == run.id))
     _remember_users(org_id, run.summary.get("users", []))
     run.status, run.finished_at = "done", now
     db.session.commit()
-    changed = recompute(org_id)
+    changed = recompute(org_id) if recompute_now else set()
     audit.record("crm.import", target=run.filename or run.format, actor=actor, organisation_id=org_id,
                  detail={"format": run.format, "object": run.object_type, "new": run.events_new,
                          "known": run.events_known, "records": run.records, "people_moved": len(changed)})
