@@ -29,6 +29,7 @@ demo: migrate
 	$(FLASK) content load
 	$(FLASK) demo load
 	$(FLASK) skills fit
+	$(FLASK) demo crm
 	$(FLASK) skills history
 
 run: demo

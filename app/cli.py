@@ -29,6 +29,16 @@ content_cli = AppGroup("content", help="The item bank and quiz forms.")
 quizzes_cli = AppGroup("quizzes", help="Quiz attempts.")
 
 
+@demo_cli.command("crm")
+def demo_crm() -> None:
+    """Generate four months of CRM exports from the demo trainees' skill profiles and import them."""
+    from app.services.demo_crm import load_crm
+
+    counts = load_crm()
+    click.echo(f"Demo CRM history: {counts['events']} new events ({counts['known']} already imported), "
+               f"{counts['records']} records; {counts['people']} people with changed CRM evidence.")
+
+
 @content_cli.command("load")
 def content_load() -> None:
     """Load or update the item bank and quizzes (idempotent; item ids stay stable)."""

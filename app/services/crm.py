@@ -83,6 +83,13 @@ def stage(actor: User | None, org_id: int, stream: io.BufferedIOBase, filename: 
         _drop_staged(pending)
     text = formats.open_text(stream)
     try:
+        return _stage(actor, org_id, text, filename, object_type, progress)
+    finally:
+        text.detach()  # the caller owns the stream and closes it
+
+
+def _stage(actor, org_id, text, filename, object_type, progress) -> CrmImport:
+    try:
         reader = formats.Reader(text, object_type)
     except formats.FormatError as error:
         raise ValidationFailed(str(error), field="file") from None

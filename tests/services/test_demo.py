@@ -33,3 +33,24 @@ def test_demo_load_is_idempotent_and_keeps_admin_edits(app, db):
     assert db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Marketing")).description \
         == "edited by an admin"
     assert len(list(db.session.scalars(select(BusinessUnit)))) == 4
+
+
+def test_the_demo_crm_history_moves_verdicts_shows_coaching_and_loads_once(fitted_demo, db):
+    from sqlalchemy import func, select
+
+    from app.models import CrmEvent, CrmIndicator, CrmUser, MasteryEstimate
+    from app.services.demo_crm import load_crm
+
+    first = load_crm()
+    assert first["events"] > 5000 and first["records"] > 1000 and first["people"] > 20
+    people_measured = db.session.scalar(select(func.count(func.distinct(CrmIndicator.user_id))))
+    trainees = db.session.scalar(select(func.count()).select_from(User).where(User.role == "trainee"))
+    assert people_measured >= 0.9 * trainees  # everyone's CRM use is measured, not a handful
+    coached = db.session.scalar(select(func.count()).select_from(MasteryEstimate)
+                                .where(MasteryEstimate.transfer == "coaching"))
+    assert coached > 5  # people who know it but do not apply it: visible in the demo
+    unmatched = db.session.scalars(select(CrmUser.email).where(CrmUser.user_id.is_(None))).all()
+    assert unmatched == ["integration@crm.demo.uptake"]  # left for the admin to mark as not a person
+    events = db.session.scalar(select(func.count()).select_from(CrmEvent))
+    assert load_crm()["events"] == 0
+    assert db.session.scalar(select(func.count()).select_from(CrmEvent)) == events
