@@ -2,8 +2,9 @@
 demo organisation's CRM data, and the truth the CRM benchmark (`bench.crm`) measures recovery against.
 
 Each person applies some skills in their daily CRM work (`applies`) and not others. Each behaviour an
-indicator counts is done well with a high probability by someone who applies every skill the indicator
-names, and a low one otherwise. With `independence` > 0 that share of each person's behaviour follows
+indicator counts is done well with a high probability (0.9) by someone who applies the skill the
+indicator names first, and a low one (0.35) otherwise, a little less (0.1) when another skill it names
+is not applied. With `independence` > 0 that share of each person's behaviour follows
 a personal diligence unrelated to skill instead: the misspecified world in which behaviour is partly
 independent of skill.
 
@@ -23,7 +24,8 @@ from pathlib import Path
 from app.crm.formats import salesforce_id
 from app.crm.indicators import definitions
 
-GOOD, POOR = 0.9, 0.35  # the chance of doing a behaviour well, applying its skills or not
+GOOD, POOR = 0.9, 0.35  # the chance of doing a behaviour well, applying its (first) skill or not
+SECONDARY = 0.1  # less, when another skill the indicator names is not applied
 COMPANIES = ("Northwind Traders", "Contoso", "Fabrikam", "Adventure Works", "Blue Yonder Airlines", "Litware",
              "Tailspin Toys", "Wide World Importers", "Proseware", "Coho Winery", "Alpine Ski House", "Margie's Travel",
              "Lucerne Publishing", "Trey Research", "Woodgrove Bank", "Humongous Insurance", "Fourth Coffee",
@@ -106,9 +108,11 @@ class _Writers:
 
 
 def write_exports(people: list[Person], folder: Path, end: date, months: int = 3, seed: int = 0,
-                  independence: float = 0.0, page_views: int = 20) -> dict[str, int]:
+                  independence: float = 0.0, page_views: int = 20, needs_all: bool = False) -> dict[str, int]:
     """Write `months` of CRM history ending on `end` (the export date) for `people` into `folder`;
-    returns the rows written per file. `page_views` per person and working day (bulk, as real logs are)."""
+    returns the rows written per file. `page_views` per person and working day (bulk, as real logs are).
+    With `needs_all`, a behaviour is done well only by someone applying every skill its indicator names
+    (the world in which one indicator cannot tell its skills apart)."""
     rng = random.Random(seed)  # synthetic data  # nosec B311
     skills_of = {d.key: d.skills for d in definitions()}
     org = "00D5g000004Org1EAC"
@@ -127,8 +131,13 @@ def write_exports(people: list[Person], folder: Path, end: date, months: int = 3
     def does_well(person: Person, indicator: str) -> bool:
         if rng.random() < independence:
             return rng.random() < person.diligence
-        applied = all(person.applies.get(s, False) for s in skills_of[indicator])
-        return rng.random() < (GOOD if applied else POOR)
+        first, *others = skills_of[indicator]
+        chance = GOOD if person.applies.get(first, False) else POOR
+        if needs_all and not all(person.applies.get(s, False) for s in others):
+            chance = POOR
+        elif not all(person.applies.get(s, False) for s in others):
+            chance -= SECONDARY
+        return rng.random() < chance
 
     def moment(day: date, hour: float) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(hours=hour)

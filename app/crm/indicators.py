@@ -7,6 +7,7 @@ denominator reaches the indicator's `min_opportunity` — no opportunity, no evi
 """
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
@@ -221,6 +222,24 @@ MEASURES: dict[str, Callable[[list[EventRow], list[RecordRow]], Tally]] = {
     f.__name__: f for f in (open_opportunities_kept, activities_logged_promptly, contacts_complete,
                             leads_converted_cleanly, searched_before_creating, weeks_with_reports,
                             cases_closed_within_week)}
+
+
+APPLIED_Z = 1.2816  # one-sided 90 %
+MIN_JUDGED = 5  # occasions before "applied" can be said
+
+
+def judge(hits: int, total: int, expected: float) -> bool | None:
+    """Is the behaviour applied? False when even the upper end of a one-sided 90 % Wilson interval on
+    the share stays below what someone applying it reaches; True when it does not, on at least
+    `MIN_JUDGED` occasions; None (not enough evidence yet) otherwise."""
+    if total <= 0:
+        return None
+    share, z2 = hits / total, APPLIED_Z ** 2
+    centre = (share + z2 / (2 * total)) / (1 + z2 / total)
+    half = APPLIED_Z * math.sqrt(share * (1 - share) / total + z2 / (4 * total * total)) / (1 + z2 / total)
+    if centre + half < expected:
+        return False
+    return True if total >= MIN_JUDGED else None
 
 
 def compute(indicators: Iterable[Indicator], events: Iterable[EventRow], records: Iterable[RecordRow],

@@ -348,8 +348,10 @@ RECENT_MONTHS = 3
 
 
 def applying(user_id: int) -> dict[str, dict]:
-    """Per skill the CRM measures for this person: the last three measured months of its indicators
-    pooled (numerator, denominator, the share expected of someone applying it) and whether it is applied."""
+    """Per skill the CRM measures for this person, as the first skill of its indicators (the one the
+    behaviour mainly shows): the last three measured months pooled (numerator, denominator, the share
+    someone applying it reaches) and whether it is applied — True, False, or None where the occasions are
+    too few to say (`indicators.judge`)."""
     defs = indicators.by_key()
     rows = db.session.execute(select(CrmIndicator.indicator, CrmIndicator.period, CrmIndicator.numerator,
                                      CrmIndicator.denominator).where(CrmIndicator.user_id == user_id)).all()
@@ -358,13 +360,12 @@ def applying(user_id: int) -> dict[str, dict]:
     for key, period, hits, total in rows:
         if period not in periods or key not in defs:
             continue
-        for slug in defs[key].skills:
-            cell = pooled.setdefault(slug, [0, 0, 0.0])
-            cell[0] += hits
-            cell[1] += total
-            cell[2] += defs[key].expected * total
+        cell = pooled.setdefault(defs[key].skills[0], [0, 0, 0.0])
+        cell[0] += hits
+        cell[1] += total
+        cell[2] += defs[key].expected * total
     return {slug: {"numerator": int(h), "denominator": int(t), "share": h / t, "expected": round(e / t, 4),
-                   "applied": h >= e - 1e-9} for slug, (h, t, e) in pooled.items() if t}
+                   "applied": indicators.judge(int(h), int(t), e / t)} for slug, (h, t, e) in pooled.items() if t}
 
 
 def mark_transfer(user: User, rows: list[dict], now: datetime | None = None, as_of: bool = False) -> None:
@@ -379,10 +380,10 @@ def mark_transfer(user: User, rows: list[dict], now: datetime | None = None, as_
     tested = {r["slug"]: r["verdict"] for r in assess(user, now, as_of=as_of, leave_out=("crm",))}
     for row in rows:
         seen = applied.get(row["slug"])
-        if seen is None:
-            continue
+        if seen is None or seen["applied"] is None:
+            continue  # not measured in the CRM, or too few occasions to say
         proficient = tested.get(row["slug"]) == "proficient"
-        row["transfer"] = ("coaching" if proficient and not seen["applied"]
+        row["transfer"] = ("coaching" if proficient and seen["applied"] is False
                            else "untrained" if seen["applied"] and not proficient else "")
 
 

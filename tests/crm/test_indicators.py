@@ -114,3 +114,13 @@ def test_a_search_after_creating_or_long_before_does_not_count():
                EventRow("u", "search", made + timedelta(hours=2, minutes=-14))]  # 14 minutes before the third
     found = compute([indicators.by_key()["search-before-create"]], events, [])
     assert found == {("u", "search-before-create", "2026-11"): (1, 3)}
+
+
+def test_applied_is_judged_with_an_interval_and_too_few_occasions_say_nothing():
+    from app.crm.indicators import judge
+
+    assert judge(9, 10, 0.75) is True and judge(7, 10, 0.75) is True  # 70 % of 10 is within reach of 75 %
+    assert judge(3, 10, 0.75) is False and judge(40, 80, 0.75) is False  # clearly below
+    assert judge(3, 3, 0.75) is None and judge(2, 4, 0.75) is None  # too few occasions to say either way
+    assert judge(0, 4, 0.75) is False  # but none of four is clear enough
+    assert judge(0, 0, 0.75) is None

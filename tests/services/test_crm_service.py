@@ -188,8 +188,21 @@ def test_applied_in_the_crm_but_weak_in_tests_is_marked_untrained(fitted_demo, d
     assert skill_row(tara, "opportunity-pipeline")["verdict"] == "weak"
     kept = (DATA / "Opportunity.csv").read_text().replace('"2030-03-31",""', '"2030-03-31","Book renewal call"')
     kept = kept.replace('"2026-10-31","Call the CFO"', '"2030-10-31","Call the CFO"')
+    kept += "".join(f'"0065g00000Opp9{n}AAB","false","0015g00000Acc01AAA","Northwind — seats {n}","Prospecting",'
+                    f'"1000","2030-05-31","Demo booked","false","false","0055g00000AbCdEAAV",'
+                    f'"2026-11-01T10:00:00.000Z","0055g00000AbCdEAAV","2026-11-01T10:00:00.000Z"\n' for n in range(2))
     load(admin, "User.csv")
     crm.confirm(admin, admin.organisation_id, stage(admin, "Opportunity.csv", text=kept).id)
     assert skill_row(tara, "opportunity-pipeline")["transfer"] == "untrained"
-    assert crm.applying(tara.id)["opportunity-pipeline"] == {"numerator": 3, "denominator": 3, "share": 1.0,
-                                                             "expected": 0.8, "applied": True}
+    assert crm.applying(tara.id)["opportunity-pipeline"] == {"numerator": 5, "denominator": 5, "share": 1.0,
+                                                             "expected": 0.75, "applied": True}
+
+
+def test_too_few_occasions_to_judge_is_not_enough_evidence_rather_than_a_transfer_gap(fitted_demo, db):
+    admin, tara = user_by_email(DEMO_EMAILS["admin"]), user_by_email(DEMO_EMAILS["trainee"])
+    kept = (DATA / "Opportunity.csv").read_text().replace('"2030-03-31",""', '"2030-03-31","Book renewal call"')
+    kept = kept.replace('"2026-10-31","Call the CFO"', '"2030-10-31","Call the CFO"')
+    load(admin, "User.csv")
+    crm.confirm(admin, admin.organisation_id, stage(admin, "Opportunity.csv", text=kept).id)
+    assert crm.applying(tara.id)["opportunity-pipeline"]["applied"] is None  # 3 of 3: too few to say
+    assert skill_row(tara, "opportunity-pipeline")["transfer"] == ""
