@@ -56,19 +56,18 @@ def _flush(st: _Staging) -> None:
         fresh = [e for k, e in unique.items() if k not in known]
         st.run.events_known += len(st.events) - len(fresh)
         st.run.events_new += len(fresh)
-        if fresh:
-            db.session.execute(insert_for(CrmEvent).values([
+        if fresh:  # one statement compiled once and executed for many rows (not a VALUES list per batch)
+            db.session.connection().execute(insert_for(CrmEvent).on_conflict_do_nothing(), [
                 {"organisation_id": st.org_id, "import_id": st.run.id, "confirmed": False, "key": e.key,
                  "kind": e.kind, "occurred_at": e.occurred_at, "crm_user": e.user[:128],
                  "object_type": e.object_type[:64], "record_id": e.record_id[:64], "field": e.field[:64],
-                 "old_value": e.old_value[:255], "new_value": e.new_value[:255]} for e in fresh
-            ]).on_conflict_do_nothing())
+                 "old_value": e.old_value[:255], "new_value": e.new_value[:255]} for e in fresh])
         st.events.clear()
     if st.records:
-        db.session.execute(insert_for(CrmStagedRecord).values([
+        db.session.connection().execute(insert_for(CrmStagedRecord), [
             {"import_id": st.run.id, "object_type": r.object_type, "record_id": r.record_id[:64],
              "owner": r.owner[:128], "created_by": r.created_by[:128], "created_at": r.created_at,
-             "fields": r.fields} for r in st.records]))
+             "fields": r.fields} for r in st.records])
         st.run.records += len(st.records)
         st.records.clear()
 
