@@ -9,8 +9,8 @@ a personal diligence unrelated to skill instead: the misspecified world in which
 independent of skill.
 
 Files written (Salesforce formats, as `app.crm.formats` reads them): User.csv, EventLogFile_Login.csv,
-EventLogFile_LightningPageView.csv, EventLogFile_Report.csv, Opportunity.csv, OpportunityFieldHistory.csv,
-Task.csv, Contact.csv, Account.csv, Lead.csv, Case.csv. Rows are written as they are drawn, so a file of
+EventLogFile_LightningPageView.csv, EventLogFile_Report.csv, EventLogFile_ReportExport.csv, Opportunity.csv,
+OpportunityFieldHistory.csv, Task.csv, Event.csv, Contact.csv, Account.csv, Lead.csv, Case.csv. Rows are written as they are drawn, so a file of
 millions of events never sits in memory.
 """
 from __future__ import annotations
@@ -74,12 +74,15 @@ class _Writers:
                                            "TIMESTAMP_DERIVED", "USER_ID_DERIVED"],
         "EventLogFile_Report": ["EVENT_TYPE", "TIMESTAMP", "REQUEST_ID", "ORGANIZATION_ID", "USER_ID", "REPORT_ID",
                                 "ROW_COUNT", "TIMESTAMP_DERIVED", "USER_ID_DERIVED", "REPORT_ID_DERIVED"],
+        "EventLogFile_ReportExport": ["EVENT_TYPE", "TIMESTAMP", "REQUEST_ID", "ORGANIZATION_ID", "USER_ID",
+                                      "REPORT_ID", "TIMESTAMP_DERIVED", "USER_ID_DERIVED", "REPORT_ID_DERIVED"],
         "Opportunity": ["Id", "AccountId", "Name", "StageName", "Amount", "CloseDate", "NextStep", "IsClosed", "IsWon",
                         "OwnerId", "CreatedDate", "CreatedById"],
         "OpportunityFieldHistory": ["Id", "OpportunityId", "CreatedById", "CreatedDate", "Field", "OldValue",
                                     "NewValue"],
         "Task": ["Id", "WhatId", "Subject", "ActivityDate", "Status", "TaskSubtype", "OwnerId", "CreatedDate",
                  "CreatedById"],
+        "Event": ["Id", "WhatId", "Subject", "StartDateTime", "EndDateTime", "OwnerId", "CreatedDate", "CreatedById"],
         "Contact": ["Id", "AccountId", "LastName", "FirstName", "Email", "Phone", "OwnerId", "CreatedDate",
                     "CreatedById"],
         "Account": ["Id", "Name", "Industry", "Phone", "OwnerId", "CreatedDate", "CreatedById"],
@@ -167,6 +170,12 @@ def write_exports(people: list[Person], folder: Path, end: date, months: int = 3
                 out.row("EventLogFile_Report", ["Report", _stamp(run), f"4exRpt{request:012d}", org, short,
                                                 "00O5g00000Rep01", str(rng.randint(5, 80)), _iso(run), person.crm_id,
                                                 "00O5g00000Rep01EAB"])
+                if rng.random() < 0.2:  # and sometimes takes it to a spreadsheet
+                    request += 1
+                    taken = run + timedelta(minutes=2)
+                    out.row("EventLogFile_ReportExport", ["ReportExport", _stamp(taken), f"4exExp{request:012d}", org,
+                                                          short, "00O5g00000Rep01", _iso(taken), person.crm_id,
+                                                          "00O5g00000Rep01EAB"])
             if rng.random() < 0.3:  # a new contact (after a search, or not)
                 made = signed_in + timedelta(minutes=rng.uniform(20, 400))
                 if does_well(person, "search-before-create"):
@@ -183,6 +192,11 @@ def write_exports(people: list[Person], folder: Path, end: date, months: int = 3
             for _ in range(rng.choice((0, 1, 1, 2))):  # calls and meetings of the day, logged promptly or days later
                 late = timedelta(hours=rng.uniform(1, 20)) if does_well(person, "activity-logged-same-day") else \
                     timedelta(days=rng.uniform(2, 6))
+                if rng.random() < 0.25:  # a meeting (an Event record) rather than a call
+                    ends = moment(day, 11)
+                    out.row("Event", [ids("00U"), "", "Meeting", _iso(ends - timedelta(hours=1)), _iso(ends),
+                                      person.crm_id, _iso(min(ends + late, export_time)), person.crm_id])
+                    continue
                 logged = min(moment(day, 12) + late, export_time)
                 out.row("Task", [ids("00T"), "", "Call", day.isoformat(), "Completed", "Call", person.crm_id,
                                  _iso(logged), person.crm_id])

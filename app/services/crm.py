@@ -386,12 +386,22 @@ def mark_transfer(user: User, rows: list[dict], now: datetime | None = None, as_
                            else "untrained" if seen["applied"] and not proficient else "")
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def month_name(period: str) -> str:
+    """ "2026-11" → "November 2026"."""
+    return f"{MONTHS[int(period[5:7]) - 1]} {period[:4]}"
+
+
 def person_indicators(user_id: int) -> list[dict]:
     """What is measured from this person's own CRM use, newest month first, with its plain words."""
     defs = indicators.by_key()
     rows = db.session.scalars(select(CrmIndicator).where(CrmIndicator.user_id == user_id)
                               .order_by(CrmIndicator.period.desc(), CrmIndicator.indicator))
-    return [{"key": r.indicator, "period": r.period, "numerator": r.numerator, "denominator": r.denominator,
+    return [{"key": r.indicator, "period": r.period, "month": month_name(r.period), "numerator": r.numerator,
+             "denominator": r.denominator,
              "title": defs[r.indicator].title if r.indicator in defs else r.indicator,
              "explains": defs[r.indicator].explains if r.indicator in defs else "",
              "expected": defs[r.indicator].expected if r.indicator in defs else None,

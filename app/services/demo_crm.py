@@ -61,8 +61,9 @@ def load_crm(end: date | None = None, months: int = 4, seed: int = 2026) -> dict
     with tempfile.TemporaryDirectory(prefix="uptake-demo-crm-") as folder:
         write_exports(people, Path(folder), end or date.today(), months=months, seed=seed, page_views=3)
         # users first (they map CRM ids to emails), records before the events that name them
-        order = ["User", "Account", "Contact", "Lead", "Opportunity", "OpportunityFieldHistory", "Task", "Case",
-                 "EventLogFile_Login", "EventLogFile_LightningPageView", "EventLogFile_Report"]
+        order = ["User", "Account", "Contact", "Lead", "Opportunity", "OpportunityFieldHistory", "Task", "Event",
+                 "Case", "EventLogFile_Login", "EventLogFile_LightningPageView", "EventLogFile_Report",
+                 "EventLogFile_ReportExport"]
         for name in order:
             with (Path(folder) / f"{name}.csv").open("rb") as raw:
                 run = crm.stage(None, org.id, raw, filename=f"{name}.csv")

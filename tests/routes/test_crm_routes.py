@@ -181,3 +181,17 @@ def test_the_adoption_dashboard_shows_crm_use_beside_mastery(client, fitted_demo
     assert re.search(r"Nobody in [^<]+</strong> uses [^<]*cases created", page)
     csv = client.get("/trainer/adoption/crm.csv").get_data(as_text=True)
     assert csv.startswith("business_unit,measure,month,share") and "active users (share)" in csv
+
+
+def test_the_unit_plan_lists_a_trainee_who_knows_but_does_not_apply_under_coaching(client, fitted_demo, login_as):
+    login_as("admin")
+    lines = ["occurred_at,user_email,event"] + [f"2026-{m:02d}-{d:02d}T08:00:00Z,trainee@demo.uptake,login"
+                                                for m in (10, 11) for d in (5, 12, 19, 26)]
+    response = upload(client, "logins.csv", raw=("\n".join(lines) + "\n").encode())
+    press(client, int(response.headers["Location"].rsplit("/", 1)[1]), "confirm")
+    tara = user_by_email("trainee@demo.uptake")
+    page = client.get(f"/trainer/units/{tara.business_unit_id}").get_data(as_text=True)
+    coaching = page.split("Coaching, not training", 1)[1].split("</ul>", 1)[0]
+    assert "Reports &amp; dashboards" in coaching and "Tara Ingram" in coaching
+    page = client.get(f"/trainer/people/{tara.id}").get_data(as_text=True)
+    assert "not yet applied in the CRM: coaching, not a course" in page
