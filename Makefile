@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev migrate demo bench bench-load bench-cluster bench-views security api-fuzz clean
+.PHONY: run test install install-dev migrate demo bench bench-load bench-cluster bench-views bench-crm security api-fuzz clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..." >&2; exit 1; }
@@ -75,6 +75,10 @@ bench-cluster: install-dev
 # Trainer heatmap, unit plan and adoption dashboard for 5,000 trainees with 1,000,000 responses (about a minute).
 bench-views: install-dev
 	$(BIN)/python -m bench.views
+
+# Recovery of who does not apply which skill from generated CRM exports, and a 1,000,000-row event log import.
+bench-crm: install-dev
+	$(BIN)/python -m bench.crm $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -83,6 +83,9 @@ class Config:
     # The CSRF token lives as long as the session: a 90-minute test must still submit.
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # A CRM export uploaded on Admin › CRM data (or sent to the ingest endpoint) may be this large; it is
+    # spooled to disk and read as a stream. Larger files: `flask crm import` on the server.
+    CRM_UPLOAD_MAX_MB = int(os.environ.get("UPTAKE_CRM_UPLOAD_MAX_MB", "512"))
     # Sign-in throttling (counted in the database, so it holds across every worker process).
     SIGN_IN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("UPTAKE_SIGN_IN_MAX_FAILURES", "5"))
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = 20
