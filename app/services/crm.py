@@ -14,7 +14,6 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import delete, func, select, update
 
@@ -30,7 +29,6 @@ from app.services.sql import insert_for
 
 BATCH = 2_000
 PROBLEMS_KEPT = 20
-USERS_SHOWN = 200
 
 
 @dataclass
@@ -72,8 +70,8 @@ def _flush(st: _Staging) -> None:
         st.records.clear()
 
 
-def stage(actor: User | None, org_id: int, stream: io.BufferedIOBase, filename: str = "", object_type: str = "",
-          progress: Callable[[int], None] | None = None) -> CrmImport:
+def stage(actor: User | None, org_id: int, stream: io.BufferedIOBase, filename: str = "",
+          object_type: str = "") -> CrmImport:
     """Read a CRM export into a staged import (a preview): counts, users with their matches, problems.
     Raises ValidationFailed when the file is not one Uptake reads; a pending preview of the same
     organisation is discarded first (one preview at a time)."""
@@ -82,12 +80,12 @@ def stage(actor: User | None, org_id: int, stream: io.BufferedIOBase, filename: 
         _drop_staged(pending)
     text = formats.open_text(stream)
     try:
-        return _stage(actor, org_id, text, filename, object_type, progress)
+        return _stage(actor, org_id, text, filename, object_type)
     finally:
         text.detach()  # the caller owns the stream and closes it
 
 
-def _stage(actor, org_id, text, filename, object_type, progress) -> CrmImport:
+def _stage(actor, org_id, text, filename, object_type) -> CrmImport:
     try:
         reader = formats.Reader(text, object_type)
     except formats.FormatError as error:
@@ -101,7 +99,7 @@ def _stage(actor, org_id, text, filename, object_type, progress) -> CrmImport:
     db.session.flush()
     st = _Staging(org_id, run, [], [], {}, [])
     try:
-        for number, item in reader:
+        for _, item in reader:
             if isinstance(item, formats.Event):
                 st.events.append(item)
                 user = st.users.setdefault(item.user, {"email": "", "name": "", "events": 0})
@@ -121,8 +119,6 @@ def _stage(actor, org_id, text, filename, object_type, progress) -> CrmImport:
                     st.problems.append(item.message)
             if len(st.events) + len(st.records) >= BATCH:
                 _flush(st)
-                if progress:
-                    progress(number)
     except UnicodeDecodeError:
         db.session.rollback()
         raise ValidationFailed("The file is not UTF-8 text past its first lines. Export it as CSV (UTF-8).",

@@ -208,3 +208,16 @@ def test_too_few_occasions_to_judge_is_not_enough_evidence_rather_than_a_transfe
     crm.confirm(admin, admin.organisation_id, stage(admin, "Opportunity.csv", text=kept).id)
     assert crm.applying(tara.id)["opportunity-pipeline"]["applied"] is None  # 3 of 3: too few to say
     assert skill_row(tara, "opportunity-pipeline")["transfer"] == ""
+
+
+def test_unlinking_a_login_takes_its_evidence_away_and_the_verdict_back(fitted_demo, db):
+    admin, tara = user_by_email(DEMO_EMAILS["admin"]), user_by_email(DEMO_EMAILS["trainee"])
+    before = skill_row(tara, "opportunity-pipeline")["probability"]
+    load(admin, "User.csv", "Opportunity.csv")
+    assert skill_row(tara, "opportunity-pipeline")["in_crm"] == 1
+    link = db.session.scalar(select(CrmUser).where(CrmUser.crm_user == TARA_CRM))
+    crm.link_user(admin, admin.organisation_id, link.id, None)  # "that login is not Tara"
+    assert db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.source == "crm")) == 0
+    assert db.session.scalar(select(func.count()).select_from(CrmIndicator)) == 0
+    after = skill_row(tara, "opportunity-pipeline")
+    assert after["in_crm"] == 0 and after["probability"] == pytest.approx(before)
