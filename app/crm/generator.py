@@ -227,8 +227,16 @@ def write_exports(people: list[Person], folder: Path, end: date, months: int = 3
                                     str(rng.randint(5, 90) * 1000), close.isoformat(),
                                     "Call back with revised quote" if kept else "", "false", "false", person.crm_id,
                                     _iso(created), person.crm_id])
-            out.row("OpportunityFieldHistory", [ids("017"), opportunity, person.crm_id,
-                                                _iso(created + timedelta(days=3)), "StageName", "Qualification",
-                                                "Proposal/Price Quote"])
+            stages = ("Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote")
+            for step in range(1, len(stages)):  # the deal moved through the stages, a week or two apart
+                moved = created + timedelta(days=step * rng.uniform(6, 14))
+                if moved >= export_time:
+                    break
+                out.row("OpportunityFieldHistory", [ids("017"), opportunity, person.crm_id, _iso(moved), "StageName",
+                                                    stages[step - 1], stages[step]])
+                if does_well(person, "stage-change-with-next-step"):
+                    out.row("OpportunityFieldHistory", [ids("017"), opportunity, person.crm_id,
+                                                        _iso(moved + timedelta(minutes=rng.uniform(1, 300))),
+                                                        "NextStep", "", f"Next: {stages[step]} follow-up"])
     out.close()
     return out.counts

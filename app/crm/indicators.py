@@ -45,6 +45,7 @@ class EventRow:
     occurred_at: datetime
     object_type: str = ""
     record_id: str = ""
+    field: str = ""  # for a field change: which field
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,24 @@ def searched_before_creating(events: list[EventRow], records: list[RecordRow]) -
     return tally
 
 
+def stage_changes_with_next_step(events: list[EventRow], records: list[RecordRow]) -> Tally:
+    """From field history: each stage change counts, done well when the same person also changed the
+    opportunity's next step within a day of it."""
+    next_steps: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+    stages: list[EventRow] = []
+    for e in events:
+        if e.kind == "field_change" and e.object_type == "Opportunity":
+            if e.field.lower() == "nextstep":
+                next_steps[(e.user, e.record_id)].append(e.occurred_at)
+            elif e.field.lower() == "stagename":
+                stages.append(e)
+    tally: Tally = {}
+    for e in stages:
+        near = any(abs(t - e.occurred_at) <= PROMPT for t in next_steps.get((e.user, e.record_id), ()))
+        _count(tally, e.user, e.occurred_at, near)
+    return tally
+
+
 def weeks_with_reports(events: list[EventRow], records: list[RecordRow]) -> Tally:
     active: dict[str, set[date]] = defaultdict(set)
     reporting: dict[str, set[date]] = defaultdict(set)
@@ -219,7 +238,8 @@ def cases_closed_within_week(events: list[EventRow], records: list[RecordRow]) -
 
 
 MEASURES: dict[str, Callable[[list[EventRow], list[RecordRow]], Tally]] = {
-    f.__name__: f for f in (open_opportunities_kept, activities_logged_promptly, contacts_complete,
+    f.__name__: f for f in (open_opportunities_kept, stage_changes_with_next_step, activities_logged_promptly,
+                            contacts_complete,
                             leads_converted_cleanly, searched_before_creating, weeks_with_reports,
                             cases_closed_within_week)}
 

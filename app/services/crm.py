@@ -28,6 +28,8 @@ from app.services.people import normalise_email
 from app.services.sql import insert_for
 
 BATCH = 2_000
+# the events indicators read (page views, the bulk of an event log, are left in the database)
+INDICATOR_EVENTS = ("login", "search", "report_run", "report_export", "record_created", "field_change")
 PROBLEMS_KEPT = 20
 
 
@@ -287,9 +289,10 @@ def recompute(org_id: int, now: datetime | None = None) -> set[int]:
     people = dict(db.session.execute(select(CrmUser.crm_user, CrmUser.user_id).where(
         CrmUser.organisation_id == org_id, CrmUser.user_id.is_not(None), CrmUser.ignored.is_(False))).all())
     events = (indicators.EventRow(*r) for r in db.session.execute(select(
-        CrmEvent.crm_user, CrmEvent.kind, CrmEvent.occurred_at, CrmEvent.object_type, CrmEvent.record_id).where(
+        CrmEvent.crm_user, CrmEvent.kind, CrmEvent.occurred_at, CrmEvent.object_type, CrmEvent.record_id,
+        CrmEvent.field).where(
         CrmEvent.organisation_id == org_id, CrmEvent.confirmed.is_(True),
-        CrmEvent.kind.in_(("login", "search", "report_run", "report_export", "record_created")),
+        CrmEvent.kind.in_(INDICATOR_EVENTS),
         CrmEvent.crm_user.in_(list(people)))).yield_per(10_000)) if people else iter(())
     records = (indicators.RecordRow(*r) for r in db.session.execute(select(
         CrmRecord.object_type, CrmRecord.record_id, CrmRecord.owner, CrmRecord.created_by, CrmRecord.created_at,

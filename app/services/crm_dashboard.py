@@ -12,7 +12,7 @@ from sqlalchemy import func, literal_column, select
 
 from app.crm import indicators
 from app.extensions import db
-from app.models import BusinessUnit, CrmEvent, CrmIndicator, CrmUser, ModuleProgress, User
+from app.models import BusinessUnit, CrmEvent, CrmIndicator, CrmUser, JobRole, ModuleProgress, User
 from app.models.types import utcnow
 from app.services.adoption import month_ends
 
@@ -64,12 +64,41 @@ def usage(units: list[BusinessUnit], months: int = 6, now: datetime | None = Non
         for label, want_kind, want_obj in FEATURES:
             if kind == want_kind and (not want_obj or obj == want_obj):
                 used[unit][label] = used[unit].get(label, 0) + n
+    by_role = _active_by_role(linked, scope, ids, labels, since)
+    _zero_where_measured(active, by_role)
     measured = any(any(v is not None for v in series) for series in active.values())
     features = {u: {label: used[u].get(label, 0) for label, _, _ in FEATURES} for u in ids}
     unused = {u: [label for label, n in features[u].items() if n == 0] for u in ids} if measured else {}
-    return {"months": labels, "active": active, "feature_labels": [label for label, _, _ in FEATURES],
+    return {"months": labels, "active": active, "active_by_role": by_role,
+            "feature_labels": [label for label, _, _ in FEATURES],
             "features": features, "unused": unused, "measured": measured,
             "trends": _trends(ids, labels), "effect": _training_effect(ids, labels)}
+
+
+def _zero_where_measured(*tables: dict) -> None:
+    """In a month with CRM data from anyone, a unit or role without any is at 0 %, not unmeasured."""
+    months = {n for table in tables for series in table.values() for n, v in enumerate(series) if v is not None}
+    for table in tables:
+        for series in table.values():
+            for n in months:
+                series[n] = series[n] if series[n] is not None else 0.0
+
+
+def _active_by_role(linked, scope, unit_ids: list[int], labels: list[str], since: datetime) -> dict[str, list]:
+    """Job role → share of its trainees (in these units) who used the CRM, per month."""
+    sizes = dict(db.session.execute(select(JobRole.name, func.count(User.id)).join(User, User.job_role_id == JobRole.id)
+                                    .where(User.business_unit_id.in_(unit_ids), User.role == "trainee",
+                                           User.active.is_(True)).group_by(JobRole.name)).all())
+    month = _month(CrmEvent.occurred_at)
+    result = {name: [None] * len(labels) for name in sorted(sizes)}
+    for name, m, n in db.session.execute(
+            linked.join(JobRole, JobRole.id == User.job_role_id)
+            .with_only_columns(JobRole.name, month, func.count(func.distinct(User.id)))
+            .where(*scope, CrmEvent.occurred_at >= since, CrmEvent.kind != "login_failed")
+            .group_by(JobRole.name, month)).all():
+        if m in labels and sizes.get(name):
+            result[name][labels.index(m)] = n / sizes[name]
+    return result
 
 
 def _trends(unit_ids: list[int], labels: list[str]) -> dict:

@@ -20,7 +20,8 @@ def _read_all(folder):
             reader = formats.Reader(formats.open_text(raw))
             for _, item in reader:
                 if isinstance(item, formats.Event):
-                    events.append(EventRow(item.user, item.kind, item.occurred_at, item.object_type, item.record_id))
+                    events.append(EventRow(item.user, item.kind, item.occurred_at, item.object_type, item.record_id,
+                                           item.field))
                 elif isinstance(item, formats.Record):
                     records.append(RecordRow(item.object_type, item.record_id, item.owner, item.created_by,
                                              item.created_at, item.fields, seen))

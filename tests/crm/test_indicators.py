@@ -19,7 +19,7 @@ def rows(*names):
     events, records = [], []
     for name in names:
         _, items = read(name)
-        events += [EventRow(e.user, e.kind, e.occurred_at, e.object_type, e.record_id) for e in of(items, Event)]
+        events += [EventRow(e.user, e.kind, e.occurred_at, e.object_type, e.record_id, e.field) for e in of(items, Event)]
         records += [RecordRow(r.object_type, r.record_id, r.owner, r.created_by, r.created_at, r.fields, SEEN)
                     for r in of(items, Record)]
     return events, records
@@ -124,3 +124,23 @@ def test_applied_is_judged_with_an_interval_and_too_few_occasions_say_nothing():
     assert judge(3, 3, 0.75) is None and judge(2, 4, 0.75) is None  # too few occasions to say either way
     assert judge(0, 4, 0.75) is False  # but none of four is clear enough
     assert judge(0, 0, 0.75) is None
+
+
+def test_a_stage_change_counts_as_kept_with_a_next_step_update_within_a_day():
+    at = datetime(2026, 11, 10, 9, tzinfo=UTC)
+
+    def change(field, when, record="o1", user="u"):
+        return EventRow(user, "field_change", when, "Opportunity", record, field)
+
+    events = [change("StageName", at), change("NextStep", at + timedelta(hours=3)),  # kept
+              change("StageName", at, "o2"), change("NextStep", at + timedelta(days=2), "o2"),  # too late
+              change("StageName", at, "o3"), change("NextStep", at, "o3", user="someone else"),  # not theirs
+              change("Amount", at, "o4")]  # not a stage change
+    found = compute([indicators.by_key()["stage-change-with-next-step"]], events, [])
+    assert found == {("u", "stage-change-with-next-step", "2026-11"): (1, 3)}
+
+
+def test_the_field_history_export_feeds_the_stage_change_indicator():
+    events, records = rows("OpportunityFieldHistory.csv")
+    found = compute([indicators.by_key()["stage-change-with-next-step"]], events, records, minimum=False)
+    assert found[(TARA, "stage-change-with-next-step", "2026-11")] == (1, 1)

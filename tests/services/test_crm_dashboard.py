@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import delete, select
 
 from app.models import BusinessUnit, CrmIndicator, ModuleProgress, User
@@ -79,3 +80,26 @@ def test_indicator_trends_pool_a_units_people_by_month(fitted_demo, db):
     db.session.commit()
     trends = crm_dashboard.usage([unit], now=NOW)["trends"]
     assert trends["pipeline-next-step"][unit.id][-1] == 6 / 8
+
+
+def test_crm_use_is_shown_by_unit_and_by_job_role(fitted_demo, db):
+    import io
+
+    from app.services import crm
+
+    unit, people = _unit_people(db)
+    admin = db.session.scalar(select(User).where(User.role == "admin", User.organisation_id == people[0].organisation_id))
+    active = people[:3]
+    lines = ["occurred_at,user_email,event"] + [f"2026-11-0{d}T09:00:00Z,{p.email},login" for p in active
+                                                for d in (2, 3)]
+    crm.confirm(admin, admin.organisation_id, crm.stage(admin, admin.organisation_id,
+                                                        io.BytesIO(("\n".join(lines) + "\n").encode())).id)
+    usage = crm_dashboard.usage([unit], now=NOW)
+    assert usage["active"][unit.id][-1] == 3 / len(people)
+    roles = {p.job_role.name for p in active}
+    shares = {role: values[-1] for role, values in usage["active_by_role"].items()}
+    assert all(shares[role] > 0 for role in roles)
+    expected = {role: sum(p in active for p in people if p.job_role.name == role) /
+                sum(1 for p in people if p.job_role.name == role) for role in shares}
+    assert shares == pytest.approx(expected)
+    assert usage["features"][unit.id]["Global search"] == 0
