@@ -165,8 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
+    from app.crm.indicators import definitions
+
+    defined = definitions()
     print(f"Who does not apply which skill, from {args.months} months of generated CRM exports "
-          f"({args.people} people, 7 indicators, 7 skills judged; {result['database']}):")
+          f"({args.people} people, {len(defined)} indicators, {len({d.skills[0] for d in defined})} skills judged; "
+          f"{result['database']}):")
     print(f"  {'truth':<42} {'precision':>9} {'recall':>7} {'accuracy':>9} {'measured':>9} {'rows':>9} {'import':>8}")
     for r in result["recovery"]:
         print(f"  {r['variant']:<42} {r['precision']:>9.3f} {r['recall']:>7.3f} {r['accuracy']:>9.3f} "

@@ -124,6 +124,7 @@ def write_exports(people: list[Person], folder: Path, end: date, months: int = 3
     export_time = datetime(end.year, end.month, end.day, 18, tzinfo=timezone.utc)
     start = end - timedelta(days=30 * months)
     accounts: list[tuple[str, str]] = []  # (id, name) of long-standing accounts
+    contact_emails: list[tuple[str, datetime]] = []  # every contact's email and when it was made
     for n, company in enumerate(COMPANIES):
         account = ids("001")
         accounts.append((account, company))
@@ -186,9 +187,15 @@ def write_exports(people: list[Person], folder: Path, end: date, months: int = 3
                                                                "4000", _iso(looked), person.crm_id])
                 complete = does_well(person, "contact-complete")
                 account = rng.choice(accounts)[0]
-                out.row("Contact", [ids("003"), account if complete or rng.random() < 0.5 else "", "Lee", "Sam",
-                                    "sam.lee@example.com" if complete else "", "+44 20 7946 0100" if complete else "",
-                                    person.crm_id, _iso(made), person.crm_id])
+                contact = ids("003")
+                email = f"contact.{contact[-8:].lower()}@example.com"
+                if not does_well(person, "contact-not-duplicate"):
+                    earlier = [e for e, when in contact_emails if when < made]
+                    email = rng.choice(earlier) if earlier else email  # someone already in the CRM, entered again
+                contact_emails.append((email, made))
+                out.row("Contact", [contact, account if complete or rng.random() < 0.5 else "", "Lee", "Sam",
+                                    email if complete or rng.random() < 0.5 else "",
+                                    "+44 20 7946 0100" if complete else "", person.crm_id, _iso(made), person.crm_id])
             for _ in range(rng.choice((0, 1, 1, 2))):  # calls and meetings of the day, logged promptly or days later
                 late = timedelta(hours=rng.uniform(1, 20)) if does_well(person, "activity-logged-same-day") else \
                     timedelta(days=rng.uniform(2, 6))

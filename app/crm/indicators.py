@@ -143,6 +143,20 @@ def contacts_complete(events: list[EventRow], records: list[RecordRow]) -> Tally
     return tally
 
 
+def contacts_not_duplicated(events: list[EventRow], records: list[RecordRow]) -> Tally:
+    """Each contact created with an email counts; done well when no contact with the same email existed."""
+    first_seen: dict[str, datetime] = {}
+    contacts = sorted((r for r in records if r.object_type == "Contact" and r.created_at is not None
+                       and r.fields.get("Email", "").strip()), key=lambda r: (r.created_at, r.record_id))
+    tally: Tally = {}
+    for r in contacts:
+        email = r.fields["Email"].strip().lower()
+        if r.created_by:
+            _count(tally, r.created_by, r.created_at, email not in first_seen)
+        first_seen.setdefault(email, r.created_at)
+    return tally
+
+
 def _name(text: str) -> str:
     words = "".join(c if c.isalnum() else " " for c in text.lower()).split()
     return " ".join(w for w in words if w not in {"inc", "ltd", "llc", "gmbh", "plc", "sa", "ag", "the", "co"})
@@ -239,7 +253,7 @@ def cases_closed_within_week(events: list[EventRow], records: list[RecordRow]) -
 
 MEASURES: dict[str, Callable[[list[EventRow], list[RecordRow]], Tally]] = {
     f.__name__: f for f in (open_opportunities_kept, stage_changes_with_next_step, activities_logged_promptly,
-                            contacts_complete,
+                            contacts_complete, contacts_not_duplicated,
                             leads_converted_cleanly, searched_before_creating, weeks_with_reports,
                             cases_closed_within_week)}
 

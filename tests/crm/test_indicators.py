@@ -144,3 +144,15 @@ def test_the_field_history_export_feeds_the_stage_change_indicator():
     events, records = rows("OpportunityFieldHistory.csv")
     found = compute([indicators.by_key()["stage-change-with-next-step"]], events, records, minimum=False)
     assert found[(TARA, "stage-change-with-next-step", "2026-11")] == (1, 1)
+
+
+def test_a_contact_repeating_an_existing_email_is_a_duplicate():
+    day = datetime(2026, 11, 3, 9, tzinfo=UTC)
+
+    def contact(n, email, who="u", hours=0):
+        return RecordRow("Contact", f"c{n}", who, who, day + timedelta(hours=hours), {"Email": email}, SEEN)
+
+    records = [contact(1, "a@x.example", who="someone else"), contact(2, "A@x.example ", hours=1),
+               contact(3, "b@x.example", hours=2), contact(4, "c@x.example", hours=3), contact(5, "", hours=4)]
+    found = compute([indicators.by_key()["contact-not-duplicate"]], [], records)
+    assert found == {("u", "contact-not-duplicate", "2026-11"): (2, 3)}  # c2 repeats c1; c5 has no email
