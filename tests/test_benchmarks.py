@@ -42,3 +42,23 @@ def test_exact_posterior_under_the_continuous_truth_reads_mastery_from_the_answe
     # calibrated: among confident calls, most are right
     sure = (p > 0.9) | (p < 0.1)
     assert ((p[sure] > 0.5) == truth.mastery[sure]).mean() > 0.9
+
+
+def test_the_crm_benchmark_prints_recovery_for_every_world_and_reader(tmp_path):
+    """In a process of its own (it builds its own database from nothing), at a small size."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run([sys.executable, "-m", "bench.crm", "--people", "30", "--months", "2", "--events", "300",
+                           "--json"], capture_output=True, text=True, timeout=300, env={**env, "TMPDIR": str(tmp_path)},
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(result["recovery"]) == 3 and result["scale"]["events"] == 300
+    for row in result["recovery"]:
+        assert 0 <= row["precision"] <= 1 and 0 <= row["model_recall"] <= 1 and row["rows"] > 1000
+    as_read = result["recovery"][0]
+    assert as_read["accuracy"] > 0.75 and as_read["measured_share"] > 0.5  # the rule recovers its own world
