@@ -10,7 +10,7 @@ Truth: each person applies each skill with probability 0.6. A behaviour is done 
 misspecified worlds: behaviour that needs every skill named, and behaviour half driven by a personal
 diligence unrelated to skill. A person-skill is judged "not applied" when the last three measured months
 of its indicators, pooled, are clearly below what someone applying it reaches (a 90 % interval;
-`app.services.crm.applying`, what the transfer gap reads); too few occasions is "not enough evidence".
+`app.services.crm_evidence.applying`, what the transfer gap reads); too few occasions is "not enough evidence".
 The skill model fitted on that CRM evidence alone (`flask skills fit`'s own fit) is read the same way:
 a weak verdict is "not applied", "not enough evidence yet" no verdict.
 """
@@ -71,7 +71,7 @@ def _organisation(db, people: int):
 def recovery(db, people: int, months: int, independence: float, needs_all: bool, seed: int) -> dict:
     from app.crm.generator import Person, crm_user_id, write_exports
     from app.crm.indicators import definitions
-    from app.services import crm
+    from app.services import crm, crm_evidence
 
     _fresh(db)
     org, users = _organisation(db, people)
@@ -90,10 +90,10 @@ def recovery(db, people: int, months: int, independence: float, needs_all: bool,
             with (Path(folder) / f"{name}.csv").open("rb") as raw:
                 run = crm.stage(None, org.id, raw, filename=name)
             crm.confirm(None, org.id, run.id, recompute_now=False)
-        crm.recompute(org.id)
+        crm_evidence.recompute(org.id)
         seconds = time.perf_counter() - started
     rule = {uid: {slug: (None if slug not in seen or seen[slug]["applied"] is None else not seen[slug]["applied"])
-                  for slug in measured_skills} for uid, seen in ((uid, crm.applying(uid)) for uid, _ in users)}
+                  for slug in measured_skills} for uid, seen in ((uid, crm_evidence.applying(uid)) for uid, _ in users)}
     model = _model_flags(db, users, measured_skills)
     return {"independence": independence, "people": people, "rows": sum(counts.values()), "import_seconds": seconds,
             **_scores(rule, truth), **{f"model_{k}": v for k, v in _scores(model, truth).items()}}

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.crm.generator import Person, crm_user_id, write_exports
 from app.extensions import db
 from app.models import CrmEvent, MasteryEstimate, Organisation, Skill, User
-from app.services import crm
+from app.services import crm, crm_evidence
 from app.services.demo import DEMO_DOMAIN, DEMO_ORGANISATION
 
 KNOWN_NOT_APPLIED = 0.2  # of skills judged proficient, the share a demo trainee does not apply
@@ -71,5 +71,5 @@ def load_crm(end: date | None = None, months: int = 4, seed: int = 2026) -> dict
             totals["events"] += run.events_new
             totals["known"] += run.events_known
             totals["records"] += run.records
-    totals["people"] = len(crm.recompute(org.id))
+    totals["people"] = len(crm_evidence.recompute(org.id))
     return totals

@@ -164,7 +164,7 @@ def evidence_title(check_key: str) -> str:
 
         return title(check_key)
     if check_key.startswith("crm:"):
-        from app.services.crm import evidence_title as crm_title
+        from app.services.crm_evidence import evidence_title as crm_title
 
         return crm_title(check_key)
     return check_title(check_key)
@@ -261,7 +261,7 @@ def assess(user: User, now: datetime | None = None, explain_top: int = 0, as_of:
                                            "effect": c.log_odds, "provisional": items[c.index] >= len(bundle["index"])})
         result.append(row)
     if not leave_out and any(r["in_crm"] for r in result):
-        from app.services.crm import mark_transfer
+        from app.services.crm_evidence import mark_transfer
 
         mark_transfer(user, result, now, as_of)
     return result

@@ -54,11 +54,11 @@ def home():
 @bp.get("/crm")
 def crm_use():
     """What is measured from the trainee's own CRM use, month by month, with what each figure counts."""
-    from app.services import crm
+    from app.services import crm_evidence
     from app.services.catalogue import list_skills
 
-    return render_template("trainee/crm.html", rows=crm.person_indicators(current_user.id),
-                           applied=crm.applying(current_user.id),
+    return render_template("trainee/crm.html", rows=crm_evidence.person_indicators(current_user.id),
+                           applied=crm_evidence.applying(current_user.id),
                            skill_names={s.slug: s.name for s in list_skills(current_user.organisation_id)})
 
 

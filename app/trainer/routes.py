@@ -94,13 +94,13 @@ def person(person_id: int):
     path, progress = training.person_path(person, profile) if person.role == "trainee" else (None, {})
     from app.services import observations
 
-    from app.services import crm
+    from app.services import crm_evidence
 
     return render_template("trainer/person.html", person=person, profile=profile,
                            exercises=exercises, titles={k: s.title for k, s in simulation.scenarios(current_user.organisation_id).items()},
                            path=path, progress=progress, observed=observations.for_person(person),
-                           attended=workshops.attended_by(person), crm_rows=crm.person_indicators(person.id),
-                           crm_applied=crm.applying(person.id), skill_names={r["slug"]: r["name"] for r in profile})
+                           attended=workshops.attended_by(person), crm_rows=crm_evidence.person_indicators(person.id),
+                           crm_applied=crm_evidence.applying(person.id), skill_names={r["slug"]: r["name"] for r in profile})
 
 
 @bp.get("/people/<int:person_id>/exercises/<int:attempt_id>")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import CrmEvent, CrmImport, CrmIndicator, CrmRecord, CrmStagedRecord, CrmUser, Evidence
-from app.services import crm
+from app.services import crm, crm_evidence
 from app.services.errors import NotFound, ValidationFailed
 from app.services.skill_model import assess
 from tests.conftest import DEMO_EMAILS, add_other_organisation, user_by_email
@@ -196,7 +196,7 @@ def test_applied_in_the_crm_but_weak_in_tests_is_marked_untrained(fitted_demo, d
     load(admin, "User.csv")
     crm.confirm(admin, admin.organisation_id, stage(admin, "Opportunity.csv", text=kept).id)
     assert skill_row(tara, "opportunity-pipeline")["transfer"] == "untrained"
-    assert crm.applying(tara.id)["opportunity-pipeline"] == {"numerator": 5, "denominator": 5, "share": 1.0,
+    assert crm_evidence.applying(tara.id)["opportunity-pipeline"] == {"numerator": 5, "denominator": 5, "share": 1.0,
                                                              "expected": 0.75, "applied": True}
 
 
@@ -206,7 +206,7 @@ def test_too_few_occasions_to_judge_is_not_enough_evidence_rather_than_a_transfe
     kept = kept.replace('"2026-10-31","Call the CFO"', '"2030-10-31","Call the CFO"')
     load(admin, "User.csv")
     crm.confirm(admin, admin.organisation_id, stage(admin, "Opportunity.csv", text=kept).id)
-    assert crm.applying(tara.id)["opportunity-pipeline"]["applied"] is None  # 3 of 3: too few to say
+    assert crm_evidence.applying(tara.id)["opportunity-pipeline"]["applied"] is None  # 3 of 3: too few to say
     assert skill_row(tara, "opportunity-pipeline")["transfer"] == ""
 
 
@@ -221,3 +221,12 @@ def test_unlinking_a_login_takes_its_evidence_away_and_the_verdict_back(fitted_d
     assert db.session.scalar(select(func.count()).select_from(CrmIndicator)) == 0
     after = skill_row(tara, "opportunity-pipeline")
     assert after["in_crm"] == 0 and after["probability"] == pytest.approx(before)
+
+
+def test_a_later_preview_shows_the_person_an_admin_linked(fitted_demo, db):
+    admin, tara = user_by_email(DEMO_EMAILS["admin"]), user_by_email(DEMO_EMAILS["trainee"])
+    load(admin, "EventLogFile_Login.csv")
+    link = db.session.scalar(select(CrmUser).where(CrmUser.crm_user == STRANGER_CRM))
+    crm.link_user(admin, admin.organisation_id, link.id, tara.id)  # her second login, another address
+    users = {u["crm_user"]: u for u in stage(admin, "EventLogFile_Login.csv").summary["users"]}
+    assert users[STRANGER_CRM]["person_id"] == tara.id and users[STRANGER_CRM]["person"] == "Tara Ingram"
