@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 import yaml
 
-from app.crm.formats import parse_time
+from app.crm.formats import Record, parse_time
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "simulations" / "crm_indicators.yaml"
 SEARCH_WINDOW = timedelta(minutes=15)
@@ -49,14 +49,10 @@ class EventRow:
 
 
 @dataclass(frozen=True)
-class RecordRow:
-    object_type: str
-    record_id: str
-    owner: str
-    created_by: str
-    created_at: datetime | None
-    fields: dict
-    seen_at: datetime  # when the export that showed it was imported
+class RecordRow(Record):
+    """A record as read (`formats.Record`) and when the export that showed it was imported."""
+
+    seen_at: datetime
 
 
 @lru_cache(maxsize=1)
