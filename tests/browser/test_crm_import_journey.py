@@ -45,6 +45,10 @@ def test_admin_imports_crm_exports_and_the_trainer_sees_the_behaviour(screen, li
     row.get_by_role("button", name="Save").click()
     expect(page.get_by_text("is not measured (not a person)")).to_be_visible()
     assert_screen_ok(page, "CRM users")
+    page.goto(f"{live_server}/admin/crm")
+    page.get_by_role("button", name="Issue an ingest token").click()
+    expect(page.get_by_role("heading", name="Your CRM ingest token")).to_be_visible()
+    assert_screen_ok(page, "ingest token")
     page.get_by_role("button", name="Sign out").click()
 
     tara = user_by_email("trainee@demo.uptake")
