@@ -17,6 +17,7 @@ from app.services.objectives import required_of_role
 from app.services.organisations import today_for
 from app.services.ownership import in_use
 from app.services.simulation import scenarios
+from app.services.sql import among
 from app.skills.planner import REFRESH_HORIZON_DAYS, describe_gap, evidence_phrase
 
 HORIZON_DAYS = 730  # due dates and session starts: at most two years ahead
@@ -108,14 +109,19 @@ def statuses_for_people(people: list[User], today: date | None = None) -> dict[i
     units = {p.business_unit_id for p in people if p.business_unit_id}
     roles = {p.job_role_id for p in people if p.job_role_id}
     rows = list(db.session.scalars(select(Assignment).where(Assignment.active.is_(True), or_(
-        and_(Assignment.target_type == "user", Assignment.target_id.in_(ids)),
+        and_(Assignment.target_type == "user", among(Assignment.target_id, ids)),
         and_(Assignment.target_type == "unit", Assignment.target_id.in_(units)),
         and_(Assignment.target_type == "job_role", Assignment.target_id.in_(roles)))).order_by(Assignment.due_date)))
     if not rows:
         return {pid: [] for pid in ids}
+    # only what the assignments ask about: their modules' progress and passes of their tests and checks
+    modules = {a.ref for a in rows if a.kind == "module"}
     progress = {(p.user_id, p.module_key): p for p in db.session.scalars(
-        select(ModuleProgress).where(ModuleProgress.user_id.in_(ids)))}
-    finished = training.finished_attempts(ids)
+        select(ModuleProgress).where(among(ModuleProgress.user_id, ids), ModuleProgress.module_key.in_(modules)))} \
+        if modules else {}
+    checks = {(m.check.get("quiz") or m.check.get("exercise")) for key in modules
+              if (m := training.catalogue().get(key)) and m.check}
+    finished = training.passed_attempts(ids, checks | {a.ref for a in rows if a.kind in ("quiz", "exercise")})
     measured, open_gaps = _path_state(ids) if any(a.kind == "path" for a in rows) else (set(), set())
     catalogue, titles = training.catalogue(), {}
     seats = {s.id: s for s in db.session.scalars(select(TrainingSession).where(
@@ -146,11 +152,12 @@ def statuses_for_people(people: list[User], today: date | None = None) -> dict[i
 
 def _path_state(ids: list[int]) -> tuple[set[int], set[int]]:
     """People with any estimate, and people with a required skill still weak or unmeasured."""
-    measured = set(db.session.scalars(select(MasteryEstimate.user_id).where(MasteryEstimate.user_id.in_(ids)).distinct()))
+    measured = set(db.session.scalars(select(MasteryEstimate.user_id).where(among(MasteryEstimate.user_id, ids))
+                                      .distinct()))
     open_gaps = set(db.session.scalars(
         select(MasteryEstimate.user_id).join(User, User.id == MasteryEstimate.user_id)
         .join(Objective, required_of_role(MasteryEstimate.skill_id))
-        .where(MasteryEstimate.user_id.in_(ids), MasteryEstimate.verdict.in_(("weak", "not_enough_evidence")))
+        .where(among(MasteryEstimate.user_id, ids), MasteryEstimate.verdict.in_(("weak", "not_enough_evidence")))
         .distinct()))
     return measured, open_gaps
 
@@ -325,7 +332,7 @@ def schedule_refresher(user: User, rows: list[dict], today: date | None = None) 
     earlier = db.session.scalars(select(Assignment).where(
         Assignment.active.is_(True), Assignment.origin == "refresher", Assignment.target_type == "user",
         Assignment.target_id == user.id)).all()
-    finished = training.finished_attempts([user.id])[user.id]
+    finished = training.passed_attempts([user.id])[user.id]
     if any(not training.passed_since(finished, a.ref, a.created_at) for a in earlier):
         return None
     today = today or date.today()

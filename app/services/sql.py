@@ -1,7 +1,8 @@
 """Dialect-aware statements shared by services."""
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import Integer, any_, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -28,3 +29,23 @@ def days_between(later, earlier):
     if db.session.get_bind().dialect.name == "sqlite":
         return func.julianday(later) - func.julianday(earlier)
     return func.extract("epoch", later - earlier) / 86400.0
+
+
+def among(column, ids) -> object:
+    """`column IN ids` for any number of ids: a short list inline, a long one as a single parameter
+    (an array on PostgreSQL, whose protocol allows 65,535 parameters a statement; a JSON list read by
+    `json_each` on SQLite, whose limit is 32,766) — a company-wide list of people fits either way."""
+    ids = list(ids)
+    if len(ids) <= 500:
+        return column.in_(ids)
+    if db.session.get_bind().dialect.name == "sqlite":
+        import json
+
+        return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(ids))))
+    return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+
+
+def json_elements(column):
+    """The elements of a JSON list column as a table with one column, `value` (for EXISTS … IN)."""
+    name = "json_each" if db.session.get_bind().dialect.name == "sqlite" else "json_array_elements_text"
+    return getattr(func, name)(column).table_valued("value")

@@ -105,22 +105,26 @@ def statuses_for(user: User, rows: list[dict] | None = None) -> list[SkillStatus
             for r in (rows if rows is not None else assess(user))]
 
 
-def finished_attempts(user_ids: list[int]) -> dict[int, list[tuple[str, float, object]]]:
-    """Per person, every finished quiz or exercise as (quiz or exercise key, score, submitted_at): one query.
-    An attempt at an organisation's copy of a shipped test counts under the shipped test's key too, so a
-    module or an assignment that names the shipped test is done by passing the copy."""
+def passed_attempts(user_ids: list[int], keys: set[str] | None = None) -> dict[int, list[tuple[str, float, object]]]:
+    """Per person, every passed quiz or exercise (70 % or more; of `keys` only, when given) as (quiz or
+    exercise key, score, submitted_at): one query, whatever the number of people. An attempt at an
+    organisation's copy of a shipped test counts under the shipped test's key too, so a module or an
+    assignment that names the shipped test is done by passing the copy."""
     from sqlalchemy.orm import aliased
 
+    from app.services.sql import among
+
     shipped = aliased(Quiz)
-    rows = db.session.execute(
-        select(Attempt.user_id, Attempt.scenario_key, Quiz.key, shipped.key, Attempt.score, Attempt.submitted_at)
-        .outerjoin(Quiz, Quiz.id == Attempt.quiz_id).outerjoin(shipped, shipped.id == Quiz.replaces_id)
-        .where(Attempt.user_id.in_(user_ids), Attempt.status != IN_PROGRESS)).all()
+    query = (select(Attempt.user_id, Attempt.scenario_key, Quiz.key, shipped.key, Attempt.score, Attempt.submitted_at)
+             .outerjoin(Quiz, Quiz.id == Attempt.quiz_id).outerjoin(shipped, shipped.id == Quiz.replaces_id)
+             .where(among(Attempt.user_id, user_ids), Attempt.status != IN_PROGRESS, Attempt.score >= PASS_MARK))
+    if keys is not None:
+        query = query.where(or_(Attempt.scenario_key.in_(keys), Quiz.key.in_(keys), shipped.key.in_(keys)))
     result: dict[int, list] = {uid: [] for uid in user_ids}
-    for user_id, scenario, quiz, replaced, score, at in rows:
-        result[user_id].append((scenario or quiz, score or 0.0, at))
+    for user_id, scenario, quiz, replaced, score, at in db.session.execute(query):
+        result[user_id].append((scenario or quiz, score, at))
         if replaced:
-            result[user_id].append((replaced, score or 0.0, at))
+            result[user_id].append((replaced, score, at))
     return result
 
 
@@ -139,7 +143,7 @@ def check_passed(module: Module | None, progress: ModuleProgress | None, finishe
 def refresh_progress(user: User) -> dict[str, ModuleProgress]:
     """Complete started modules whose check the trainee has passed since opening them."""
     progress = {p.module_key: p for p in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user.id))}
-    finished = finished_attempts([user.id])[user.id]
+    finished = passed_attempts([user.id])[user.id]
     changed = False
     for key, row in progress.items():
         if row.status != "completed" and check_passed(catalogue().get(key), row, finished):
