@@ -34,7 +34,7 @@ def days_between(later, earlier):
 def among(column, ids) -> object:
     """`column IN ids` for any number of ids: a short list inline, a long one as a single parameter
     (an array on PostgreSQL, whose protocol allows 65,535 parameters a statement; a JSON list read by
-    `json_each` on SQLite, whose limit is 32,766) — a company-wide list of people fits either way."""
+    `json_each` on SQLite, whose limit depends on how it was built) — a company's people fit either way."""
     ids = list(ids)
     if len(ids) <= 500:
         return column.in_(ids)
