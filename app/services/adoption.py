@@ -18,6 +18,17 @@ from app.services.sql import days_between, json_elements
 
 
 def dashboard(units: list[BusinessUnit], months: int = 6, now: datetime | None = None) -> dict:
+    """The adoption dashboard's figures over `units`, computed now (see `figures_for_view` for the
+    stored figures a company-sized view reads)."""
+    now = now or utcnow()
+    return combine(units, unit_figures(units, months, now), [label for label, _ in month_ends(now, months)])
+
+
+def unit_figures(units: list[BusinessUnit], months: int = 6, now: datetime | None = None) -> dict[int, dict]:
+    """Each unit's own figures, in plain JSON types so they can be stored: a fixed number of grouped
+    queries whatever the number of units or people (the assignment statuses read every person's row).
+    Summable parts are kept as sums (weak people per skill, before/after totals per module) so
+    `combine` can add units up exactly."""
     ids = [u.id for u in units]
     now = now or utcnow()
     member = (User.business_unit_id.in_(ids), User.role == "trainee", User.active.is_(True))
@@ -25,18 +36,15 @@ def dashboard(units: list[BusinessUnit], months: int = 6, now: datetime | None =
     active = {unit: (n, int(took_part or 0)) for unit, n, took_part in db.session.execute(
         select(User.business_unit_id, func.count(User.id), func.sum(case((recent, 1), else_=0)))
         .where(*member).group_by(User.business_unit_id))}
-    participation = {u.id: active[u.id][1] / active[u.id][0] if u.id in active else None for u in units}
 
     # plain rows (id, unit, job role) are all the assignment statuses need: no ORM objects for thousands of people
     people = {p.id: p for p in db.session.execute(select(User.id, User.business_unit_id, User.job_role_id)
                                                   .where(*member))}
-    unit_of = {pid: p.business_unit_id for pid, p in people.items()}
     done, total = defaultdict(int), defaultdict(int)
     for pid, statuses in assignments.statuses_for_people(list(people.values())).items():
         for status in statuses:
-            total[unit_of[pid]] += 1
-            done[unit_of[pid]] += status.done
-    completion = {u.id: (done[u.id] / total[u.id] if total[u.id] else None, total[u.id]) for u in units}
+            total[people[pid].business_unit_id] += 1
+            done[people[pid].business_unit_id] += status.done
 
     ends = month_ends(now, months)
     labels, since = [label for label, _ in ends], (ends[0][1] - timedelta(days=1)).replace(
@@ -49,19 +57,48 @@ def dashboard(units: list[BusinessUnit], months: int = 6, now: datetime | None =
         .where(User.business_unit_id.in_(ids), Attempt.status != IN_PROGRESS, Attempt.score.is_not(None),
                Attempt.submitted_at >= since)
         .group_by(User.business_unit_id, month))}
-    trend = {u.id: [scores.get((u.id, m)) for m in labels] for u in units}
 
-    weak = db.session.execute(select(Skill.name, func.count(MasteryEstimate.id))
-                              .join(Skill, Skill.id == MasteryEstimate.skill_id)
-                              .join(User, User.id == MasteryEstimate.user_id)
-                              .join(Objective, required_of_role(MasteryEstimate.skill_id))
-                              .where(User.business_unit_id.in_(ids), User.role == "trainee", User.active.is_(True),
-                                     MasteryEstimate.verdict == "weak")
-                              .group_by(Skill.name).order_by(func.count(MasteryEstimate.id).desc()).limit(8)).all()
-    return {"participation": participation, "completion": completion, "trend": trend, "months": labels,
-            "scored": bool(scores),
-            "most_weak": [(name, int(n)) for name, n in weak], "gains": gains(ids),
-            "proficiency": proficiency_history(units, months, now)}
+    weak: dict[int, dict[str, int]] = defaultdict(dict)
+    for unit, name, n in db.session.execute(
+            select(User.business_unit_id, Skill.name, func.count(MasteryEstimate.id))
+            .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
+            .join(Objective, required_of_role(MasteryEstimate.skill_id))
+            .where(*member, MasteryEstimate.verdict == "weak").group_by(User.business_unit_id, Skill.name)):
+        weak[unit][name] = int(n)
+    module_gains = gains_by_unit(ids)
+    proficiency = proficiency_history(units, months, now)
+    return {u.id: {"people": active.get(u.id, (0, 0))[0], "active": active.get(u.id, (0, 0))[1],
+                   "assignments": total[u.id], "done": done[u.id],
+                   "trend": [scores.get((u.id, m)) for m in labels], "weak": weak.get(u.id, {}),
+                   "gains": module_gains.get(u.id, {}), "proficiency": proficiency["series"][u.id],
+                   "time_to_proficiency": proficiency["time_to_proficiency"][u.id],
+                   "recorded": u.id in proficiency["recorded_units"]} for u in units}
+
+
+def combine(units: list[BusinessUnit], figures: dict[int, dict], labels: list[str]) -> dict:
+    """The dashboard over `units` from their figures (`unit_figures`, computed now or stored)."""
+    ids = [u.id for u in units if u.id in figures]
+    weak: dict[str, int] = defaultdict(int)
+    module_gains: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for u in ids:
+        for name, n in figures[u]["weak"].items():
+            weak[name] += n
+        for title, (n, before, after) in figures[u]["gains"].items():
+            module_gains[title][0] += n
+            module_gains[title][1] += before
+            module_gains[title][2] += after
+    trend = {u: figures[u]["trend"] for u in ids}
+    return {"participation": {u: figures[u]["active"] / figures[u]["people"] if figures[u]["people"] else None
+                              for u in ids},
+            "completion": {u: (figures[u]["done"] / figures[u]["assignments"] if figures[u]["assignments"] else None,
+                               figures[u]["assignments"]) for u in ids},
+            "trend": trend, "months": labels, "scored": any(v is not None for values in trend.values() for v in values),
+            "most_weak": sorted(weak.items(), key=lambda w: (-w[1], w[0]))[:8],
+            "gains": [{"module": title, "people": n, "before": before / n, "after": after / n}
+                      for title, (n, before, after) in sorted(module_gains.items())],
+            "proficiency": {"months": labels, "series": {u: figures[u]["proficiency"] for u in ids},
+                            "recorded": any(figures[u]["recorded"] for u in ids),
+                            "time_to_proficiency": {u: figures[u]["time_to_proficiency"] for u in ids}}}
 
 
 def month_ends(now: datetime, months: int) -> list[tuple[str, datetime]]:
@@ -117,32 +154,34 @@ def proficiency_history(units: list[BusinessUnit], months: int = 6, now: datetim
             .group_by(weak.c.unit, weak.c.user_id, weak.c.skill_id, weak.c.since)):
         closed[unit].append(float(days))
     return {"months": [label for label, _ in ends], "series": series, "recorded": bool(counts),
+            "recorded_units": set(counts),
             "time_to_proficiency": {u: {"median_days": median(closed[u]) if closed[u] else None,
                                         "closed": len(closed[u]), "open": int(counts[u][-1]) if u in counts else 0}
                                     for u in unit_ids}}
 
 
-def gains(unit_ids: list[int]) -> list[dict]:
-    """For each module completed by the units' active trainees: the mean score on the module's skills
-    before the person started it and after (each person's two means, averaged over the people who have
-    both). One aggregate query in the database: at company scale the answers never reach Python."""
+def gains_by_unit(unit_ids: list[int]) -> dict[int, dict[str, list]]:
+    """Per unit and module completed by its active trainees: [people, sum of their mean scores on the
+    module's skills before they started it, sum of their means after] — over the people who have both.
+    One aggregate query in the database: at company scale the answers never reach Python."""
     modules = [m for m in training.catalogue().values() if m.skills]
     if not unit_ids or not modules:
-        return []
+        return {}
     skill = json_elements(Evidence.skills)
     on_module_skills = exists(select(literal_column("1")).select_from(skill).where(or_(*(
         and_(ModuleProgress.module_key == m.id, skill.c.value.in_(m.skills)) for m in modules))))
-    person = (select(ModuleProgress.module_key.label("module"),
+    person = (select(User.business_unit_id.label("unit"), ModuleProgress.module_key.label("module"),
                      func.avg(case((Evidence.occurred_at < ModuleProgress.started_at, Evidence.score))).label("before"),
                      func.avg(case((Evidence.occurred_at >= ModuleProgress.started_at, Evidence.score))).label("after"))
               .join(User, User.id == ModuleProgress.user_id).join(Evidence, Evidence.user_id == ModuleProgress.user_id)
               .where(ModuleProgress.status == "completed", ModuleProgress.module_key.in_([m.id for m in modules]),
                      User.business_unit_id.in_(unit_ids), User.role == "trainee", User.active.is_(True),
                      on_module_skills)
-              .group_by(ModuleProgress.id, ModuleProgress.module_key).subquery())
+              .group_by(ModuleProgress.id, User.business_unit_id, ModuleProgress.module_key).subquery())
     titles = {m.id: m.title for m in modules}
-    rows = db.session.execute(select(person.c.module, func.count(), func.avg(person.c.before), func.avg(person.c.after))
-                              .where(person.c.before.is_not(None), person.c.after.is_not(None))
-                              .group_by(person.c.module)).all()
-    return sorted(({"module": titles[key], "people": int(n), "before": float(before), "after": float(after)}
-                   for key, n, before, after in rows), key=lambda g: g["module"])
+    result: dict[int, dict[str, list]] = defaultdict(dict)
+    for unit, key, n, before, after in db.session.execute(
+            select(person.c.unit, person.c.module, func.count(), func.sum(person.c.before), func.sum(person.c.after))
+            .where(person.c.before.is_not(None), person.c.after.is_not(None)).group_by(person.c.unit, person.c.module)):
+        result[unit][titles[key]] = [int(n), float(before), float(after)]
+    return result
