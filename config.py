@@ -92,6 +92,9 @@ class Config:
     SIGN_IN_WINDOW_MINUTES = 15
     # Answers arriving this long after a timed attempt's deadline are still accepted (network lag).
     QUIZ_GRACE_SECONDS = int(os.environ.get("UPTAKE_QUIZ_GRACE_SECONDS", "30"))
+    # trainees in view from which the adoption dashboard reads figures the worker stores (every 15 minutes)
+    # instead of computing them for the request
+    ADOPTION_LIVE_LIMIT = int(os.environ.get("UPTAKE_ADOPTION_LIVE_LIMIT", "5000"))
     # The worker refits the skill model once this many answers arrived since the last fit, or this
     # share of what the last fit saw, whichever is more (app.services.jobs.calibration_due).
     CALIBRATE_MIN_NEW = int(os.environ.get("UPTAKE_CALIBRATE_MIN_NEW", "200"))

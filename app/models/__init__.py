@@ -15,7 +15,7 @@ from app.models.people import (  # noqa: F401
 from app.models.skills import MasteryEstimate, MasteryHistory, ModuleProgress, Objective, StoredModel  # noqa: F401,E402
 from app.models.audit import AuditEvent, SignInFailure  # noqa: F401,E402
 from app.models.training import Assignment, TrainingSession  # noqa: F401,E402
-from app.models.jobs import JobLease  # noqa: F401,E402
+from app.models.jobs import JobLease, UnitFigures  # noqa: F401,E402
 from app.models.messages import Message  # noqa: F401,E402
 from app.models.sso import SsoConfig  # noqa: F401,E402
 from app.models.crm import CrmEvent, CrmImport, CrmIndicator, CrmRecord, CrmStagedRecord, CrmUser  # noqa: F401,E402

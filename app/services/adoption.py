@@ -6,15 +6,16 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from statistics import median
 
+from flask import current_app
 from sqlalchemy import and_, case, exists, func, literal_column, or_, select
 
 from app.extensions import db
 from app.models import (IN_PROGRESS, Attempt, BusinessUnit, Evidence, MasteryEstimate, MasteryHistory, ModuleProgress,
-                        Objective, Skill, User)
+                        Objective, Skill, UnitFigures, User)
 from app.models.types import utcnow
 from app.services import assignments, training
 from app.services.objectives import required_of_role
-from app.services.sql import days_between, json_elements
+from app.services.sql import days_between, json_elements, upsert
 
 
 def dashboard(units: list[BusinessUnit], months: int = 6, now: datetime | None = None) -> dict:
@@ -22,6 +23,56 @@ def dashboard(units: list[BusinessUnit], months: int = 6, now: datetime | None =
     stored figures a company-sized view reads)."""
     now = now or utcnow()
     return combine(units, unit_figures(units, months, now), [label for label, _ in month_ends(now, months)])
+
+
+FIGURES_MAX_AGE = timedelta(hours=1)  # older stored figures (a stopped worker) are recomputed for the view
+
+
+def figures_for_view(units: list[BusinessUnit], now: datetime | None = None) -> dict:
+    """The dashboard a viewer reads: computed for the request while the units hold fewer active
+    trainees than ADOPTION_LIVE_LIMIT; above it, added up from each unit's stored figures (recomputed
+    by the worker every 15 minutes, and here for a unit that has none, older than an hour, or of other
+    months), with `as_of` the oldest computation used. `as_of` is None for live figures."""
+    now = now or utcnow()
+    labels = [label for label, _ in month_ends(now, 6)]
+    people = db.session.scalar(select(func.count(User.id)).where(
+        User.business_unit_id.in_([u.id for u in units]), User.role == "trainee", User.active.is_(True)))
+    if people < current_app.config["ADOPTION_LIVE_LIMIT"]:
+        return {**dashboard(units, now=now), "as_of": None}
+    stored = {row.business_unit_id: row for row in db.session.scalars(
+        select(UnitFigures).where(UnitFigures.business_unit_id.in_([u.id for u in units])))
+        if row.computed_at >= now - FIGURES_MAX_AGE and row.figures.get("months") == labels}
+    missing = [u for u in units if u.id not in stored]
+    figures = {u: row.figures["unit"] for u, row in stored.items()}
+    if missing:
+        figures.update(store_figures(missing, now))
+    return {**combine(units, figures, labels), "as_of": min([r.computed_at for r in stored.values()] or [now])}
+
+
+def store_figures(units: list[BusinessUnit], now: datetime | None = None) -> dict[int, dict]:
+    """Compute the units' figures and store them (replacing earlier ones); returns them."""
+    now = now or utcnow()
+    figures = unit_figures(units, 6, now)
+    labels = [label for label, _ in month_ends(now, 6)]
+    upsert(UnitFigures, [{"business_unit_id": u, "computed_at": now, "figures": {"months": labels, "unit": f}}
+                         for u, f in figures.items()], ["business_unit_id"])
+    db.session.commit()
+    return figures
+
+
+def refresh_figures(now: datetime | None = None) -> int:
+    """The worker's job: recompute the stored figures of every organisation with at least
+    ADOPTION_LIVE_LIMIT active trainees (smaller ones are computed per request). Units refreshed."""
+    from app.models import Organisation
+
+    limit = current_app.config["ADOPTION_LIVE_LIMIT"]
+    large = db.session.scalars(select(User.organisation_id).where(User.role == "trainee", User.active.is_(True))
+                               .group_by(User.organisation_id).having(func.count(User.id) >= limit)).all()
+    refreshed = 0
+    for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(large))):
+        units = list(db.session.scalars(select(BusinessUnit).where(BusinessUnit.organisation_id == org.id)))
+        refreshed += len(store_figures(units, now))
+    return refreshed
 
 
 def unit_figures(units: list[BusinessUnit], months: int = 6, now: datetime | None = None) -> dict[int, dict]:

@@ -14,7 +14,9 @@ lease runs out. The jobs:
 - `calibrate` (every 10 minutes): refit the skill model when enough new evidence has arrived
   since the last fit (`calibration_due`), swap it in atomically and re-estimate everyone;
 - `refresh-estimates` (daily): re-estimate everyone, since skills fade without new evidence —
-  logs verdict changes and assigns refreshers ahead of predicted fades.
+  logs verdict changes and assigns refreshers ahead of predicted fades;
+- `adoption-figures` (every 15 minutes): recompute the adoption dashboard's stored per-unit figures of
+  organisations too large to compute them per request (app.services.adoption.figures_for_view).
 """
 from __future__ import annotations
 
@@ -107,6 +109,12 @@ def _calibrate() -> str:
     return f"refitted: {reason}; now {card['responses']} answers, {card['items_and_checks']} items and checks"
 
 
+def _adoption_figures() -> str:
+    from app.services.adoption import refresh_figures
+
+    return f"recomputed the figures of {refresh_figures()} business unit(s)"
+
+
 JOBS: tuple[Job, ...] = (
     Job("sweep-attempts", timedelta(minutes=1), timedelta(minutes=10), _sweep),
     Job("send-messages", timedelta(seconds=15), timedelta(minutes=10), _send_messages),
@@ -114,6 +122,7 @@ JOBS: tuple[Job, ...] = (
     Job("weekly-digest", timedelta(days=7), timedelta(hours=1), _digests),
     Job("calibrate", timedelta(minutes=10), timedelta(hours=2), _calibrate),
     Job("refresh-estimates", timedelta(days=1), timedelta(hours=2), _refresh),
+    Job("adoption-figures", timedelta(minutes=15), timedelta(hours=1), _adoption_figures),
 )
 
 

@@ -7,7 +7,7 @@ from app.services import analytics as stats
 from app.services import assignments, training
 from app.services.access import get_person_for, get_unit_for, trainees_in_unit, visible_units
 from app.services import crm_dashboard
-from app.services.adoption import dashboard
+from app.services.adoption import figures_for_view
 from app.services.exports import csv_response
 from app.services.skill_model import assess
 from app.services.team import min_group_size
@@ -107,7 +107,7 @@ def _adoption_data():
     from app.services.team import units_large_enough
 
     units, withheld = units_large_enough(visible_units(current_user), current_user)
-    data = dashboard(units)
+    data = figures_for_view(units)
     data["crm"] = crm_dashboard.usage(units)
     smallest = min_group_size(current_user)
     data["gains"] = [g for g in data["gains"] if g["people"] >= smallest]

@@ -47,3 +47,13 @@ def test_results_over_time_average_finished_attempts_per_month(content_loaded, d
     assert data["months"] == ["2026-09", "2026-10", "2026-11"] and data["scored"]
     assert data["trend"][tara.business_unit_id] == [None, pytest.approx(0.7), pytest.approx(0.7)]
     assert all(v is None for u, s in data["trend"].items() if u != tara.business_unit_id for v in s)
+
+
+def test_a_company_sized_dashboard_says_how_old_its_figures_are(client, fitted_demo, login_as, app, monkeypatch):
+    login_as("admin")
+    assert "Figures as of" not in client.get("/trainer/adoption").get_data(as_text=True)  # live for a small company
+    monkeypatch.setitem(app.config, "ADOPTION_LIVE_LIMIT", 1)
+    page = client.get("/trainer/adoption").get_data(as_text=True)
+    assert "Figures as of" in page and "recomputed every 15 minutes" in page and page.count("<svg") >= 4
+    csv = client.get("/trainer/adoption/units.csv")  # the CSV reads the same stored figures
+    assert csv.status_code == 200 and "Sales EMEA" in csv.get_data(as_text=True)

@@ -87,3 +87,50 @@ def test_an_empty_unit_has_no_figures(desk, db):
     data = dashboard([unit])
     assert data["participation"] == {unit.id: None} and data["completion"] == {unit.id: (None, 0)}
     assert data["gains"] == [] and data["most_weak"] == []
+
+
+def _without_as_of(data):
+    return {k: v for k, v in data.items() if k != "as_of"}
+
+
+def test_a_company_sized_view_reads_stored_figures_that_add_up_to_the_live_ones(fitted_demo, app, db, monkeypatch):
+    from datetime import timedelta
+
+    from app.models import UnitFigures
+    from app.services.adoption import figures_for_view, refresh_figures
+
+    units = list(db.session.scalars(select(BusinessUnit)))
+    live = dashboard(units)
+    assert figures_for_view(units)["as_of"] is None  # a small organisation: computed for the request
+    assert db.session.scalar(select(UnitFigures.business_unit_id)) is None
+    monkeypatch.setitem(app.config, "ADOPTION_LIVE_LIMIT", 1)  # as if the demo were a company of thousands
+
+    first = figures_for_view(units)  # no stored figures yet: computed now, stored for the next view
+    assert first["as_of"] is not None and _without_as_of(first) == live
+    assert len(db.session.scalars(select(UnitFigures)).all()) == len(units)
+    # a subset of units adds up from the same stored rows as computing it afresh
+    assert _without_as_of(figures_for_view(units[:2])) == dashboard(units[:2])
+
+    tara = db.session.scalar(select(User).where(User.email == "trainee@demo.uptake"))
+    for days in (1, 2, 3):  # new results after the figures were stored
+        _attempt(db, tara, db.session.scalar(select(Quiz.key)), 0.05, days)
+    db.session.commit()
+    assert _without_as_of(figures_for_view(units)) == live  # the view reads the stored figures …
+    assert refresh_figures() == len(units)  # … until the worker recomputes them
+    refreshed = figures_for_view(units)
+    assert _without_as_of(refreshed) == dashboard(units) != live
+    assert refreshed["as_of"] > first["as_of"]
+
+    # a stopped worker: figures older than an hour are recomputed for the view, never shown stale
+    for row in db.session.scalars(select(UnitFigures)):
+        row.computed_at -= timedelta(hours=2)
+    db.session.commit()
+    assert figures_for_view(units)["as_of"] > refreshed["as_of"]
+
+
+def test_the_worker_leaves_small_organisations_to_the_request(fitted_demo, db):
+    from app.models import UnitFigures
+    from app.services.jobs import run_due
+
+    assert run_due(only={"adoption-figures"}) == {"adoption-figures": "recomputed the figures of 0 business unit(s)"}
+    assert db.session.scalar(select(UnitFigures.business_unit_id)) is None
