@@ -11,10 +11,10 @@ from sqlalchemy import and_, case, exists, func, literal_column, or_, select
 
 from app.extensions import db
 from app.models import (IN_PROGRESS, Attempt, BusinessUnit, Evidence, MasteryEstimate, MasteryHistory, ModuleProgress,
-                        Objective, Skill, UnitFigures, User)
+                        Skill, UnitFigures, User)
 from app.models.types import utcnow
 from app.services import assignments, training
-from app.services.objectives import required_of_role
+from app.services.objectives import requires
 from app.services.sql import days_between, json_elements, upsert
 
 
@@ -113,7 +113,7 @@ def unit_figures(units: list[BusinessUnit], months: int = 6, now: datetime | Non
     for unit, name, n in db.session.execute(
             select(User.business_unit_id, Skill.name, func.count(MasteryEstimate.id))
             .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
-            .join(Objective, required_of_role(MasteryEstimate.skill_id))
+            .where(requires(MasteryEstimate.skill_id))
             .where(*member, MasteryEstimate.verdict == "weak").group_by(User.business_unit_id, Skill.name)):
         weak[unit][name] = int(n)
     module_gains = gains_by_unit(ids)
@@ -170,7 +170,7 @@ def proficiency_history(units: list[BusinessUnit], months: int = 6, now: datetim
     ends = month_ends(now, months)
     unit_ids = [u.id for u in units]
     def required(history):
-        return (required_of_role(history.skill_id) & User.business_unit_id.in_(unit_ids) & (User.role == "trainee")
+        return (requires(history.skill_id) & User.business_unit_id.in_(unit_ids) & (User.role == "trainee")
                 & User.active.is_(True))
 
     def held(at):  # the verdict in force at `at`
@@ -184,7 +184,7 @@ def proficiency_history(units: list[BusinessUnit], months: int = 6, now: datetim
     columns.append(func.sum(case((held(now) & (MasteryHistory.verdict == "weak"), 1), else_=0)))
     counts = {row[0]: row[1:] for row in db.session.execute(
         select(User.business_unit_id, *columns).select_from(MasteryHistory).join(User, User.id == MasteryHistory.user_id)
-        .join(Objective, required(MasteryHistory)).where(MasteryHistory.recorded_at <= now)
+        .where(required(MasteryHistory), MasteryHistory.recorded_at <= now)
         .group_by(User.business_unit_id))}
     series = {u: [(counts[u][2 * n + 1] / counts[u][2 * n] if u in counts and counts[u][2 * n] else None)
                   for n in range(len(ends))] for u in unit_ids}
@@ -192,8 +192,7 @@ def proficiency_history(units: list[BusinessUnit], months: int = 6, now: datetim
     weak = (select(User.business_unit_id.label("unit"), MasteryHistory.user_id, MasteryHistory.skill_id,
                    func.min(MasteryHistory.recorded_at).label("since"))
             .select_from(MasteryHistory).join(User, User.id == MasteryHistory.user_id)
-            .join(Objective, required(MasteryHistory)).where(MasteryHistory.verdict == "weak",
-                                                             MasteryHistory.recorded_at <= now)
+            .where(required(MasteryHistory), MasteryHistory.verdict == "weak", MasteryHistory.recorded_at <= now)
             .group_by(User.business_unit_id, MasteryHistory.user_id, MasteryHistory.skill_id).subquery())
     later = MasteryHistory.__table__.alias("later")
     closed: dict[int, list[float]] = defaultdict(list)

@@ -7,13 +7,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import and_, or_, select
 
 from app.extensions import db
-from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Objective, Quiz,
+from app.models import (Assignment, BusinessUnit, JobRole, MasteryEstimate, ModuleProgress, Quiz,
                         TrainingSession, User)
 from app.services import audit, training
 from app.services.access import get_person_for, get_unit_for
 from app.services.errors import NotFound, ValidationFailed
 from app.services.notices import notify_assigned
-from app.services.objectives import required_of_role
+from app.services.objectives import requires
 from app.services.organisations import today_for
 from app.services.ownership import in_use
 from app.services.simulation import scenarios
@@ -156,7 +156,7 @@ def _path_state(ids: list[int]) -> tuple[set[int], set[int]]:
                                       .distinct()))
     open_gaps = set(db.session.scalars(
         select(MasteryEstimate.user_id).join(User, User.id == MasteryEstimate.user_id)
-        .join(Objective, required_of_role(MasteryEstimate.skill_id))
+        .where(requires(MasteryEstimate.skill_id))
         .where(among(MasteryEstimate.user_id, ids), MasteryEstimate.verdict.in_(("weak", "not_enough_evidence")))
         .distinct()))
     return measured, open_gaps

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import BusinessUnit, JobRole, MasteryEstimate, Objective, Organisation, Skill, User
+from app.models import BusinessUnit, JobRole, MasteryEstimate, Organisation, Skill, User
 from app.services import assignments
-from app.services.objectives import required_of_role
+from app.services.objectives import requires
 
 
 def min_group_size(viewer: User) -> int:
@@ -90,7 +90,7 @@ def team_skills(people: list[User]) -> list[TeamSkill]:
                func.sum(case((MasteryEstimate.verdict == "weak", 1), else_=0)),
                func.sum(case((MasteryEstimate.verdict == "not_enough_evidence", 1), else_=0)))
         .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
-        .join(Objective, required_of_role(MasteryEstimate.skill_id))
+        .where(requires(MasteryEstimate.skill_id))
         .where(MasteryEstimate.user_id.in_([p.id for p in people]))
         .group_by(Skill.name).order_by(Skill.name)).all()
     return [TeamSkill(name, n, int(good or 0), int(weak or 0), int(unknown or 0))

@@ -14,7 +14,7 @@ from app.models import (IN_PROGRESS, Attempt, BusinessUnit, JobRole, MasteryEsti
                         Skill, User)
 from app.models.types import utcnow
 from app.services.errors import NotFound, ValidationFailed
-from app.services.objectives import required_of_role
+from app.services.objectives import requires
 from app.services.skill_model import DEFAULT_TARGET, VerdictChange, assess, changes_from
 from app.skills.curriculum import Module, load_modules
 from app.skills.planner import Path, PathStep, SkillStatus, UnitPlan, plan_path, plan_unit
@@ -220,7 +220,7 @@ def heatmap(units: list[BusinessUnit], by: str = "unit", min_people: int = 1) ->
                func.sum(case((MasteryEstimate.verdict == "weak", 1), else_=0)),
                func.sum(case((MasteryEstimate.verdict == "not_enough_evidence", 1), else_=0)))
         .join(User, User.id == MasteryEstimate.user_id).join(Skill, Skill.id == MasteryEstimate.skill_id)
-        .join(Objective, required_of_role(MasteryEstimate.skill_id))
+        .where(requires(MasteryEstimate.skill_id))
         .where(User.business_unit_id.in_(unit_ids), User.active.is_(True), User.role == "trainee")
         .group_by(group, Skill.slug)).all()
     cells = {(key, slug): {"people": n, "weak": int(weak or 0), "unknown": int(unknown or 0),
@@ -253,7 +253,7 @@ def people_needing(units: list[BusinessUnit], slug: str, unit_id: int | None = N
         raise NotFound("No such skill or business unit.")
     query = (select(User, BusinessUnit.name, JobRole.name, MasteryEstimate)
              .join(BusinessUnit, BusinessUnit.id == User.business_unit_id).join(JobRole, JobRole.id == User.job_role_id)
-             .join(Objective, required_of_role(skill.id))
+             .where(requires(skill.id))
              .outerjoin(MasteryEstimate, and_(MasteryEstimate.user_id == User.id, MasteryEstimate.skill_id == skill.id))
              .where(User.business_unit_id.in_([unit_id] if unit_id is not None else allowed),
                     User.role == "trainee", User.active.is_(True)))
@@ -270,7 +270,7 @@ def required_verdicts(people: list[User]) -> dict[int, dict[str, str]]:
     rows = db.session.execute(
         select(MasteryEstimate.user_id, Skill.name, MasteryEstimate.verdict)
         .join(Skill, Skill.id == MasteryEstimate.skill_id).join(User, User.id == MasteryEstimate.user_id)
-        .join(Objective, required_of_role(MasteryEstimate.skill_id))
+        .where(requires(MasteryEstimate.skill_id))
         .where(MasteryEstimate.user_id.in_([p.id for p in people]))).all()
     result: dict[int, dict[str, str]] = {}
     for user_id, name, verdict in rows:
