@@ -62,3 +62,23 @@ def test_the_crm_benchmark_prints_recovery_for_every_world_and_reader(tmp_path):
         assert 0 <= row["precision"] <= 1 and 0 <= row["model_recall"] <= 1 and row["rows"] > 1000
     as_read = result["recovery"][0]
     assert as_read["accuracy"] > 0.75 and as_read["measured_share"] > 0.5  # the rule recovers its own world
+
+
+def test_the_views_benchmark_generates_a_company_and_times_every_view(tmp_path):
+    """In a process of its own at a small size: people spread over units, answers generated in the
+    database, each view and page timed; the adoption page reads stored figures above the limit."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run([sys.executable, "-m", "bench.views", "--people", "300", "--responses", "6000", "--units",
+                           "3", "--json"], capture_output=True, text=True, timeout=300,
+                          env={**env, "TMPDIR": str(tmp_path), "UPTAKE_ADOPTION_LIVE_LIMIT": "100"},
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["people"] == 300 and result["responses"] >= 6000 and result["unit_people"] == 100
+    for view in ("heatmap", "unit_plan", "proficiency", "dashboard", "worker", "page_home", "page_unit", "page_adoption"):
+        assert result[view]["median_ms"] > 0 and result[view]["queries"] > 0
