@@ -29,7 +29,7 @@ def requires(skill_id):
     """Condition for queries that select `User` (and the column `skill_id`): the user's job role in the
     user's unit needs the skill (`required_of_role`), as a semi-join — at most one objective applies, so
     this counts the same rows as joining `Objective`, and lets the database read the estimates once
-    through the people instead of hashing all of them (three times faster at 100,000 people)."""
+    through the people instead of hashing all of them (the heatmap at 100,000 people: 610 → 385 ms)."""
     return exists().where(required_of_role(skill_id))
 
 
