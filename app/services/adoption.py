@@ -15,7 +15,7 @@ from app.models import (IN_PROGRESS, Attempt, BusinessUnit, Evidence, MasteryEst
 from app.models.types import utcnow
 from app.services import assignments, training
 from app.services.objectives import requires
-from app.services.sql import days_between, json_elements, upsert
+from app.services.sql import EXACT, days_between, exact, json_elements, upsert
 
 
 def dashboard(units: list[BusinessUnit], months: int = 6, now: datetime | None = None) -> dict:
@@ -103,8 +103,8 @@ def unit_figures(units: list[BusinessUnit], months: int = 6, now: datetime | Non
     # "YYYY-MM" of each finished test or exercise; literal constants so SELECT and GROUP BY render
     # identically on PostgreSQL
     month = func.substr(func.cast(Attempt.submitted_at, db.String), literal_column("1"), literal_column("7"))
-    scores = {(unit, m): float(avg) for unit, m, avg in db.session.execute(
-        select(User.business_unit_id, month, func.avg(Attempt.score)).join(User, User.id == Attempt.user_id)
+    scores = {(unit, m): float(avg) / EXACT for unit, m, avg in db.session.execute(
+        select(User.business_unit_id, month, func.avg(exact(Attempt.score))).join(User, User.id == Attempt.user_id)
         .where(User.business_unit_id.in_(ids), Attempt.status != IN_PROGRESS, Attempt.score.is_not(None),
                Attempt.submitted_at >= since)
         .group_by(User.business_unit_id, month))}
@@ -221,8 +221,8 @@ def gains_by_unit(unit_ids: list[int]) -> dict[int, dict[str, list]]:
     on_module_skills = exists(select(literal_column("1")).select_from(skill).where(or_(*(
         and_(ModuleProgress.module_key == m.id, skill.c.value.in_(m.skills)) for m in modules))))
     person = (select(User.business_unit_id.label("unit"), ModuleProgress.module_key.label("module"),
-                     func.avg(case((Evidence.occurred_at < ModuleProgress.started_at, Evidence.score))).label("before"),
-                     func.avg(case((Evidence.occurred_at >= ModuleProgress.started_at, Evidence.score))).label("after"))
+                     func.avg(case((Evidence.occurred_at < ModuleProgress.started_at, exact(Evidence.score)))).label("before"),
+                     func.avg(case((Evidence.occurred_at >= ModuleProgress.started_at, exact(Evidence.score)))).label("after"))
               .join(User, User.id == ModuleProgress.user_id).join(Evidence, Evidence.user_id == ModuleProgress.user_id)
               .where(ModuleProgress.status == "completed", ModuleProgress.module_key.in_([m.id for m in modules]),
                      User.business_unit_id.in_(unit_ids), User.role == "trainee", User.active.is_(True),
@@ -233,5 +233,5 @@ def gains_by_unit(unit_ids: list[int]) -> dict[int, dict[str, list]]:
     for unit, key, n, before, after in db.session.execute(
             select(person.c.unit, person.c.module, func.count(), func.sum(person.c.before), func.sum(person.c.after))
             .where(person.c.before.is_not(None), person.c.after.is_not(None)).group_by(person.c.unit, person.c.module)):
-        result[unit][titles[key]] = [int(n), float(before), float(after)]
+        result[unit][titles[key]] = [int(n), float(before) / EXACT, float(after) / EXACT]
     return result

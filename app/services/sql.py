@@ -1,7 +1,7 @@
 """Dialect-aware statements shared by services."""
 from __future__ import annotations
 
-from sqlalchemy import Integer, any_, bindparam, func, literal_column, select
+from sqlalchemy import BigInteger, Integer, any_, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,3 +49,15 @@ def json_elements(column):
     """The elements of a JSON list column as a table with one column, `value` (for EXISTS … IN)."""
     name = "json_each" if db.session.get_bind().dialect.name == "sqlite" else "json_array_elements_text"
     return getattr(func, name)(column).table_valued("value")
+
+
+EXACT = 10**9  # `exact` counts in billionths
+
+
+def exact(column):
+    """A float column (a score in [0, 1]) as whole billionths, for SUM and AVG that do not depend on
+    the order rows arrive in. PostgreSQL adds floats in whatever order its scan delivers them
+    (parallel workers, synchronised scans), so the same average could differ in its last bits
+    between two runs, and figures the worker stored would not equal the same figures computed
+    live. Integer sums are exact on both databases; divide what comes back by EXACT."""
+    return cast(func.round(column * EXACT), BigInteger)

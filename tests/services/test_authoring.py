@@ -79,7 +79,8 @@ def test_saving_the_published_content_again_makes_no_draft(trainer, db):
     assert authoring.save_draft(trainer, {**NEW, "stem": "Changed"}, key).draft is not None
     assert authoring.save_draft(trainer, NEW, key).draft is None  # back to what is published: draft dropped
     assert authoring.save_draft(trainer, NEW, key).draft is None  # and saving it unchanged again audits nothing
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target == key)).all()
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target == key)
+                                 .order_by(AuditEvent.id)).all()
     assert actions == ["content.item_draft_saved", "content.item_published", "content.item_draft_saved",
                        "content.item_draft_dropped"]
     with pytest.raises(ServiceError, match="no draft"):
