@@ -5,7 +5,8 @@ so its existence is not revealed. Role checks (403) happen at the blueprint edge
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import BusinessUnit, User
@@ -46,6 +47,23 @@ def get_person_for(viewer: User, person_id: int) -> User:
     if viewer.role == "trainer" and person.role == "trainee" and person.business_unit_id in visible_unit_ids(viewer):
         return person
     raise NotFound("No such person.")
+
+
+PEOPLE_PER_PAGE = 100
+
+
+def trainees_page(unit: BusinessUnit, page: int, per_page: int = PEOPLE_PER_PAGE) -> tuple[list[User], int, int]:
+    """One page of the unit's trainees by name (job roles loaded with them), the page actually shown
+    (a page past the end shows the last) and how many trainees the unit has in all: a unit of
+    thousands is listed a hundred at a time, not rendered whole."""
+    total = db.session.scalar(select(func.count(User.id)).where(User.business_unit_id == unit.id,
+                                                                User.role == "trainee")) or 0
+    page = min(max(page, 1), max((total - 1) // per_page + 1, 1))
+    people = list(db.session.scalars(
+        select(User).options(selectinload(User.job_role))
+        .where(User.business_unit_id == unit.id, User.role == "trainee")
+        .order_by(User.name, User.id).offset((page - 1) * per_page).limit(per_page)))
+    return people, page, total
 
 
 def trainees_in_unit(unit: BusinessUnit) -> list[User]:

@@ -13,9 +13,11 @@ from app.services import assignments, simulation, training
 from app.services.team import min_group_size
 from app.services import sessions as workshops
 from app.services.access import (
+    PEOPLE_PER_PAGE,
     get_person_for,
     get_unit_for,
     trainees_in_unit,
+    trainees_page,
     visible_units,
 )
 from app.services.errors import NotFound, ServiceError, ValidationFailed
@@ -78,7 +80,9 @@ def unit(unit_id: int):
 
     skill_names = dict(db.session.execute(select(Skill.slug, Skill.name)).all())
     sessions, assigned = workshops.unit_sessions(unit), assignments.unit_assignments(unit)
-    return render_template("trainer/unit.html", unit=unit, people=trainees_in_unit(unit), plan=plan, by_id=people,
+    listed, page, total = trainees_page(unit, request.args.get("page", 1, type=int) or 1)
+    return render_template("trainer/unit.html", unit=unit, people=listed, page=page, total=total,
+                           per_page=PEOPLE_PER_PAGE, plan=plan, by_id=people,
                            skill_names=skill_names, overdue=assignments.overdue_in_unit(unit),
                            sessions=sessions, seats=workshops.session_seats(sessions), replies=workshops.replies(sessions),
                            assigned=assigned, titles=assignments.titles_of(assigned), catalogue=training.catalogue(),

@@ -1,5 +1,5 @@
 """Training pages: the trainee's path and modules, the trainer's heatmap and unit plan."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import BusinessUnit
 from tests.conftest import post_form, user_by_email
@@ -90,3 +90,37 @@ def test_a_trainee_replies_to_a_workshop_seat_and_the_trainer_sees_it(client, fi
     sign_in(client, trainer.email)
     unit_page = client.get(f"/trainer/units/{unit.id}").get_data(as_text=True)
     assert f"{person.name} (<strong>asked for another date</strong>: “Customer visit”)" in unit_page
+
+
+def test_a_large_units_people_are_listed_a_hundred_at_a_time(client, demo, login_as, db):
+    """A unit of hundreds lists its people by name, a page at a time, with the count of all of them."""
+    import re
+
+    from app.models import User
+
+    login_as("trainer")
+    unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
+    db.session.add_all([User(organisation_id=unit.organisation_id, business_unit_id=unit.id, role="trainee",
+                             email=f"hire{n:03d}@demo.uptake", name=f"Zz New Hire {n:03d}", password_hash="x",
+                             active=True, session_version=1) for n in range(230)])
+    db.session.commit()
+    total = db.session.scalar(select(func.count(User.id)).where(User.business_unit_id == unit.id,
+                                                                 User.role == "trainee"))
+
+    def listed(page):
+        html = client.get(f"/trainer/units/{unit.id}?page={page}").get_data(as_text=True)
+        people = html.split('<h2 id="people">', 1)[1]
+        return html, re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', people)
+
+    first, names = listed(1)
+    assert f"People ({total:,})" in first and "Showing 1–100 by name" in first
+    hires = [n for n in names if n.startswith("Zz New Hire")]
+    assert len(names) == 100 and hires == sorted(hires)
+    assert f"Page 1 of {(total - 1) // 100 + 1}" in first and f"?page=2#people" in first
+    last_page = (total - 1) // 100 + 1
+    last, last_names = listed(last_page)
+    assert len(last_names) == total - 100 * (last_page - 1) and last_names[-1] == "Zz New Hire 229"
+    # every trainee is on exactly one page; a page past the end (or nonsense) shows the last or the first
+    seen = [n for p in range(1, last_page + 1) for n in listed(p)[1]]
+    assert len(seen) == len(set(seen)) == total
+    assert listed(99)[1] == last_names and listed("x")[1] == names
