@@ -1,6 +1,7 @@
 """Skill-model figures on synthetic populations with known true mastery.
 
     python -m bench.synthetic [--json] [--quick] [--only classification,peers,scale] [--without-slopes]
+                              [--slope-prior C]
 
 1. **Verdicts under four truths** (11 skills, 10 items per skill, about 30 % of items measure two
    skills; calibrate on 3,000 people, then score 300 new people): the model's own family (a general
@@ -138,7 +139,7 @@ def weak_scores(truth: np.ndarray, verdicts: np.ndarray) -> dict:
 
 
 def classification(family: str, people: int = 300, calibrate: int = 3000, confidence: float = 0.99, slopes: bool = True,
-                   seed: int = 3) -> dict:
+                   seed: int = 3, slope_prior: float | None = None) -> dict:
     rng = np.random.default_rng(seed)
     q = q_matrix(SKILLS * PER_SKILL, SKILLS, rng)
     n_items = len(q)
@@ -147,7 +148,7 @@ def classification(family: str, people: int = 300, calibrate: int = 3000, confid
     persons, items = np.repeat(np.arange(calibrate), n_items), np.tile(np.arange(n_items), calibrate)
     y = calib.draw(persons, items, rng)
     model_q = flip(q, 0.10, np.random.default_rng(seed + 2)) if family == "q_flipped_10pct" else q
-    model = MasteryModel(model_q, **({} if slopes else {"slope_iter": 0})).fit(np.column_stack([persons, items]), y, n_persons=calibrate)
+    model = MasteryModel(model_q, slope_prior=slope_prior, **({} if slopes else {"slope_iter": 0})).fit(np.column_stack([persons, items]), y, n_persons=calibrate)
     new = population(truth_family, people, q, seed, np.random.default_rng(seed + 100))
     answers = new.draw(np.repeat(np.arange(people), n_items), np.tile(np.arange(n_items), people),
                        rng).reshape(people, n_items)
@@ -247,15 +248,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confidence", type=float, default=0.99, help="adaptive stopping confidence")
     parser.add_argument("--without-slopes", action="store_true",
                         help="verdicts from the model without its ability slopes (not what the app uses)")
+    parser.add_argument("--slope-prior", type=float, default=None,
+                        help="precision of the prior on the ability slopes (default: the app's, the item prior)")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     result: dict = {}
     if "classification" in parts:
         result["classification"] = [classification(f, people=40 if args.quick else 300,
                                                    calibrate=800 if args.quick else 3000,
-                                                   confidence=args.confidence, slopes=not args.without_slopes) for f in FAMILIES]
+                                                   confidence=args.confidence, slopes=not args.without_slopes,
+                                                   slope_prior=args.slope_prior) for f in FAMILIES]
         if not args.json:
-            which = " (model without ability slopes)" if args.without_slopes else ""
+            which = " (model without ability slopes)" if args.without_slopes else \
+                f" (slope prior {args.slope_prior:g}, not the app's)" if args.slope_prior is not None else ""
             print(f"Verdicts{which}: {SKILLS} skills, {PER_SKILL} items per skill; calibrate on "
                   f"{800 if args.quick else 3000} people, score {40 if args.quick else 300} new people")
             print(f"  {'truth':<18}{'fixed: acc':>11}{'prec':>7}{'recall':>7}{'unsure':>8}"

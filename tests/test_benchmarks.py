@@ -21,6 +21,17 @@ def test_evaluate_runs_both_protocols_with_the_2pl_peer_on_the_same_splits():
     assert "person split" in text and "irt_2pl_girth" in text and "model is " in text
 
 
+def test_evaluate_passes_a_slope_prior_to_the_model_and_refuses_a_bad_one(capsys):
+    data = evaluate.load_dataset(DATA / "pie_fieldtest")
+    X, y = data.observations()
+    fitted = evaluate.makers(data.q_matrix, 7.5)["model"]().fit(X, y, len(data.persons), len(data.items))
+    assert fitted.model.slope_prior == 7.5
+    assert evaluate.makers(data.q_matrix)["model"]().fit(X, y, len(data.persons), len(data.items)).model.slope_prior is None
+    with pytest.raises(SystemExit):
+        evaluate.main([str(DATA / "pie_fieldtest"), "--seeds", "2", "--only", "model", "--slope-prior", "0"])
+    assert "slope_prior must be a positive number" in capsys.readouterr().err
+
+
 def test_forgetting_compares_three_rules_on_held_out_people():
     result = forgetting.evaluate(DATA / "pie_pilot", "student", "time", ["baseline", "midway", "end_of_unit"],
                                  seeds=2, grid=(0.25, 4.0))

@@ -44,6 +44,9 @@ class MasteryModel(BaseEstimator):
     item_prior : pseudo-observations of the Beta prior on each item probability.
     n_nodes : Gauss–Hermite nodes for the general ability.
     slope_iter : at most this many stage-2 iterations (0: no slopes, a pure latent-class model).
+    slope_prior : precision of the N(0, 1/slope_prior) prior on each item's ability slope (None: the
+        item_prior). Stronger shrinks the slopes: better weak-skill verdicts when mastery is a cut on a
+        per-skill ability, a smaller lead over 2PL on real data (README, "Where the shortfall comes from").
     calibration_people : at most this many people (drawn at random) calibrate the items in stages 1
         and 2; with more people, `final_iter` last passes see everyone, and everyone is scored.
     chunk : people per batch in the E-step (memory: chunk × skills × nodes).
@@ -51,7 +54,7 @@ class MasteryModel(BaseEstimator):
 
     def __init__(self, q_matrix=None, max_iter: int = 300, tol: float = 1e-6, item_prior: float = 2.0,
                  n_nodes: int = 11, slope_iter: int = 30, calibration_people: int = 10_000, final_iter: int = 2,
-                 chunk: int = 8_000, random_state: int = 0):
+                 chunk: int = 8_000, random_state: int = 0, slope_prior: float | None = None):
         self.q_matrix = q_matrix
         self.max_iter = max_iter
         self.tol = tol
@@ -62,6 +65,7 @@ class MasteryModel(BaseEstimator):
         self.final_iter = final_iter
         self.chunk = chunk
         self.random_state = random_state
+        self.slope_prior = slope_prior
 
     # --- data ------------------------------------------------------------------------------------
     def _cells(self, X, y, sample_weight, n_persons):
@@ -119,6 +123,8 @@ class MasteryModel(BaseEstimator):
     # --- fitting -----------------------------------------------------------------------------------
     def fit(self, X, y, sample_weight=None, n_persons: int | None = None, progress=None):
         """X: (n, 2) person and item indices; y: scores in [0, 1]; sample_weight: e.g. recency."""
+        if self.slope_prior is not None and not (np.isfinite(self.slope_prior) and self.slope_prior > 0):
+            raise ValueError(f"slope_prior must be a positive number (or None), not {self.slope_prior!r}")
         self._setup(self.q_matrix)
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != 2:

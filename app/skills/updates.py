@@ -66,6 +66,8 @@ def newton_items(model, R, N, steps: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Newton steps on each item's η (per pattern) and slope, from counts per pattern and node:
     the new (logits, slopes)."""
     c, mu, theta = model.item_prior, model.prior_mean_, model.nodes_
+    # models stored before slope_prior existed have no such attribute: their prior was the item_prior
+    cs = c if getattr(model, "slope_prior", None) is None else model.slope_prior
     logits, slopes = model.logits_, model.slopes_
     for _ in range(steps):
         z = logits[:, :, None] + slopes[:, None, None] * theta[None, None, :]
@@ -76,8 +78,8 @@ def newton_items(model, R, N, steps: int = 2) -> tuple[np.ndarray, np.ndarray]:
         logits = np.clip(logits + grad / np.maximum(hess, 1e-9), -8, 8)
         z = logits[:, :, None] + slopes[:, None, None] * theta[None, None, :]
         p = 1 / (1 + np.exp(-z))
-        grad_a = ((R - N * p) * theta).sum(axis=(1, 2)) - c * slopes
-        hess_a = (N * p * (1 - p) * theta ** 2).sum(axis=(1, 2)) + c
+        grad_a = ((R - N * p) * theta).sum(axis=(1, 2)) - cs * slopes
+        hess_a = (N * p * (1 - p) * theta ** 2).sum(axis=(1, 2)) + cs
         slopes = np.clip(slopes + grad_a / hess_a, 0.0, 4.0)
     return logits, slopes
 

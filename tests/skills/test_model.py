@@ -120,6 +120,28 @@ def test_recovers_known_mastery_and_item_parameters(synthetic):
     np.testing.assert_allclose(model.params_[single, 0], pop.guess[single], atol=0.06)  # others guess
 
 
+def test_a_stronger_slope_prior_shrinks_the_ability_slopes():
+    """The default prior on the slopes is the item prior; a stronger one pulls every slope towards 0
+    (bench.synthetic --slope-prior measures what that does to verdicts and to the lead over 2PL).
+    Data where success rises with ability within a mastery class: mastery is a cut on an ability."""
+    from bench.synthetic import population, q_matrix
+
+    rng = np.random.default_rng(1)
+    q = q_matrix(24, 4, rng)
+    truth = population("continuous", 800, q, 1, np.random.default_rng(2))
+    X = np.column_stack([np.repeat(np.arange(800), 24), np.tile(np.arange(24), 800)])
+    y = truth.draw(X[:, 0], X[:, 1], rng)
+    model = MasteryModel(q).fit(X, y, n_persons=800)
+    assert model.get_params()["slope_prior"] is None
+    shrunk = MasteryModel(q, slope_prior=300.0).fit(X, y, n_persons=800)
+    assert model.slopes_.mean() > 0.3 and shrunk.slopes_.mean() < 0.5 * model.slopes_.mean()
+    same = MasteryModel(q, slope_prior=model.item_prior).fit(X, y, n_persons=800)
+    np.testing.assert_allclose(same.slopes_, model.slopes_)  # None means the item prior
+    for bad in (0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="slope_prior must be a positive number"):
+            MasteryModel(q, slope_prior=bad).fit(X, y, n_persons=800)
+
+
 def test_partial_credit_and_weights_are_used():
     q = np.array([[1], [1], [1]])
     persons = np.repeat(np.arange(100), 3)
