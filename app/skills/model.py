@@ -67,6 +67,11 @@ class MasteryModel(BaseEstimator):
         self.random_state = random_state
         self.slope_prior = slope_prior
 
+    def __setstate__(self, state):
+        # a model stored before slope_prior existed was fitted with the item prior on its slopes
+        state.setdefault("slope_prior", None)
+        super().__setstate__(state)
+
     # --- data ------------------------------------------------------------------------------------
     def _cells(self, X, y, sample_weight, n_persons):
         """One cell per (person, item) answered: weighted mean score and largest weight, sorted by person."""

@@ -140,6 +140,12 @@ def test_a_stronger_slope_prior_shrinks_the_ability_slopes():
     for bad in (0, -1.0, float("nan")):
         with pytest.raises(ValueError, match="slope_prior must be a positive number"):
             MasteryModel(q, slope_prior=bad).fit(X, y, n_persons=800)
+    # a model stored before the parameter existed loads with it unset (its slopes had the item prior)
+    state = model.__getstate__()
+    del state["slope_prior"]
+    old = MasteryModel.__new__(MasteryModel)
+    old.__setstate__(state)
+    assert old.get_params()["slope_prior"] is None and np.allclose(old.predict_proba(X[:5]), model.predict_proba(X[:5]))
 
 
 def test_partial_credit_and_weights_are_used():
