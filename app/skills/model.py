@@ -46,7 +46,7 @@ class MasteryModel(BaseEstimator):
     slope_iter : at most this many stage-2 iterations (0: no slopes, a pure latent-class model).
     slope_prior : precision of the N(0, 1/slope_prior) prior on each item's ability slope (None: the
         item_prior). Stronger shrinks the slopes: better weak-skill verdicts when mastery is a cut on a
-        per-skill ability, a smaller lead over 2PL on real data (README, "Where the shortfall comes from").
+        per-skill ability, a smaller lead over 2PL on real data (README, "Nor does a stronger prior …").
     calibration_people : at most this many people (drawn at random) calibrate the items in stages 1
         and 2; with more people, `final_iter` last passes see everyone, and everyone is scored.
     chunk : people per batch in the E-step (memory: chunk × skills × nodes).

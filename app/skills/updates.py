@@ -66,8 +66,7 @@ def newton_items(model, R, N, steps: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Newton steps on each item's η (per pattern) and slope, from counts per pattern and node:
     the new (logits, slopes)."""
     c, mu, theta = model.item_prior, model.prior_mean_, model.nodes_
-    # models stored before slope_prior existed have no such attribute: their prior was the item_prior
-    cs = c if getattr(model, "slope_prior", None) is None else model.slope_prior
+    cs = c if model.slope_prior is None else model.slope_prior  # the slopes' prior: the item prior unless set
     logits, slopes = model.logits_, model.slopes_
     for _ in range(steps):
         z = logits[:, :, None] + slopes[:, None, None] * theta[None, None, :]
