@@ -388,9 +388,9 @@ def next_adaptive_item(user: User, answered: list[tuple[str, float]], pool: list
     times = [_days(r[4], origin) for r in known] + [t_now for k, _ in answered if k in index]
     state = at(state_from(model, items, scores, times, half_life()), t_now, half_life())
     wanted = [bundle["skills"].index(s) for s in skills if s in bundle["skills"]]
-    if not open_skills(mastery(model, state), wanted, confidence, evidence_weight(model, state)):
-        return None
     asked = {k for k, _ in answered}
     candidates = [index[k] for k in pool if k in index and k not in asked]
+    if not open_skills(model, state, wanted, candidates, confidence):
+        return None
     choice = select_next(model, state, candidates, wanted, confidence)
     return bundle["keys"][choice] if choice is not None else None

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from app.skills.adaptive import MAX_PER_SKILL, open_skills, run_adaptive, select_next
+from app.skills.adaptive import could_change, open_skills, run_adaptive, select_next
 from app.skills.model import MasteryModel
 from app.skills.person import (PROFICIENT, UNKNOWN, WEAK, days_until_below, empty_state, evidence, explain,
                                mastery, observe, state_from, verdict)
@@ -120,10 +120,47 @@ def test_adaptive_selection_prefers_items_of_open_skills_and_stops(model):
     assert len(result.items) < model.q_matrix_.shape[0] and (result.marginals > 0.95).all()
 
 
-def test_an_adaptive_test_asks_until_each_verdict_has_its_evidence():
-    """One confident answer is not a verdict (a verdict needs two items); a skill still on the line
-    after MAX_PER_SKILL items is closed, as a longer test would leave it unsure too."""
-    marginals = np.array([0.99, 0.5, 0.01])
-    assert open_skills(marginals, [0, 1, 2], 0.95, np.array([1.0, 3.0, 2.0])) == [0, 1]
-    assert open_skills(marginals, [0, 1, 2], 0.95, np.array([2.0, MAX_PER_SKILL, 2.0])) == []
-    assert open_skills(marginals, [0, 1, 2], 0.95) == [1]  # without evidence counts: classification only
+def test_an_adaptive_test_asks_until_each_verdict_has_its_evidence(model):
+    """One confident answer is not a verdict (a verdict needs two items); two clear ones are."""
+    skill0 = items_of(model, 0)
+    once = state_from(model, skill0[:1], [1.0], [0.0])
+    assert mastery(model, once)[0] > 0.5 and open_skills(model, once, [0], skill0[1:], 0.8) == [0]
+    twice = state_from(model, skill0[:2], [1.0, 1.0], [0.0, 0.0])
+    assert mastery(model, twice)[0] >= 0.8 and open_skills(model, twice, [0], skill0[2:], 0.8) == []
+
+
+def test_a_skill_on_the_line_is_asked_about_while_the_rest_of_the_test_could_still_turn_it(model):
+    """Stochastic curtailment: an unclassified skill stays open while answering the remaining items
+    on it could put it on the other side of even odds, and closes when they could not (or none are
+    left) — not after a fixed number of items."""
+    skill0 = items_of(model, 0)
+    mixed = state_from(model, skill0[:2], [1.0, 0.0], [0.0, 0.0])
+    assert 0.2 < mastery(model, mixed)[0] < 0.8
+    assert could_change(model, mixed, [0], skill0[2:]).tolist() == [True]
+    assert open_skills(model, mixed, [0, 1], skill0[2:], 0.8) == [0, 1]  # skill 1: no evidence yet
+    assert open_skills(model, mixed, [0], [], 0.8) == []  # nothing left to ask on it
+    assert open_skills(model, mixed, [0], items_of(model, 1), 0.8) == []  # nor on the pool given
+    # strong evidence that is still short of a demanding target: one more item cannot turn it
+    strong = state_from(model, skill0[:5], [1.0, 1.0, 1.0, 1.0, 0.0], [0.0] * 5)
+    assert 0.5 < mastery(model, strong)[0] < 0.999
+    assert could_change(model, strong, [0], skill0[5:6]).tolist() == [False]
+    assert open_skills(model, strong, [0], skill0[5:6], 0.999) == []
+    assert could_change(model, mixed, [0], skill0[2:]).tolist() == could_change(model, mixed, [0], skill0[2:]).tolist()
+
+
+def test_an_adaptive_test_of_someone_on_the_line_runs_until_the_pool_cannot_move_them(model):
+    """Right, wrong, right, wrong… on skill 0: each answer could still turn it, so every item on it
+    is asked (the rule before closed a skill after a fixed number of items); skill 1, all right, is
+    classified early and stops being asked about."""
+    skill0, skill1 = items_of(model, 0), items_of(model, 1)
+    given = []
+
+    def answer(j):
+        if model.q_matrix_[j, 0]:
+            given.append(j)
+            return float(len(given) % 2 == 1)
+        return 1.0
+    result = run_adaptive(model, answer, skill0 + skill1, skills=[0, 1], target=0.95)
+    assert sorted(given) == sorted(skill0)
+    assert 2 <= len([j for j in result.items if j in skill1]) < len(skill1) and result.marginals[1] >= 0.95
+    assert 0.05 < result.marginals[0] < 0.95  # still unsure: the pool was spent, not a verdict reached
