@@ -55,6 +55,13 @@ def test_exact_posterior_under_the_continuous_truth_reads_mastery_from_the_answe
     assert ((p[sure] > 0.5) == truth.mastery[sure]).mean() > 0.9
 
 
+def test_the_scale_benchmark_times_a_fit_an_update_and_a_next_adaptive_question():
+    result = synthetic.scale(persons=1500)
+    assert result["responses"] == 1500 * 50 and result["skills"] == 40
+    assert 0 < result["update_ms_median"] <= result["update_ms_p99"]
+    assert 0 < result["next_item_ms_median"] <= result["next_item_ms_max"]
+
+
 def test_the_crm_benchmark_prints_recovery_for_every_world_and_reader(tmp_path):
     """In a process of its own (it builds its own database from nothing), at a small size."""
     import json

@@ -390,7 +390,8 @@ def next_adaptive_item(user: User, answered: list[tuple[str, float]], pool: list
     wanted = [bundle["skills"].index(s) for s in skills if s in bundle["skills"]]
     asked = {k for k, _ in answered}
     candidates = [index[k] for k in pool if k in index and k not in asked]
-    if not open_skills(model, state, wanted, candidates, confidence):
+    still_open = open_skills(model, state, wanted, candidates, confidence)
+    if not still_open:
         return None
-    choice = select_next(model, state, candidates, wanted, confidence)
+    choice = select_next(model, state, candidates, wanted, confidence, still_open)
     return bundle["keys"][choice] if choice is not None else None

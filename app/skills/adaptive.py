@@ -103,9 +103,12 @@ def expected_entropy(model, state: PersonState, candidates: np.ndarray, wanted: 
 
 
 def select_next(model, state: PersonState, candidates: list[int], skills: list[int],
-                target: float = 0.8) -> int | None:
-    """Index of the most informative candidate item for the open skills (None if nothing helps)."""
-    wanted = open_skills(model, state, skills, candidates, target) or list(skills)
+                target: float = 0.8, still_open: list[int] | None = None) -> int | None:
+    """Index of the most informative candidate item for the open skills (None if nothing helps);
+    `still_open`: `open_skills` already computed for this state and these candidates."""
+    if still_open is None:
+        still_open = open_skills(model, state, skills, candidates, target)
+    wanted = still_open or list(skills)
     relevant = np.array([j for j in candidates if model.q_matrix_[j, wanted].any()], dtype=np.int64)
     if not len(relevant):
         return None
@@ -125,9 +128,10 @@ def run_adaptive(model, answer, pool: list[int], skills: list[int], target: floa
     asked: list[int] = []
     remaining = list(pool)
     while len(asked) < max_items and remaining:
-        if not open_skills(model, state, skills, remaining, target):
+        still_open = open_skills(model, state, skills, remaining, target)
+        if not still_open:
             break
-        item = select_next(model, state, remaining, skills, target)
+        item = select_next(model, state, remaining, skills, target, still_open)
         if item is None:
             break
         state = observe(model, state, item, answer(item), 0.0)
