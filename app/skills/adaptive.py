@@ -5,8 +5,8 @@ The next item minimises the expected entropy of the targeted skills' mastery aft
 stops being asked about once it has the evidence a verdict needs (`person.verdict`'s two items) and
 either it is classified — P(mastered) ≥ target or ≤ 1 − target — or the rest of the test could not
 change it: in none of `SIMULATIONS` completions drawn from the person's posterior (ability, mastery
-of every skill, then an answer to each remaining item on the skill) does its P(mastered) end on the
-other side of even odds (stochastic curtailment). So a short test says what the whole pool would
+of every skill, then an answer to each remaining item on the skill, an item answered before read as
+a repeat) does its P(mastered) end on the other side of even odds (stochastic curtailment). So a short test says what the whole pool would
 have said, and a person on the line is asked until the pool is spent or can no longer move them.
 The test stops when no targeted skill is open, or at the maximum length.
 
@@ -63,7 +63,9 @@ def could_change(model, state: PersonState, skills: list[int], remaining, simula
     M, n = simulations, len(todo)
     node = rng.choice(len(theta), size=(n, M), p=theta / theta.sum())
     mastered = rng.random((n, M, model.n_skills_)) < given.T[node]  # a mastery draw of every skill per completion
-    persons, items, scores = [], [], []
+    persons, items, scores, weights = [], [], [], []
+    earlier = {int(j): i for i, j in enumerate(state.items)}
+    sums, totals, tops = (np.append(x, 0.0) for x in (state.weighted_score, state.total_weight, state.top_weight))
     success, _ = scoring_tables(model)
     for row, n_skill in enumerate(todo):
         asked = on_skill[n_skill]
@@ -72,11 +74,25 @@ def could_change(model, state: PersonState, skills: list[int], remaining, simula
         bits = np.where(own >= 0, mastered[row][:, np.maximum(own, 0)], False)  # M × items × width
         pattern = (bits * (1 << np.arange(width))).sum(axis=2)
         p_right = np.exp(success[asked[None, :], pattern, node[row][:, None]])
-        persons.append(np.repeat(row * M + np.arange(M), len(asked)))
+        answers = (rng.random(p_right.shape) < p_right).astype(float)  # M × items
+        who = np.repeat(row * M + np.arange(M), len(asked))
+        # an item answered before is re-read, as the scorer does: its evidence becomes the weighted
+        # mean of old and new scores (its old reading is taken back out with a negative weight)
+        at = np.array([earlier.get(int(j), -1) for j in asked])  # −1: not answered before (the zero row)
+        old_sum, old_total, old_top = sums[at], totals[at], tops[at]
+        merged = (old_sum[None, :] + answers) / (old_total[None, :] + 1.0)
+        persons.append(who)
         items.append(np.tile(asked, M))
-        scores.append((rng.random(p_right.shape) < p_right).astype(float).ravel())
+        scores.append(merged.ravel())
+        weights.append(np.tile(np.maximum(old_top, 1.0), M))
+        seen = old_total > 0
+        if seen.any():
+            persons.append(np.repeat(row * M + np.arange(M), seen.sum()))
+            items.append(np.tile(asked[seen], M))
+            scores.append(np.tile(old_sum[seen] / old_total[seen], M))
+            weights.append(np.tile(-old_top[seen], M))
     batch = Batch.of(model, np.concatenate(persons), np.concatenate(items), np.concatenate(scores),
-                     np.ones(sum(len(s) for s in scores)), n * M)
+                     np.concatenate(weights), n * M)
     others = np.broadcast_to(given, (n * M,) + given.shape)
     delta = accumulate(model, batch, others)
     after = posterior(model, Tables(base.A0 + delta.A0, base.A1 + delta.A1, base.offset + delta.offset))

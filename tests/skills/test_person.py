@@ -148,6 +148,17 @@ def test_a_skill_on_the_line_is_asked_about_while_the_rest_of_the_test_could_sti
     assert could_change(model, mixed, [0], skill0[2:]).tolist() == could_change(model, mixed, [0], skill0[2:]).tolist()
 
 
+def test_a_question_asked_again_is_simulated_as_the_scorer_reads_a_repeat(model):
+    """Someone who answered one question ten times (half right) and another right: one new question
+    could turn the skill, one more answer to the question seen ten times could not (the scorer takes
+    the mean of its answers) — so the rule does not keep the skill open for it."""
+    skill0 = items_of(model, 0)
+    state = state_from(model, [skill0[0]] * 10 + [skill0[1]], [0.0, 1.0] * 5 + [1.0], np.zeros(11))
+    assert 0.5 < mastery(model, state)[0] < 0.8
+    assert could_change(model, state, [0], [skill0[5]]).tolist() == [True]
+    assert could_change(model, state, [0], [skill0[0]]).tolist() == [False]
+
+
 def test_an_adaptive_test_of_someone_on_the_line_runs_until_the_pool_cannot_move_them(model):
     """Right, wrong, right, wrong… on skill 0: each answer could still turn it, so every item on it
     is asked (the rule before closed a skill after a fixed number of items); skill 1, all right, is
