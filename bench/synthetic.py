@@ -242,7 +242,8 @@ def _adaptive_step(model, items, y, answered: int = 10, people: int = 20) -> dic
     for person in range(people):
         asked = items[person * per_person:person * per_person + answered]
         state = state_from(model, asked, y[person * per_person:person * per_person + answered], np.zeros(answered))
-        pool = [j for j in range(n_items) if j not in set(asked.tolist())]
+        done = set(asked.tolist())
+        pool = [j for j in range(n_items) if j not in done]
         start = time.perf_counter()
         still_open = open_skills(model, state, list(range(model.n_skills_)), pool, 0.9)
         select_next(model, state, pool, list(range(model.n_skills_)), 0.9, still_open)
