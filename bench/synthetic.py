@@ -140,7 +140,7 @@ def weak_scores(truth: np.ndarray, verdicts: np.ndarray) -> dict:
 
 
 def classification(family: str, people: int = 300, calibrate: int = 3000, confidence: float = 0.99, slopes: bool = True,
-                   seed: int = 3, slope_prior: float | None = None) -> dict:
+                   seed: int = 3, slope_prior: float | None = None, hold_structure: bool = False) -> dict:
     rng = np.random.default_rng(seed)
     q = q_matrix(SKILLS * PER_SKILL, SKILLS, rng)
     n_items = len(q)
@@ -149,7 +149,8 @@ def classification(family: str, people: int = 300, calibrate: int = 3000, confid
     persons, items = np.repeat(np.arange(calibrate), n_items), np.tile(np.arange(n_items), calibrate)
     y = calib.draw(persons, items, rng)
     model_q = flip(q, 0.10, np.random.default_rng(seed + 2)) if family == "q_flipped_10pct" else q
-    model = MasteryModel(model_q, slope_prior=slope_prior, **({} if slopes else {"slope_iter": 0})).fit(np.column_stack([persons, items]), y, n_persons=calibrate)
+    model = MasteryModel(model_q, slope_prior=slope_prior, hold_structure=hold_structure,
+                         **({} if slopes else {"slope_iter": 0})).fit(np.column_stack([persons, items]), y, n_persons=calibrate)
     new = population(truth_family, people, q, seed, np.random.default_rng(seed + 100))
     answers = new.draw(np.repeat(np.arange(people), n_items), np.tile(np.arange(n_items), people),
                        rng).reshape(people, n_items)
@@ -269,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="verdicts from the model without its ability slopes (not what the app uses)")
     parser.add_argument("--slope-prior", type=float, default=None,
                         help="precision of the prior on the ability slopes (default: the app's, the item prior)")
+    parser.add_argument("--hold-structure", action="store_true",
+                        help="keep stage 1's λ when the slopes come in (not the app's setting)")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     result: dict = {}
@@ -276,10 +279,12 @@ def main(argv: list[str] | None = None) -> int:
         result["classification"] = [classification(f, people=40 if args.quick else 300,
                                                    calibrate=800 if args.quick else 3000,
                                                    confidence=args.confidence, slopes=not args.without_slopes,
-                                                   slope_prior=args.slope_prior) for f in FAMILIES]
+                                                   slope_prior=args.slope_prior,
+                                                   hold_structure=args.hold_structure) for f in FAMILIES]
         if not args.json:
             which = " (model without ability slopes)" if args.without_slopes else \
-                f" (slope prior {args.slope_prior:g}, not the app's)" if args.slope_prior is not None else ""
+                f" (slope prior {args.slope_prior:g}, not the app's)" if args.slope_prior is not None else \
+                " (structure held from stage 1, not the app's setting)" if args.hold_structure else ""
             print(f"Verdicts{which}: {SKILLS} skills, {PER_SKILL} items per skill; calibrate on "
                   f"{800 if args.quick else 3000} people, score {40 if args.quick else 300} new people")
             print(f"  {'truth':<18}{'fixed: acc':>11}{'prec':>7}{'recall':>7}{'unsure':>8}"

@@ -30,6 +30,10 @@ def test_evaluate_passes_a_slope_prior_to_the_model_and_refuses_a_bad_one(capsys
     with pytest.raises(SystemExit):
         evaluate.main([str(DATA / "pie_fieldtest"), "--seeds", "2", "--only", "model", "--slope-prior", "0"])
     assert "slope_prior must be a positive number" in capsys.readouterr().err
+    held = evaluate.makers(data.q_matrix, hold_structure=True)["model"]().fit(X, y, len(data.persons), len(data.items))
+    assert held.model.hold_structure is True and fitted.model.hold_structure is False
+    assert evaluate.main([str(DATA / "pie_fieldtest"), "--seeds", "2", "--only", "model", "--hold-structure",
+                          "--json"]) == 0
 
 
 def test_forgetting_compares_three_rules_on_held_out_people():

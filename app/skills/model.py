@@ -47,6 +47,10 @@ class MasteryModel(BaseEstimator):
     slope_prior : precision of the N(0, 1/slope_prior) prior on each item's ability slope (None: the
         item_prior). Stronger shrinks the slopes: better weak-skill verdicts when mastery is a cut on a
         per-skill ability, a smaller lead over 2PL on real data (README, "Nor does a stronger prior …").
+    hold_structure : keep λ (how strongly mastery follows the general ability) at what stage 1 found
+        when the slopes come in (stage 2 moves only δ). Without it the slopes take over part of what λ
+        carried and λ shrinks; held, verdicts under a continuous-ability truth come close to the exact
+        posterior's (README, "Holding the structure"). Default False (measured, not yet the app's).
     calibration_people : at most this many people (drawn at random) calibrate the items in stages 1
         and 2; with more people, `final_iter` last passes see everyone, and everyone is scored.
     chunk : people per batch in the E-step (memory: chunk × skills × nodes).
@@ -54,7 +58,8 @@ class MasteryModel(BaseEstimator):
 
     def __init__(self, q_matrix=None, max_iter: int = 300, tol: float = 1e-6, item_prior: float = 2.0,
                  n_nodes: int = 11, slope_iter: int = 30, calibration_people: int = 10_000, final_iter: int = 2,
-                 chunk: int = 8_000, random_state: int = 0, slope_prior: float | None = None):
+                 chunk: int = 8_000, random_state: int = 0, slope_prior: float | None = None,
+                 hold_structure: bool = False):
         self.q_matrix = q_matrix
         self.max_iter = max_iter
         self.tol = tol
@@ -66,10 +71,12 @@ class MasteryModel(BaseEstimator):
         self.chunk = chunk
         self.random_state = random_state
         self.slope_prior = slope_prior
+        self.hold_structure = hold_structure
 
     def __setstate__(self, state):
         # a model stored before slope_prior existed was fitted with the item prior on its slopes
         state.setdefault("slope_prior", None)
+        state.setdefault("hold_structure", False)  # stored before the option existed: λ moved in stage 2
         super().__setstate__(state)
 
     # --- data ------------------------------------------------------------------------------------
@@ -282,7 +289,10 @@ class MasteryModel(BaseEstimator):
         else:
             self.logits_, self.slopes_ = newton_items(self, R, N)
         monotone(self.logits_, self.sizes_)
-        self._set_structure(*newton_structure(self, stats["mass"], stats["masters"]))
+        lam, delta = newton_structure(self, stats["mass"], stats["masters"])
+        if by_node and self.hold_structure:  # stage 2: λ stays at what stage 1 found
+            lam = self.lambda_
+        self._set_structure(lam, delta)
 
     def without_people(self) -> "MasteryModel":
         """Drop the fitted people's posteriors (what the app saves: people are scored from their

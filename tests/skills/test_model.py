@@ -148,6 +148,31 @@ def test_a_stronger_slope_prior_shrinks_the_ability_slopes():
     assert old.get_params()["slope_prior"] is None and np.allclose(old.predict_proba(X[:5]), model.predict_proba(X[:5]))
 
 
+def test_holding_the_structure_keeps_stage_ones_lambda_when_the_slopes_come_in():
+    """By default the slopes take over part of what λ carried (how strongly mastery follows the
+    general ability) and λ shrinks; held, λ is what stage 1 found — the fit without slopes — while the
+    slopes are still fitted (bench.synthetic --hold-structure measures what that does to verdicts)."""
+    from bench.synthetic import population, q_matrix
+
+    rng = np.random.default_rng(1)
+    q = q_matrix(24, 4, rng)
+    truth = population("continuous", 800, q, 1, np.random.default_rng(2))
+    X = np.column_stack([np.repeat(np.arange(800), 24), np.tile(np.arange(24), 800)])
+    y = truth.draw(X[:, 0], X[:, 1], rng)
+    stage_one = MasteryModel(q, slope_iter=0).fit(X, y, n_persons=800)
+    free = MasteryModel(q).fit(X, y, n_persons=800)
+    held = MasteryModel(q, hold_structure=True).fit(X, y, n_persons=800)
+    assert free.get_params()["hold_structure"] is False
+    np.testing.assert_allclose(held.lambda_, stage_one.lambda_)
+    assert free.lambda_.mean() < 0.8 * held.lambda_.mean() and held.slopes_.mean() > 0.3
+    assert not np.allclose(held.delta_, stage_one.delta_)  # δ (how common mastery is) still moves
+    state = held.__getstate__()
+    del state["hold_structure"]  # a model stored before the option existed
+    old = MasteryModel.__new__(MasteryModel)
+    old.__setstate__(state)
+    assert old.get_params()["hold_structure"] is False
+
+
 def test_partial_credit_and_weights_are_used():
     q = np.array([[1], [1], [1]])
     persons = np.repeat(np.arange(100), 3)
