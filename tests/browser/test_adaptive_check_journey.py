@@ -7,20 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_screen_ok, sign_in_through_form
+from tests.browser.conftest import assert_screen_ok, newcomer_beside_tara, sign_in_through_form
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def newcomer(fitted_demo):
-    from app.services.people import UserInput, create_user
-    from tests.conftest import user_by_email
-
-    tara = user_by_email("trainee@demo.uptake")
-    return create_user(tara.organisation_id, UserInput(
-        email="check.taker@demo.uptake", name="Check Taker", role="trainee", business_unit_id=tara.business_unit_id,
-        job_role_id=tara.job_role_id, password="check-taker-password"))
+    return newcomer_beside_tara("check.taker@demo.uptake", "Check Taker", "check-taker-password")
 
 
 def answer_right(item, attempt_id: int) -> None:

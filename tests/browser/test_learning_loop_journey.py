@@ -8,20 +8,14 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_screen_ok, sign_in_through_form
+from tests.browser.conftest import assert_screen_ok, newcomer_beside_tara, sign_in_through_form
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def newcomer(fitted_demo):
-    from app.services.people import UserInput, create_user
-    from tests.conftest import user_by_email
-
-    tara = user_by_email("trainee@demo.uptake")
-    return create_user(tara.organisation_id, UserInput(
-        email="first.day@demo.uptake", name="First Day", role="trainee", business_unit_id=tara.business_unit_id,
-        job_role_id=tara.job_role_id, password="first-day-password"))
+    return newcomer_beside_tara("first.day@demo.uptake", "First Day", "first-day-password")
 
 
 def test_a_newcomers_first_exercise_moves_their_verdicts(screen, live_server, newcomer):
