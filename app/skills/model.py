@@ -289,10 +289,9 @@ class MasteryModel(BaseEstimator):
         else:
             self.logits_, self.slopes_ = newton_items(self, R, N)
         monotone(self.logits_, self.sizes_)
-        lam, delta = newton_structure(self, stats["mass"], stats["masters"])
-        if by_node and self.hold_structure:  # stage 2: λ stays at what stage 1 found
-            lam = self.lambda_
-        self._set_structure(lam, delta)
+        # stage 2 with hold_structure: λ stays at what stage 1 found, δ finds its optimum given it
+        self._set_structure(*newton_structure(self, stats["mass"], stats["masters"],
+                                              hold_lambda=by_node and self.hold_structure))
 
     def without_people(self) -> "MasteryModel":
         """Drop the fitted people's posteriors (what the app saves: people are scored from their

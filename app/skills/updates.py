@@ -82,8 +82,10 @@ def newton_items(model, R, N, steps: int = 2) -> tuple[np.ndarray, np.ndarray]:
         slopes = np.clip(slopes + grad_a / hess_a, 0.0, 4.0)
     return logits, slopes
 
-def newton_structure(model, mass, masters, steps: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """λ, δ per skill: weighted logistic regression of mastery on the node (N(1, 1) prior on λ)."""
+def newton_structure(model, mass, masters, steps: int = 3, hold_lambda: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """λ, δ per skill: weighted logistic regression of mastery on the node (N(1, 1) prior on λ).
+    With `hold_lambda`, λ stays and the steps are Newton's on δ alone (δ's own optimum given λ, not
+    the δ half of a joint step that assumed λ would move)."""
     lam, delta, theta = model.lambda_.copy(), model.delta_.copy(), model.nodes_
     for _ in range(steps):
         z = lam[:, None] * theta[None, :] - delta[:, None]
@@ -95,8 +97,11 @@ def newton_structure(model, mass, masters, steps: int = 3) -> tuple[np.ndarray, 
         h_ll = (v * theta ** 2).sum(axis=1) + 1.0
         h_dd = v.sum(axis=1) + 0.01
         h_ld = -(v * theta).sum(axis=1)
-        det = h_ll * h_dd - h_ld ** 2
-        lam = lam + (h_dd * g_lam - h_ld * g_del) / det
-        delta = delta + (h_ll * g_del - h_ld * g_lam) / det
+        if hold_lambda:
+            delta = delta + g_del / h_dd
+        else:
+            det = h_ll * h_dd - h_ld ** 2
+            lam = lam + (h_dd * g_lam - h_ld * g_del) / det
+            delta = delta + (h_ll * g_del - h_ld * g_lam) / det
         lam, delta = np.clip(lam, 0.0, 6.0), np.clip(delta, -8.0, 8.0)
     return lam, delta

@@ -166,6 +166,9 @@ def test_holding_the_structure_keeps_stage_ones_lambda_when_the_slopes_come_in()
     np.testing.assert_allclose(held.lambda_, stage_one.lambda_)
     assert free.lambda_.mean() < 0.8 * held.lambda_.mean() and held.slopes_.mean() > 0.3
     assert not np.allclose(held.delta_, stage_one.delta_)  # δ (how common mastery is) still moves
+    # ... to its own optimum given the held λ: the population's share of masters agrees with the fitted
+    # people's mastery (the δ half of a joint λ, δ step left it about 0.04 low)
+    np.testing.assert_allclose(held.mastery_proportion_, held.mastery_.mean(axis=0), atol=0.02)
     state = held.__getstate__()
     del state["hold_structure"]  # a model stored before the option existed
     old = MasteryModel.__new__(MasteryModel)
