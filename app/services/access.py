@@ -56,19 +56,17 @@ def trainees_page(unit: BusinessUnit, page: int, per_page: int = PEOPLE_PER_PAGE
     """One page of the unit's trainees by name (job roles loaded with them), the page actually shown
     (a page past the end shows the last) and how many trainees the unit has in all: a unit of
     thousands is listed a hundred at a time, not rendered whole."""
-    total = db.session.scalar(select(func.count(User.id)).where(User.business_unit_id == unit.id,
-                                                                User.role == "trainee")) or 0
+    total = db.session.scalar(select(func.count(User.id)).where(*_trainees_of(unit))) or 0
     page = min(max(page, 1), max((total - 1) // per_page + 1, 1))
     people = list(db.session.scalars(
-        select(User).options(selectinload(User.job_role))
-        .where(User.business_unit_id == unit.id, User.role == "trainee")
+        select(User).options(selectinload(User.job_role)).where(*_trainees_of(unit))
         .order_by(User.name, User.id).offset((page - 1) * per_page).limit(per_page)))
     return people, page, total
 
 
+def _trainees_of(unit: BusinessUnit) -> tuple:
+    return User.business_unit_id == unit.id, User.role == "trainee"
+
+
 def trainees_in_unit(unit: BusinessUnit) -> list[User]:
-    return list(db.session.scalars(
-        select(User)
-        .where(User.business_unit_id == unit.id, User.role == "trainee")
-        .order_by(User.name)
-    ))
+    return list(db.session.scalars(select(User).where(*_trainees_of(unit)).order_by(User.name, User.id)))

@@ -67,21 +67,20 @@ def could_change(model, state: PersonState, skills: list[int], remaining, simula
     earlier = {int(j): i for i, j in enumerate(state.items)}
     sums, totals, tops = (np.append(x, 0.0) for x in (state.weighted_score, state.total_weight, state.top_weight))
     success, _ = scoring_tables(model)
+    width = model.skills_of_.shape[1]
     for row, n_skill in enumerate(todo):
         asked = on_skill[n_skill]
-        width = model.skills_of_.shape[1]
         own = model.skills_of_[asked]  # items × width (−1 padded)
         bits = np.where(own >= 0, mastered[row][:, np.maximum(own, 0)], False)  # M × items × width
         pattern = (bits * (1 << np.arange(width))).sum(axis=2)
         p_right = np.exp(success[asked[None, :], pattern, node[row][:, None]])
         answers = (rng.random(p_right.shape) < p_right).astype(float)  # M × items
-        who = np.repeat(row * M + np.arange(M), len(asked))
         # an item answered before is re-read, as the scorer does: its evidence becomes the weighted
         # mean of old and new scores (its old reading is taken back out with a negative weight)
         at = np.array([earlier.get(int(j), -1) for j in asked])  # −1: not answered before (the zero row)
         old_sum, old_total, old_top = sums[at], totals[at], tops[at]
         merged = (old_sum[None, :] + answers) / (old_total[None, :] + 1.0)
-        persons.append(who)
+        persons.append(np.repeat(row * M + np.arange(M), len(asked)))
         items.append(np.tile(asked, M))
         scores.append(merged.ravel())
         weights.append(np.tile(np.maximum(old_top, 1.0), M))
