@@ -180,6 +180,16 @@ def demo(app):
     return app
 
 
+def add_new_hires(unit, count: int) -> None:
+    """`count` trainees named "Zz New Hire 000"… (last by name) in `unit`, committed."""
+    from app.models import User
+
+    _db.session.add_all([User(organisation_id=unit.organisation_id, business_unit_id=unit.id, role="trainee",
+                              email=f"hire{n:03d}@demo.uptake", name=f"Zz New Hire {n:03d}", password_hash="x",
+                              active=True, session_version=1) for n in range(count)])
+    _db.session.commit()
+
+
 def user_by_email(email: str):
     from app.services.auth import find_user_by_email
 

@@ -1,17 +1,18 @@
 """A unit of hundreds in the browser: its people listed a page at a time, the pager reachable and
 the screen passing the same checks as every other (desktop and phone)."""
+import pytest
 from sqlalchemy import select
 
-from app.models import BusinessUnit, User
+from app.models import BusinessUnit
 from tests.browser.conftest import assert_screen_ok, sign_in_through_form
+from tests.conftest import add_new_hires
+
+pytestmark = pytest.mark.browser
 
 
 def test_a_trainer_pages_through_a_large_units_people(screen, live_server, fitted_demo, db):
     unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
-    db.session.add_all([User(organisation_id=unit.organisation_id, business_unit_id=unit.id, role="trainee",
-                             email=f"hire{n:03d}@demo.uptake", name=f"Zz New Hire {n:03d}", password_hash="x",
-                             active=True, session_version=1) for n in range(230)])
-    db.session.commit()
+    add_new_hires(unit, 230)
     page = screen
     sign_in_through_form(page, live_server, "trainer@demo.uptake")
     page.goto(f"{live_server}/trainer/units/{unit.id}")

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from app.models import BusinessUnit
-from tests.conftest import post_form, user_by_email
+from tests.conftest import add_new_hires, post_form, user_by_email
 
 
 def test_trainee_path_and_module_pages(client, fitted_demo, login_as):
@@ -100,10 +100,7 @@ def test_a_large_units_people_are_listed_a_hundred_at_a_time(client, demo, login
 
     login_as("trainer")
     unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))
-    db.session.add_all([User(organisation_id=unit.organisation_id, business_unit_id=unit.id, role="trainee",
-                             email=f"hire{n:03d}@demo.uptake", name=f"Zz New Hire {n:03d}", password_hash="x",
-                             active=True, session_version=1) for n in range(230)])
-    db.session.commit()
+    add_new_hires(unit, 230)
     total = db.session.scalar(select(func.count(User.id)).where(User.business_unit_id == unit.id,
                                                                  User.role == "trainee"))
 
