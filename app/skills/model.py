@@ -50,7 +50,8 @@ class MasteryModel(BaseEstimator):
     hold_structure : keep λ (how strongly mastery follows the general ability) at what stage 1 found
         when the slopes come in (stage 2 moves only δ). Without it the slopes take over part of what λ
         carried and λ shrinks; held, verdicts under a continuous-ability truth come close to the exact
-        posterior's (README, "Holding the structure nearly gives both"). Default False (measured, not yet the app's).
+        posterior's (README, "Holding the structure nearly gives both"). Default False: measured, not
+        yet the app's setting.
     calibration_people : at most this many people (drawn at random) calibrate the items in stages 1
         and 2; with more people, `final_iter` last passes see everyone, and everyone is scored.
     chunk : people per batch in the E-step (memory: chunk × skills × nodes).
