@@ -145,7 +145,7 @@ class Mastery:
         return self.model.predict_scored(post, np.column_stack([renumber(X[:, 0]), X[:, 1]]))
 
 
-def makers(q_matrix, slope_prior: float | None = None, hold_structure: bool = False):
+def makers(q_matrix, slope_prior: float | None = None, hold_structure: bool = True):
     return {"model": lambda: Mastery(q_matrix, slope_prior=slope_prior, hold_structure=hold_structure), "model_without_slopes": lambda: Mastery(q_matrix, slope_iter=0),
             "irt_2pl_girth": TwoPL, "logistic_person_item": PersonItemLogistic, "item_mean": ItemMean}
 
@@ -157,12 +157,12 @@ def _score(p, y):
 
 
 def evaluate(folder: str | Path, seeds: int = 5, qmatrix: str | None = None, only: tuple[str, ...] = NAMES,
-             slope_prior: float | None = None, hold_structure: bool = False) -> dict:
+             slope_prior: float | None = None, hold_structure: bool = True) -> dict:
     return evaluate_data(load_dataset(folder, qmatrix), str(folder), seeds, only, slope_prior, hold_structure)
 
 
 def evaluate_data(data: ResponseData, name: str, seeds: int = 5, only: tuple[str, ...] = NAMES,
-                  slope_prior: float | None = None, hold_structure: bool = False) -> dict:
+                  slope_prior: float | None = None, hold_structure: bool = True) -> dict:
     X, y = data.observations()
     n_persons, n_items = data.responses.shape
     make = {name: maker for name, maker in makers(data.q_matrix, slope_prior, hold_structure).items() if name in only}
@@ -242,13 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated model names (default: all)")
     parser.add_argument("--slope-prior", type=float, default=None,
                         help="precision of the model's prior on its ability slopes (default: the app's)")
-    parser.add_argument("--hold-structure", action="store_true",
-                        help="the model keeps stage 1's λ when its slopes come in (not the app's setting)")
+    parser.add_argument("--free-structure", action="store_true",
+                        help="the model lets λ move when its slopes come in (the setting before 2026-12-05)")
     args = parser.parse_args(argv)
     only = tuple(args.only.split(",")) if args.only else NAMES
     for folder in args.data_dir:
         try:
-            result = evaluate(folder, args.seeds, args.qmatrix, only, args.slope_prior, args.hold_structure)
+            result = evaluate(folder, args.seeds, args.qmatrix, only, args.slope_prior, not args.free_structure)
         except ValueError as error:
             parser.error(f"{folder}: {error}")
         print(json.dumps(result) if args.json else report(result), flush=True)

@@ -134,13 +134,18 @@ def flip(q: np.ndarray, share: float, rng) -> np.ndarray:
 
 
 def weak_scores(truth: np.ndarray, verdicts: np.ndarray) -> dict:
+    """Precision and recall of the weak verdicts. Recall counts "not enough evidence" on a weak skill
+    as a miss; `recall_decided` counts only the wrong verdicts (weak skills called proficient), the
+    other half of "not enough evidence, rather than a wrong verdict"."""
     weak, said = truth == 0, verdicts == WEAK
     tp, fp, fn = (said & weak).sum(), (said & ~weak).sum(), (~said & weak).sum()
-    return {"precision": float(tp / max(tp + fp, 1)), "recall": float(tp / max(tp + fn, 1))}
+    wrong = ((verdicts == PROFICIENT) & weak).sum()
+    return {"precision": float(tp / max(tp + fp, 1)), "recall": float(tp / max(tp + fn, 1)),
+            "recall_decided": float(tp / max(tp + wrong, 1))}
 
 
 def classification(family: str, people: int = 300, calibrate: int = 3000, confidence: float = 0.99, slopes: bool = True,
-                   seed: int = 3, slope_prior: float | None = None, hold_structure: bool = False) -> dict:
+                   seed: int = 3, slope_prior: float | None = None, hold_structure: bool = True) -> dict:
     rng = np.random.default_rng(seed)
     q = q_matrix(SKILLS * PER_SKILL, SKILLS, rng)
     n_items = len(q)
@@ -270,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="verdicts from the model without its ability slopes (not what the app uses)")
     parser.add_argument("--slope-prior", type=float, default=None,
                         help="precision of the prior on the ability slopes (default: the app's, the item prior)")
-    parser.add_argument("--hold-structure", action="store_true",
-                        help="keep stage 1's λ when the slopes come in (not the app's setting)")
+    parser.add_argument("--free-structure", action="store_true",
+                        help="let λ move when the slopes come in (the setting before 2026-12-05, not the app's)")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     result: dict = {}
@@ -280,24 +285,25 @@ def main(argv: list[str] | None = None) -> int:
                                                    calibrate=800 if args.quick else 3000,
                                                    confidence=args.confidence, slopes=not args.without_slopes,
                                                    slope_prior=args.slope_prior,
-                                                   hold_structure=args.hold_structure) for f in FAMILIES]
+                                                   hold_structure=not args.free_structure) for f in FAMILIES]
         if not args.json:
             which = " (model without ability slopes)" if args.without_slopes else \
                 f" (slope prior {args.slope_prior:g}, not the app's)" if args.slope_prior is not None else \
-                " (structure held from stage 1, not the app's setting)" if args.hold_structure else ""
+                " (λ free in stage 2, not the app's setting)" if args.free_structure else ""
             print(f"Verdicts{which}: {SKILLS} skills, {PER_SKILL} items per skill; calibrate on "
                   f"{800 if args.quick else 3000} people, score {40 if args.quick else 300} new people")
-            print(f"  {'truth':<18}{'fixed: acc':>11}{'prec':>7}{'recall':>7}{'unsure':>8}"
-                  f"{'adaptive: items':>17}{'acc':>7}{'prec':>7}{'recall':>7}")
+            print(f"  {'truth':<18}{'fixed: acc':>11}{'prec':>7}{'recall':>7}{'decided':>8}{'unsure':>8}"
+                  f"{'adaptive: items':>17}{'acc':>7}{'prec':>7}{'recall':>7}{'decided':>8}")
             for c in result["classification"]:
                 f, a = c["fixed"], c["adaptive"]
                 print(f"  {c['family']:<18}{f['accuracy']:>11.3f}{f['precision']:>7.3f}{f['recall']:>7.3f}"
-                      f"{f['not_enough_evidence']:>8.1%}{a['share_of_fixed_form']:>17.0%}{a['accuracy']:>7.3f}"
-                      f"{a['precision']:>7.3f}{a['recall']:>7.3f}", flush=True)
+                      f"{f['recall_decided']:>8.3f}{f['not_enough_evidence']:>8.1%}{a['share_of_fixed_form']:>17.0%}"
+                      f"{a['accuracy']:>7.3f}{a['precision']:>7.3f}{a['recall']:>7.3f}{a['recall_decided']:>8.3f}",
+                      flush=True)
                 if "bayes_bound" in c:
                     b = c["bayes_bound"]
                     print(f"  {'  exact posterior':<18}{b['accuracy']:>11.3f}{b['precision']:>7.3f}{b['recall']:>7.3f}"
-                          f"{b['not_enough_evidence']:>8.1%}   (the truth's own parameters: the best any scorer can do)")
+                          f"{b['recall_decided']:>8.3f}{b['not_enough_evidence']:>8.1%}   (the truth's own parameters: the best any scorer can do)")
             print("  targets: precision ≥ 0.90, recall ≥ 0.85; adaptive ≤ 60 % of the fixed form at equal accuracy")
     if "peers" in parts:
         result["peers"] = peers_at_forty(seeds=2 if args.quick else 3, persons=600 if args.quick else 3000)

@@ -30,9 +30,9 @@ def test_evaluate_passes_a_slope_prior_to_the_model_and_refuses_a_bad_one(capsys
     with pytest.raises(SystemExit):
         evaluate.main([str(DATA / "pie_fieldtest"), "--seeds", "2", "--only", "model", "--slope-prior", "0"])
     assert "slope_prior must be a positive number" in capsys.readouterr().err
-    held = evaluate.makers(data.q_matrix, hold_structure=True)["model"]().fit(X, y, len(data.persons), len(data.items))
-    assert held.model.hold_structure is True and fitted.model.hold_structure is False
-    assert evaluate.main([str(DATA / "pie_fieldtest"), "--seeds", "2", "--only", "model", "--hold-structure",
+    free = evaluate.makers(data.q_matrix, hold_structure=False)["model"]().fit(X, y, len(data.persons), len(data.items))
+    assert free.model.hold_structure is False and fitted.model.hold_structure is True  # the app's default
+    assert evaluate.main([str(DATA / "pie_fieldtest"), "--seeds", "2", "--only", "model", "--free-structure",
                           "--json"]) == 0
 
 
@@ -57,6 +57,17 @@ def test_exact_posterior_under_the_continuous_truth_reads_mastery_from_the_answe
     # calibrated: among confident calls, most are right
     sure = (p > 0.9) | (p < 0.1)
     assert ((p[sure] > 0.5) == truth.mastery[sure]).mean() > 0.9
+
+
+def test_weak_verdict_scores_count_not_enough_evidence_against_recall_but_not_as_a_wrong_verdict():
+    from app.skills.person import PROFICIENT, UNKNOWN, WEAK
+
+    truth = np.array([0, 0, 0, 0, 1, 1])  # four weak skills, two mastered
+    said = np.array([WEAK, WEAK, UNKNOWN, PROFICIENT, WEAK, PROFICIENT])
+    scores = synthetic.weak_scores(truth, said)
+    assert scores["precision"] == pytest.approx(2 / 3)  # one of three weak verdicts was a mastered skill
+    assert scores["recall"] == pytest.approx(2 / 4)  # unsure and wrong both miss a weak skill
+    assert scores["recall_decided"] == pytest.approx(2 / 3)  # only the one called proficient was wrong
 
 
 def test_the_scale_benchmark_times_a_fit_an_update_and_a_next_adaptive_question():

@@ -48,10 +48,10 @@ class MasteryModel(BaseEstimator):
         item_prior). Stronger shrinks the slopes: better weak-skill verdicts when mastery is a cut on a
         per-skill ability, a smaller lead over 2PL on real data (README, "Nor does a stronger prior …").
     hold_structure : keep λ (how strongly mastery follows the general ability) at what stage 1 found
-        when the slopes come in (stage 2 moves only δ). Without it the slopes take over part of what λ
-        carried and λ shrinks; held, verdicts under a continuous-ability truth come close to the exact
-        posterior's (README, "Holding the structure nearly gives both"). Default False: measured, not
-        yet the app's setting.
+        when the slopes come in (stage 2 moves only δ). Without it (False, the setting before
+        2026-12-05) the slopes take over part of what λ carried and λ shrinks, which makes a strong
+        person's miss damning; held, weak-skill verdicts under a continuous-ability truth come close to
+        the exact posterior's (README, "The structure is held"). With one skill λ always moves.
     calibration_people : at most this many people (drawn at random) calibrate the items in stages 1
         and 2; with more people, `final_iter` last passes see everyone, and everyone is scored.
     chunk : people per batch in the E-step (memory: chunk × skills × nodes).
@@ -60,7 +60,7 @@ class MasteryModel(BaseEstimator):
     def __init__(self, q_matrix=None, max_iter: int = 300, tol: float = 1e-6, item_prior: float = 2.0,
                  n_nodes: int = 11, slope_iter: int = 30, calibration_people: int = 10_000, final_iter: int = 2,
                  chunk: int = 8_000, random_state: int = 0, slope_prior: float | None = None,
-                 hold_structure: bool = False):
+                 hold_structure: bool = True):
         self.q_matrix = q_matrix
         self.max_iter = max_iter
         self.tol = tol
@@ -292,7 +292,13 @@ class MasteryModel(BaseEstimator):
         monotone(self.logits_, self.sizes_)
         # stage 2 with hold_structure: λ stays at what stage 1 found, δ finds its optimum given it
         self._set_structure(*newton_structure(self, stats["mass"], stats["masters"],
-                                              hold_lambda=by_node and self.hold_structure))
+                                              hold_lambda=by_node and self._holds_structure()))
+
+    def _holds_structure(self) -> bool:
+        """λ is held only with several skills: it keeps the general ability, which the other skills'
+        answers inform, from deciding one skill's verdict. With one skill the general ability is read
+        from that skill's own answers and is its ability; λ moves (README, "The structure is held")."""
+        return self.hold_structure and self.n_skills_ > 1
 
     def without_people(self) -> "MasteryModel":
         """Drop the fitted people's posteriors (what the app saves: people are scored from their

@@ -149,9 +149,10 @@ def test_a_stronger_slope_prior_shrinks_the_ability_slopes():
 
 
 def test_holding_the_structure_keeps_stage_ones_lambda_when_the_slopes_come_in():
-    """By default the slopes take over part of what λ carried (how strongly mastery follows the
-    general ability) and λ shrinks; held, λ is what stage 1 found — the fit without slopes — while the
-    slopes are still fitted (bench.synthetic --hold-structure measures what that does to verdicts)."""
+    """Free (the setting before 2026-12-05), the slopes take over part of what λ carried (how strongly
+    mastery follows the general ability) and λ shrinks; held (the default), λ is what stage 1 found —
+    the fit without slopes — while the slopes are still fitted (bench.synthetic --free-structure
+    measures what freeing it does to verdicts)."""
     from bench.synthetic import population, q_matrix
 
     rng = np.random.default_rng(1)
@@ -160,9 +161,9 @@ def test_holding_the_structure_keeps_stage_ones_lambda_when_the_slopes_come_in()
     X = np.column_stack([np.repeat(np.arange(800), 24), np.tile(np.arange(24), 800)])
     y = truth.draw(X[:, 0], X[:, 1], rng)
     stage_one = MasteryModel(q, slope_iter=0).fit(X, y, n_persons=800)
-    free = MasteryModel(q).fit(X, y, n_persons=800)
-    held = MasteryModel(q, hold_structure=True).fit(X, y, n_persons=800)
-    assert free.get_params()["hold_structure"] is False
+    free = MasteryModel(q, hold_structure=False).fit(X, y, n_persons=800)
+    held = MasteryModel(q).fit(X, y, n_persons=800)
+    assert held.get_params()["hold_structure"] is True
     np.testing.assert_allclose(held.lambda_, stage_one.lambda_)
     assert free.lambda_.mean() < 0.8 * held.lambda_.mean() and held.slopes_.mean() > 0.3
     assert not np.allclose(held.delta_, stage_one.delta_)  # δ (how common mastery is) still moves
@@ -170,10 +171,24 @@ def test_holding_the_structure_keeps_stage_ones_lambda_when_the_slopes_come_in()
     # people's mastery (the δ half of a joint λ, δ step left it about 0.04 low)
     np.testing.assert_allclose(held.mastery_proportion_, held.mastery_.mean(axis=0), atol=0.02)
     state = held.__getstate__()
-    del state["hold_structure"]  # a model stored before the option existed
+    del state["hold_structure"]  # a model stored before the option existed: λ moved in its stage 2
     old = MasteryModel.__new__(MasteryModel)
     old.__setstate__(state)
     assert old.get_params()["hold_structure"] is False
+
+
+def test_with_one_skill_the_structure_is_not_held():
+    """With a single skill the general ability is that skill's ability: nothing to keep it from, so
+    the default fit is the free one."""
+    rng = np.random.default_rng(4)
+    ability = rng.normal(size=600)
+    X = np.column_stack([np.repeat(np.arange(600), 6), np.tile(np.arange(6), 600)])
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-(1.5 * ability[X[:, 0]] - 0.3 * (X[:, 1] - 2))))).astype(float)
+    q = np.ones((6, 1), dtype=int)
+    default, free = MasteryModel(q).fit(X, y, n_persons=600), MasteryModel(q, hold_structure=False).fit(X, y, n_persons=600)
+    stage_one = MasteryModel(q, slope_iter=0).fit(X, y, n_persons=600)
+    np.testing.assert_allclose(default.lambda_, free.lambda_)
+    assert not np.allclose(default.lambda_, stage_one.lambda_)
 
 
 def test_partial_credit_and_weights_are_used():
