@@ -1,6 +1,7 @@
 """Held-out evaluation of the mastery model against peers on any item-response data set.
 
     python -m bench.evaluate DATA_DIR [DATA_DIR ...] [--json] [--seeds 5] [--qmatrix FILE] [--slope-prior C]
+                             [--free-structure]
 
 DATA_DIR holds responses.csv (persons × items, 0/1 or partial credit, blank = missing) and an
 item→skill map (qmatrix.csv; `--qmatrix` names one when the folder has several). Two protocols,

@@ -1,7 +1,7 @@
 """Skill-model figures on synthetic populations with known true mastery.
 
     python -m bench.synthetic [--json] [--quick] [--only classification,peers,scale] [--without-slopes]
-                              [--slope-prior C]
+                              [--slope-prior C] [--free-structure]
 
 1. **Verdicts under four truths** (11 skills, 10 items per skill, about 30 % of items measure two
    skills; calibrate on 3,000 people, then score 300 new people): the model's own family (a general
@@ -9,7 +9,8 @@
    (correlated abilities, mastery = ability above a cut, items logistic in the ability); noisy DINA
    (guess 0.2–0.4, slip 0.15–0.3); and the model's own family fitted with a Q-matrix in which 10 % of
    the entries are flipped. For each: weak-skill verdict precision and recall on the fixed form
-   (targets ≥ 0.90 / ≥ 0.85; "not enough evidence" is not a weak verdict), classification accuracy,
+   (targets ≥ 0.90 / ≥ 0.85; "not enough evidence" is not a weak verdict, so it costs recall; recall
+   among the verdicts given beside it), classification accuracy,
    the share of "not enough evidence" verdicts, and the adaptive test's items as a share of the
    fixed form (target ≤ 60 %) with its accuracy. Under the continuous truth the same verdict rule is
    also applied to the exact posterior (the truth's own parameters, by MCMC): what any scorer could

@@ -46,7 +46,7 @@ class MasteryModel(BaseEstimator):
     slope_iter : at most this many stage-2 iterations (0: no slopes, a pure latent-class model).
     slope_prior : precision of the N(0, 1/slope_prior) prior on each item's ability slope (None: the
         item_prior). Stronger shrinks the slopes: better weak-skill verdicts when mastery is a cut on a
-        per-skill ability, a smaller lead over 2PL on real data (README, "Nor does a stronger prior …").
+        per-skill ability, a smaller lead over 2PL on real data (README, "The structure is held").
     hold_structure : keep λ (how strongly mastery follows the general ability) at what stage 1 found
         when the slopes come in (stage 2 moves only δ). Without it (False, the setting before
         2026-12-05) the slopes take over part of what λ carried and λ shrinks, which makes a strong
