@@ -145,6 +145,13 @@ def weak_scores(truth: np.ndarray, verdicts: np.ndarray) -> dict:
             "recall_decided": float(tp / max(tp + wrong, 1))}
 
 
+def weak_cut_curve(truth: np.ndarray, p: np.ndarray, cuts=(0.2, 0.3, 0.4, 0.5)) -> list[dict]:
+    """Precision and recall of "weak" if it were said at P(mastered) ≤ cut (the app says it at ≤ 0.2):
+    what a different verdict rule would trade, on the fixed form (every skill has 10 items)."""
+    return [{"cut": c, **{k: v for k, v in weak_scores(truth, np.where(p <= c, WEAK, UNKNOWN)).items()
+                          if k != "recall_decided"}} for c in cuts]
+
+
 def classification(family: str, people: int = 300, calibrate: int = 3000, confidence: float = 0.99, slopes: bool = True,
                    seed: int = 3, slope_prior: float | None = None, hold_structure: bool = True) -> dict:
     rng = np.random.default_rng(seed)
@@ -160,10 +167,11 @@ def classification(family: str, people: int = 300, calibrate: int = 3000, confid
     new = population(truth_family, people, q, seed, np.random.default_rng(seed + 100))
     answers = new.draw(np.repeat(np.arange(people), n_items), np.tile(np.arange(n_items), people),
                        rng).reshape(people, n_items)
-    fixed_v, fixed_ok, adaptive_v, adaptive_ok, asked = [], [], [], [], []
+    fixed_v, fixed_ok, adaptive_v, adaptive_ok, asked, fixed_p = [], [], [], [], [], []
     for i in range(people):
         state = state_from(model, np.arange(n_items), answers[i], np.zeros(n_items))
         p, ev = mastery(model, state), evidence(model, state)
+        fixed_p.append(p)
         fixed_v.append([verdict(p[k], ev[k]) for k in range(SKILLS)])
         fixed_ok.append(((p > 0.5) == new.mastery[i]).mean())
         result = run_adaptive(model, lambda j, i=i: answers[i, j], list(range(n_items)), list(range(SKILLS)),
@@ -180,6 +188,8 @@ def classification(family: str, people: int = 300, calibrate: int = 3000, confid
         bound = {"bayes_bound": {"accuracy": float(((p > 0.5) == new.mastery).mean()),
                                  **weak_scores(new.mastery, said),
                                  "not_enough_evidence": float((said == UNKNOWN).mean())}}
+        bound["weak_cut"] = {"model": weak_cut_curve(new.mastery, np.array(fixed_p)),
+                             "exact": weak_cut_curve(new.mastery, p)}
     return {**bound, "family": family, "people": people, "items_in_fixed_form": n_items,
             "fixed": {"accuracy": float(np.mean(fixed_ok)), **weak_scores(new.mastery, fixed_v),
                       "not_enough_evidence": float((fixed_v == "not_enough_evidence").mean())},
@@ -305,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
                     b = c["bayes_bound"]
                     print(f"  {'  exact posterior':<18}{b['accuracy']:>11.3f}{b['precision']:>7.3f}{b['recall']:>7.3f}"
                           f"{b['recall_decided']:>8.3f}{b['not_enough_evidence']:>8.1%}   (the truth's own parameters: the best any scorer can do)")
+                    for who in ("model", "exact"):
+                        print(f"    weak at P ≤ cut, {who:<6}" + "".join(
+                            f"  {r['cut']:.1f}: {r['precision']:.3f} / {r['recall']:.3f}" for r in c["weak_cut"][who]))
             print("  targets: precision ≥ 0.90, recall ≥ 0.85; adaptive ≤ 60 % of the fixed form at equal accuracy")
     if "peers" in parts:
         result["peers"] = peers_at_forty(seeds=2 if args.quick else 3, persons=600 if args.quick else 3000)

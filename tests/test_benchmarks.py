@@ -70,6 +70,15 @@ def test_weak_verdict_scores_count_not_enough_evidence_against_recall_but_not_as
     assert scores["recall_decided"] == pytest.approx(2 / 3)  # only the one called proficient was wrong
 
 
+def test_a_looser_weak_cut_trades_precision_for_recall():
+    truth = np.array([0, 0, 0, 0, 1, 1])
+    p = np.array([0.1, 0.15, 0.35, 0.45, 0.3, 0.9])
+    curve = {r["cut"]: r for r in synthetic.weak_cut_curve(truth, p)}
+    assert (curve[0.2]["precision"], curve[0.2]["recall"]) == (1.0, 0.5)  # the app's rule: two sure calls
+    assert curve[0.3]["precision"] == pytest.approx(2 / 3)  # 0.3 is a mastered skill called weak
+    assert (curve[0.5]["precision"], curve[0.5]["recall"]) == (pytest.approx(4 / 5), 1.0)
+
+
 def test_the_scale_benchmark_times_a_fit_an_update_and_a_next_adaptive_question():
     result = synthetic.scale(persons=1500)
     assert result["responses"] == 1500 * 50 and result["skills"] == 40
