@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextvars
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,8 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.extensions import db as _db
 from config import TestingConfig
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
+from tests.helpers import DEMO_EMAILS, sign_in, user_by_email
+from tests.snapshots import Snapshot, counts, empty_counts, empty_tables, restored, snapshots
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
@@ -108,12 +106,6 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-def _empty_tables() -> None:
-    with _db.engine.begin() as conn:
-        for table in reversed(_db.metadata.sorted_tables):
-            conn.execute(table.delete())
-
-
 @pytest.fixture
 def app(config_class, _migrated):
     app = create_app(config_class)
@@ -121,7 +113,7 @@ def app(config_class, _migrated):
     with app.app_context():
         yield app
         _db.session.remove()
-        _empty_tables()
+        empty_tables()
         _db.engine.dispose()
     import shutil
 
@@ -172,69 +164,12 @@ def demo(app):
     and restored from its snapshot after that."""
     from app.services.demo import load_demo
 
-    if _counts() != _EMPTY():  # a fixture already wrote something: build, and neither restore nor snapshot
+    if counts() != empty_counts():  # a fixture already wrote something: build, and neither restore nor snapshot
         load_demo()
-    elif not _restored("demo"):
+    elif not restored("demo"):
         load_demo()
-        _snapshots["demo"] = Snapshot()
+        snapshots["demo"] = Snapshot()
     return app
-
-
-def add_new_hires(unit, count: int) -> None:
-    """`count` trainees named "Zz New Hire 000"… (last by name) in `unit`, committed."""
-    from app.models import User
-
-    _db.session.add_all([User(organisation_id=unit.organisation_id, business_unit_id=unit.id, role="trainee",
-                              email=f"hire{n:03d}@demo.uptake", name=f"Zz New Hire {n:03d}", password_hash="x",
-                              active=True, session_version=1) for n in range(count)])
-    _db.session.commit()
-
-
-def user_by_email(email: str):
-    from app.services.auth import find_user_by_email
-
-    return find_user_by_email(email)
-
-
-def add_other_organisation(db, admin_email: str = "admin@other.example",
-                           password: str = "other-admin-password"):
-    """A second company with one admin, for proving one organisation never sees another's records."""
-    from app.models import Organisation, User
-    from app.services.passwords import hash_password
-
-    other = Organisation(name="Other Org")
-    db.session.add(other)
-    db.session.flush()
-    db.session.add(User(organisation_id=other.id, email=admin_email, name="Other Admin", role="admin",
-                        password_hash=hash_password(password), active=True, session_version=1))
-    db.session.commit()
-    return other
-
-
-def csrf_from(response) -> str:
-    match = CSRF_RE.search(response.get_data(as_text=True))
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-def sign_in(client, email: str, password: str = "uptake-demo", follow_redirects: bool = False):
-    token = csrf_from(client.get("/auth/sign-in"))
-    return client.post("/auth/sign-in", data={"email": email, "password": password, "csrf_token": token},
-                       follow_redirects=follow_redirects)
-
-
-def post_form(client, page_url: str, action_url: str, data: dict, **kwargs):
-    """Load a page (for its CSRF token) and post a form to action_url, as a browser would."""
-    token = csrf_from(client.get(page_url))
-    return client.post(action_url, data={**data, "csrf_token": token}, **kwargs)
-
-
-DEMO_EMAILS = {
-    "admin": "admin@demo.uptake",
-    "trainer": "trainer@demo.uptake",
-    "trainer2": "trainer2@demo.uptake",
-    "trainee": "trainee@demo.uptake",
-}
 
 
 @pytest.fixture
@@ -257,12 +192,12 @@ def content_loaded(demo):
     """Demo organisation plus the item bank and quiz forms (snapshot after the first build, as demo)."""
     from app.services.content import load_content
 
-    plain = "demo" not in _snapshots or _counts() != _snapshots["demo"].counts  # something else was written
-    if plain or not _restored("content"):
+    plain = "demo" not in snapshots or counts() != snapshots["demo"].counts  # something else was written
+    if plain or not restored("content"):
         summary = load_content()
         assert not summary.problems
         if not plain:
-            _snapshots["content"] = Snapshot()
+            snapshots["content"] = Snapshot()
     return demo
 
 
@@ -270,83 +205,6 @@ def content_loaded(demo):
 def _fitted_model():
     """The demo's fitted model as stored (its row's values), fitted once per test worker."""
     return {}
-
-
-class Snapshot:
-    """Every table's rows, taken once per test worker, put back instead of rebuilt. The fitted demo
-    (history replay and every person's estimates) takes 2-5 s to build and a restore a fraction of
-    that. Times are moved on by the time since the snapshot, so "3 days ago" stays 3 days ago."""
-
-    def __init__(self) -> None:
-        from datetime import datetime, timezone
-
-        self.taken = datetime.now(timezone.utc)
-        with _db.engine.connect() as conn:
-            self.tables = [(table, [dict(row) for row in conn.execute(table.select()).mappings()])
-                           for table in _db.metadata.sorted_tables]
-        self.counts = tuple(len(rows) for _, rows in self.tables)
-
-    def restore(self) -> None:
-        from datetime import date, datetime, timezone
-
-        _db.session.remove()
-        _empty_tables()
-        shift = datetime.now(timezone.utc) - self.taken
-        days = (datetime.now(timezone.utc).date() - self.taken.date())
-
-        def moved(value):
-            if isinstance(value, datetime):
-                return value + shift
-            if isinstance(value, date):
-                return value + days
-            return value
-
-        with _db.engine.begin() as conn:
-            for table, rows in self.tables:
-                if rows:
-                    conn.execute(table.insert(), [{key: moved(value) for key, value in row.items()}
-                                                  for row in _parents_first(table, rows)])
-
-
-def _parents_first(table, rows: list[dict]) -> list[dict]:
-    """Rows of a table that points at itself (a person's manager), each after the row it names."""
-    own = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
-    if not own:
-        return rows
-    placed, ordered, waiting = set(), [], rows
-    while waiting:
-        ready = [row for row in waiting if all(row[c] is None or row[c] in placed for c in own)]
-        assert ready, f"{table.name}: rows that point at each other"
-        ordered += ready
-        placed.update(row["id"] for row in ready)
-        waiting = [row for row in waiting if row["id"] not in placed]
-    return ordered
-
-
-_snapshots: dict[str, Snapshot] = {}
-
-
-def _counts() -> tuple[int, ...]:
-    """Rows in every table, in one query: a snapshot is taken and restored only over the state it was
-    taken from (so rows another fixture wrote first are never baked in nor wiped)."""
-    from sqlalchemy import func, select
-
-    tables = _db.metadata.sorted_tables
-    query = select(*[select(func.count()).select_from(t).scalar_subquery() for t in tables])
-    with _db.engine.connect() as conn:
-        return tuple(conn.execute(query).one())
-
-
-def _EMPTY() -> tuple[int, ...]:
-    return (0,) * len(_db.metadata.sorted_tables)
-
-
-def _restored(name: str) -> bool:
-    """Put back the named snapshot if this worker has taken it; False the first time."""
-    if name not in _snapshots:
-        return False
-    _snapshots[name].restore()
-    return True
 
 
 @pytest.fixture
@@ -360,8 +218,8 @@ def fitted_demo(content_loaded, app, _fitted_model):
     from app.services.skill_fit import fit_model
     from app.services.skill_model import _cache, refresh_all
 
-    plain = "content" not in _snapshots or _counts() != _snapshots["content"].counts  # something else was written
-    if not plain and _restored("fitted"):
+    plain = "content" not in snapshots or counts() != snapshots["content"].counts  # something else was written
+    if not plain and restored("fitted"):
         _cache.clear()
         return content_loaded
     load_objectives()
@@ -377,25 +235,7 @@ def fitted_demo(content_loaded, app, _fitted_model):
         refresh_all()
     _db.session.commit()
     if not plain:
-        _snapshots["fitted"] = Snapshot()
+        snapshots["fitted"] = Snapshot()
     return content_loaded
 
 
-def as_sent(attempt_id: int, item_key: str, answer):
-    """An answer written in the bank's own ids, as the browser sends it: this attempt's answer ids
-    (quizzes.disguise). Ids the item does not have come out as ids the attempt refuses."""
-    from sqlalchemy import select
-
-    from app.models import Attempt, Item
-    from app.services.content import engine_item
-    from quizzes.disguise import Disguise
-
-    salt = _db.session.scalar(select(Attempt.answer_salt).where(Attempt.id == attempt_id))
-    row = _db.session.scalar(select(Item).where(Item.key == item_key))
-    if salt is None or row is None or answer is None:
-        return answer
-    item = engine_item(row)
-    try:
-        return Disguise(salt).hide(item, answer)
-    except (AttributeError, TypeError):  # a malformed answer goes through as it is
-        return answer

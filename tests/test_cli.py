@@ -31,7 +31,7 @@ def test_quizzes_sweep_closes_expired_attempts(runner, content_loaded, db):
     from app.models import Attempt, Quiz
     from app.models.types import utcnow
     from app.services.attempts import start_attempt
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     attempt = start_attempt(user_by_email("trainee@demo.uptake"),
                             db.session.scalar(select(Quiz).where(Quiz.key == "pipeline-hygiene")))

@@ -140,7 +140,7 @@ def assert_screen_ok(page, where: str = "") -> None:
 def newcomer_beside_tara(email: str, name: str, password: str):
     """A trainee with no evidence yet, in Tara's unit and job role (every skill still open)."""
     from app.services.people import UserInput, create_user
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     tara = user_by_email("trainee@demo.uptake")
     return create_user(tara.organisation_id, UserInput(

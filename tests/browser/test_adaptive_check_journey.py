@@ -21,7 +21,7 @@ def answer_right(item, attempt_id: int) -> None:
     """Fill in the right answer to the question on the page, as a trainee who knows it would."""
     from app.services.content import active_bank
     from quizzes.answers import right_answer
-    from tests.conftest import as_sent
+    from tests.helpers import as_sent
 
     key, kind = item.get_attribute("data-item-key"), item.get_attribute("data-item-type")
     sent = as_sent(attempt_id, key, right_answer(active_bank()[key]))

@@ -21,7 +21,7 @@ def _upload(page, base, name):
 
 
 def test_admin_imports_crm_exports_and_the_trainer_sees_the_behaviour(screen, live_server, fitted_demo):
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     page = screen
     sign_in_through_form(page, live_server, "admin@demo.uptake")

@@ -69,7 +69,7 @@ def open_exercises(fitted_demo):
     """An open attempt at every sandbox exercise for the demo trainee (the sandbox's screens), after
     one finished exercise (its result, and its checks on the trainer's pages)."""
     from app.services import simulation
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
     from tests.services.test_live_loop import solve_exercise
 
     tara = user_by_email("trainee@demo.uptake")

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.models import BusinessUnit
 from tests.browser.conftest import assert_screen_ok, sign_in_through_form
-from tests.conftest import add_new_hires
+from tests.helpers import add_new_hires
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_trainer_records_an_on_the_job_observation(screen, live_server, fitted_demo):
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     page = screen
     tara = user_by_email("trainee@demo.uptake")

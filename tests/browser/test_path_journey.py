@@ -20,7 +20,7 @@ GAP = "opportunity-pipeline"
 @pytest.fixture
 def newcomer(fitted_demo):
     from app.services.people import UserInput, create_user
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     tara = user_by_email("trainee@demo.uptake")
     return create_user(tara.organisation_id, UserInput(

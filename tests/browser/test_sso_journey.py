@@ -29,7 +29,7 @@ def sso_page(browser, request):
 def test_a_new_starter_signs_in_through_the_company_identity_provider(sso_page, live_server, app, db,
                                                                        tmp_path_factory):
     from app.services import sso
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     page = sso_page
     sso.forget_clients()

@@ -3,7 +3,7 @@ role with an id beyond the database's integer range, a negative one, or a string
 answers 4xx (never 500); so do page numbers and filters in the query string."""
 import pytest
 
-from tests.conftest import DEMO_EMAILS, sign_in
+from tests.helpers import DEMO_EMAILS, sign_in
 
 HUGE = "99999999999999999999"
 
@@ -51,7 +51,7 @@ def test_query_numbers_beyond_range_are_read_as_absent_or_refused(app, demo, que
 
 
 def test_unknown_sandbox_objects_records_and_operations_are_404(client, demo, login_as):
-    from tests.conftest import post_form
+    from tests.helpers import post_form
     from tests.routes.test_sim_routes import start
 
     login_as("trainee")
@@ -80,7 +80,7 @@ def test_malformed_admin_and_trainer_forms_are_refused_with_a_message(client, de
     from sqlalchemy import func, select
 
     from app.models import Objective
-    from tests.conftest import post_form
+    from tests.helpers import post_form
 
     login_as("admin")
     before = db.session.scalar(select(func.count(Objective.id)))

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import BusinessUnit
-from tests.conftest import DEMO_EMAILS, add_other_organisation, sign_in, user_by_email
+from tests.helpers import DEMO_EMAILS, add_other_organisation, sign_in, user_by_email
 
 
 def _refs(db):
@@ -78,7 +78,7 @@ def test_page_access(client, demo, db, url, viewer, expected):
 
 @pytest.mark.parametrize("viewer", ["trainee", "trainer"])
 def test_state_changing_admin_actions_are_refused_for_other_roles(client, demo, db, viewer):
-    from tests.conftest import csrf_from
+    from tests.helpers import csrf_from
 
     sign_in(client, DEMO_EMAILS[viewer])
     target = user_by_email("trainee@demo.uptake") if viewer == "trainer" else user_by_email("admin@demo.uptake")
@@ -147,7 +147,7 @@ def _placeholder_url(app, rule):
 @pytest.mark.parametrize("viewer", ["trainee", "trainer", "admin"])
 def test_every_route_of_another_audience_is_forbidden(app, demo, viewer):
     """Role × route over the whole URL map: each blueprint serves its audience only."""
-    from tests.conftest import csrf_from
+    from tests.helpers import csrf_from
 
     client = app.test_client()
     sign_in(client, DEMO_EMAILS[viewer])

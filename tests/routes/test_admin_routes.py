@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from app.models import BusinessUnit, JobRole, Skill
-from tests.conftest import post_form, sign_in, user_by_email
+from tests.helpers import post_form, sign_in, user_by_email
 
 
 def _ids(db):

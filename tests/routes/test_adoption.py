@@ -31,7 +31,7 @@ def test_results_over_time_average_finished_attempts_per_month(content_loaded, d
     from datetime import datetime, timezone
 
     from app.models import SUBMITTED, Attempt, Quiz
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     tara = user_by_email("trainee@demo.uptake")
     quiz = db.session.scalar(select(Quiz.id))

@@ -38,7 +38,7 @@ def test_heatmap_and_plan_csv_respect_the_trainers_units(client, fitted_demo, lo
 
 def test_admin_exports_users_and_audit_log_with_formulas_neutralised(client, demo, login_as, db):
     from app.services.people import UserInput, create_user
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     tara = user_by_email("trainee@demo.uptake")
     create_user(tara.organisation_id, UserInput(email="formula@demo.uptake", name="=cmd|' /C calc'!A0", role="trainee",

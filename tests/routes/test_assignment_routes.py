@@ -5,11 +5,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.models import Assignment, BusinessUnit
-from tests.conftest import csrf_from, post_form, user_by_email
+from tests.helpers import csrf_from, post_form, user_by_email
 
 
 def test_trainer_assigns_a_module_to_a_person_and_the_trainee_sees_it(app, content_loaded, db):
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     trainer, trainee = app.test_client(), app.test_client()
     sign_in(trainer, "trainer@demo.uptake")
@@ -83,7 +83,7 @@ def test_trainer_edits_a_session_and_the_calendar_follows(app, client, fitted_de
                                                                  "capacity": "10"})
     ics = client.get(f"{page}/sessions.ics").get_data(as_text=True)
     assert f"DTSTART:{when:%Y%m%d}T103000Z" in ics and "LOCATION:Room 4\\, Berlin office\\; or https://meet.example/x" in ics
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     other = app.test_client()
     sign_in(other, "trainer2@demo.uptake")
@@ -95,7 +95,7 @@ def test_overdue_work_is_flagged_to_the_trainee_and_listed_for_the_trainer(app, 
     """An assignment past its due date shows as overdue on the trainee's home and in the unit's overdue
     list; an automatic refresher shows with the reason the model gave."""
     from app.services.assignments import schedule_refresher
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     tara = user_by_email("trainee@demo.uptake")
     trainer_user = user_by_email("trainer@demo.uptake")
@@ -146,7 +146,7 @@ def test_attendance_is_offered_only_once_a_session_has_started(client, fitted_de
 def test_assignments_are_withdrawn_or_moved_from_the_unit_page_and_trainees_see_it(app, client, content_loaded,
                                                                                    login_as, db):
     from app.models import AuditEvent
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     login_as("trainer")
     tara = user_by_email("trainee@demo.uptake")
@@ -182,7 +182,7 @@ def test_assignments_are_withdrawn_or_moved_from_the_unit_page_and_trainees_see_
 
 def test_a_trainer_cannot_withdraw_another_units_assignment(app, content_loaded, db):
     from app.services import assignments as svc
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     admin = user_by_email("admin@demo.uptake")
     service = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Customer Service"))
@@ -230,7 +230,7 @@ def test_a_trainer_leaves_lines_out_of_the_plan_before_accepting_it(client, fitt
 
 def test_trainer_cancels_a_session_from_the_unit_page(app, client, fitted_demo, login_as, db):
     from app.models import Message, TrainingSession
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     login_as("trainer")
     unit = db.session.scalar(select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))

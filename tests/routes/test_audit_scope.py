@@ -4,7 +4,7 @@ of it — nor its content imports."""
 from sqlalchemy import select
 
 from app.models import AuditEvent, BusinessUnit, User
-from tests.conftest import add_other_organisation, csrf_from, post_form, sign_in
+from tests.helpers import add_other_organisation, csrf_from, post_form, sign_in
 
 
 def test_catalogue_edits_are_recorded_with_what_changed(client, demo, db, login_as):
@@ -63,7 +63,7 @@ def test_assignments_and_sessions_are_recorded_by_name_not_id(content_loaded, db
     from datetime import date, timedelta
 
     from app.services.assignments import create_assignment
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     trainer = user_by_email("trainer@demo.uptake")
     unit = trainer.trained_units[0]

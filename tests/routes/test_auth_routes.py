@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from tests.conftest import csrf_from, sign_in
+from tests.helpers import csrf_from, sign_in
 
 
 def test_each_role_lands_on_its_own_home(client, demo):
@@ -89,7 +89,7 @@ def test_idle_session_times_out(client, demo, app):
 
 
 def test_deactivated_user_loses_their_open_session(client, demo, db):
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     sign_in(client, "trainee@demo.uptake")
     user = user_by_email("trainee@demo.uptake")

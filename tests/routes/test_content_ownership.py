@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.models import Item, Quiz, User
 from app.services.passwords import hash_password
-from tests.conftest import add_other_organisation, csrf_from, sign_in
+from tests.helpers import add_other_organisation, csrf_from, sign_in
 from tests.routes.test_question_routes import changed, form_of
 
 GIFT = "// skills: data-quality\n::Merge rule::Duplicates are merged, never deleted.{T}\n"
@@ -137,7 +137,7 @@ def test_a_skill_one_organisation_adds_is_its_own_and_the_shipped_taxonomy_canno
     assert theirs.get(f"/admin/skills/{skill.id}/edit").status_code == 404
     assert "Quotes in our CPQ" not in theirs.get("/trainer/questions/new?type=true_false").get_data(as_text=True)
     from app.services.skill_model import assess
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     assert "cpq-quotes" not in {r["slug"] for r in assess(user_by_email("trainee@other.example"))}
     assert "cpq-quotes" in {r["slug"] for r in assess(user_by_email("trainee@demo.uptake"))}

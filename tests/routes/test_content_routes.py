@@ -5,7 +5,7 @@ import io
 from sqlalchemy import select
 
 from app.models import Item
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 GIFT = ("// skills: data-quality\n::Duplicate warning::The duplicate warning is the cheapest point to stop a "
         "duplicate.{T####It fires at save time.}\n\n::Essay::Discuss.{}\n")
@@ -109,7 +109,7 @@ def test_the_admin_exports_the_bank_and_it_imports_back(app, client, content_loa
     assert import_gift(text, "back.gift", SKILL_SLUGS).ok
     xml = client.get("/trainer/content/export.xml")
     assert xml.mimetype == "application/xml" and import_moodle_xml(xml.data, "back.xml", SKILL_SLUGS).ok
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     trainer = app.test_client()
     sign_in(trainer, "trainer@demo.uptake")

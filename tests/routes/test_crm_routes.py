@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.models import CrmEvent, CrmImport, CrmUser
-from tests.conftest import csrf_from, post_form, user_by_email
+from tests.helpers import csrf_from, post_form, user_by_email
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "crm"
 

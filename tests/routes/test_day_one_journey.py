@@ -18,7 +18,7 @@ from app.models import Assignment, BusinessUnit, JobRole, Message, ModuleProgres
 from app.services import messages, notices, sessions, sso, user_import
 from app.services.assignments import create_assignment, statuses_for_people
 from app.services.content import load_content
-from tests.conftest import csrf_from, post_form, user_by_email
+from tests.helpers import csrf_from, post_form, user_by_email
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
 from tests.services.test_messages import smtp  # noqa: F401 - the real SMTP server fixture
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.models import ScenarioText
 from app.services.simulation import scenarios
-from tests.conftest import csrf_from, user_by_email
+from tests.helpers import csrf_from, user_by_email
 from tests.routes.test_question_routes import changed, form_of
 
 PAGE = "/trainer/content/exercises/advance-opportunity"

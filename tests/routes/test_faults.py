@@ -8,7 +8,7 @@ from bench.load import PASSWORD, Client, free_port, prepare, server_env, start_s
 
 
 def test_unreachable_database_gives_a_clear_retryable_error(config_class, tmp_path):
-    from tests.conftest import csrf_from
+    from tests.helpers import csrf_from
 
     class Broken(config_class):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'gone' / 'db.sqlite3'}"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.models import Evidence, JobRole, Skill, User
 from app.models.types import utcnow
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 EXTRA = 29  # the demo has 11 skills
 

@@ -2,7 +2,7 @@
 trainees read, refusals and expired forms keep the text, the live preview answers JSON."""
 import pytest
 
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 PAGE = "/trainer/content/lessons/el-pipeline"
 OURS = "## Our pipeline\n\nA deal in **our** CRM needs a next step."

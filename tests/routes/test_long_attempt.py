@@ -2,7 +2,7 @@
 import time
 from datetime import datetime, timedelta
 
-from tests.conftest import as_sent, csrf_from
+from tests.helpers import as_sent, csrf_from
 
 NINETY_MINUTES = 90 * 60
 NOW = time.time  # the real clock, captured before the test moves it

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.models import Message
 from app.services.jobs import run_due
-from tests.conftest import add_other_organisation, csrf_from, sign_in
+from tests.helpers import add_other_organisation, csrf_from, sign_in
 
 CSV = ("email,name,role,business_unit,job_role\n"
        "maya.okafor@demo.uptake,Maya Okafor,trainee,Sales EMEA,account executive\n")
@@ -66,7 +66,7 @@ def test_messages_are_for_admins_of_their_own_organisation(client, login_as, db)
 
 def test_long_lists_page_and_keep_their_filter(client, login_as, db):
     from app.services import audit, messages
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     login_as("admin")
     person = user_by_email("trainee@demo.uptake")
@@ -85,7 +85,7 @@ def test_long_lists_page_and_keep_their_filter(client, login_as, db):
 
 def test_the_link_in_a_reminder_turns_reminders_off_and_on_without_signing_in(client, demo, db):
     from app.services import notices
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     tara = user_by_email("trainee@demo.uptake")
     path = notices.unsubscribe_link(tara).split("://", 1)[1].split("/", 1)[1]
@@ -106,7 +106,7 @@ def test_homes_show_the_same_events_as_notifications(client, content_loaded, db)
     from datetime import date, timedelta
 
     from app.services import assignments, notices
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     trainer, tara = user_by_email("trainer@demo.uptake"), user_by_email("trainee@demo.uptake")
     assignments.create_assignment(trainer, "quiz", "crm-basics", "user", tara.id, date.today())

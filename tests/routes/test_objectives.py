@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from app.models import BusinessUnit, JobRole, MasteryEstimate, Objective, Skill
-from tests.conftest import csrf_from, user_by_email
+from tests.helpers import csrf_from, user_by_email
 
 
 def form_for(page_html: str, changes: dict) -> dict:

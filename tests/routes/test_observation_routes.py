@@ -3,13 +3,13 @@ person page listing what was seen."""
 from datetime import date
 
 from app.services import observations
-from tests.conftest import DEMO_EMAILS, user_by_email
+from tests.helpers import DEMO_EMAILS, user_by_email
 
 SKILL = "data-quality"
 
 
 def test_the_trainer_records_an_observation_through_the_pages(app, client, fitted_demo, login_as, db):
-    from tests.conftest import post_form, sign_in
+    from tests.helpers import post_form, sign_in
 
     login_as("trainer")
     tara = user_by_email(DEMO_EMAILS["trainee"])

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.models import AuditEvent, BusinessUnit, Organisation, User
 from app.services.organisations import today_for
-from tests.conftest import csrf_from, post_form, sign_in, user_by_email
+from tests.helpers import csrf_from, post_form, sign_in, user_by_email
 
 SETUP = {"name": "Acme Ltd", "time_zone": "Europe/Berlin", "admin_name": "Ada Admin",
          "admin_email": "ada@acme.example", "password": "correct horse battery", "password_again": "correct horse battery"}

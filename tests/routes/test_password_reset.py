@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.models import Invitation, Message
 from app.services import password_reset
 from app.services.auth import authenticate
-from tests.conftest import csrf_from, sign_in, user_by_email
+from tests.helpers import csrf_from, sign_in, user_by_email
 
 
 def _ask(client, email):

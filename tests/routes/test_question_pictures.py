@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.models import Item, ItemAsset
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.quizzes.test_rich_text import file_element, png, xml_question
 from tests.routes.test_content_routes import upload
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Item, ItemVersion
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 
 class FormFields(HTMLParser):

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from app.models import Quiz
 from app.services.content import quiz_def
 from app.services.quiz_forms import to_raw
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.routes.test_question_routes import changed, form_of
 
 

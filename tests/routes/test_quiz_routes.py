@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.models import Attempt, Evidence, Item
 from app.services.content import engine_item
 from quizzes.answers import right_answer
-from tests.conftest import as_sent, csrf_from, post_form
+from tests.helpers import as_sent, csrf_from, post_form
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_api_submit_twice_and_save_after_submit(trainee_client, db):
 
 
 def test_other_people_cannot_reach_an_attempt(app, content_loaded, db):
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     owner = app.test_client()
     sign_in(owner, "trainee@demo.uptake")

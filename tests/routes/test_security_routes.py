@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.models import AuditEvent
-from tests.conftest import post_form, sign_in, user_by_email
+from tests.helpers import post_form, sign_in, user_by_email
 
 
 def actions(db):
@@ -93,7 +93,7 @@ def test_an_account_awaiting_activation_costs_a_password_check_like_any_other(ap
     for every other account, so the answer's timing does not tell them apart."""
     from app.models.people import UNUSABLE_PASSWORD
     from app.services import auth
-    from tests.conftest import user_by_email
+    from tests.helpers import user_by_email
 
     person = user_by_email("trainee@demo.uptake")
     person.password_hash = UNUSABLE_PASSWORD

@@ -4,7 +4,7 @@ import re
 
 from app.models import Attempt
 from app.services import simulation
-from tests.conftest import csrf_from, post_form, sign_in, user_by_email
+from tests.helpers import csrf_from, post_form, sign_in, user_by_email
 
 
 def start(client, key="advance-opportunity"):

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from app.models import Attempt
-from tests.conftest import post_form, user_by_email
+from tests.helpers import post_form, user_by_email
 
 
 def test_trainee_sees_their_profile_with_verdicts(client, fitted_demo, login_as):
@@ -65,7 +65,7 @@ def test_adaptive_quiz_through_the_pages(client, fitted_demo, login_as, db):
 
 def test_a_newcomer_sees_no_confidence_figure_and_the_trainer_sees_whole_counts(app, fitted_demo):
     from app.services.people import UserInput, create_user
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
     from tests.services.test_live_loop import solve_exercise
 
     tara = user_by_email("trainee@demo.uptake")

@@ -10,7 +10,7 @@ import requests
 
 from app.models import AuditEvent, User
 from app.services import sso
-from tests.conftest import DEMO_EMAILS, sign_in, user_by_email
+from tests.helpers import DEMO_EMAILS, sign_in, user_by_email
 from tests.oidc_provider import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -206,7 +206,7 @@ def test_a_deactivated_person_is_refused_by_single_sign_on_too(client, provider,
 def test_an_admin_sets_up_single_sign_on_on_the_sign_in_settings_page(client, login_as, db):
     from sqlalchemy import select
 
-    from tests.conftest import post_form
+    from tests.helpers import post_form
 
     login_as("admin")
     page = client.get("/admin/sign-in")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.models import Assignment, BusinessUnit, MasteryEstimate, Skill
 from app.services import skill_model
 from app.services.adoption import dashboard
-from tests.conftest import post_form, user_by_email
+from tests.helpers import post_form, user_by_email
 
 
 def table(client, url):
@@ -88,7 +88,7 @@ def test_unit_people_and_assignments_and_a_profile(client, fitted_demo, login_as
 
 
 def _csrf(client, url):
-    from tests.conftest import csrf_from
+    from tests.helpers import csrf_from
 
     return csrf_from(client.get(url))
 

@@ -3,7 +3,7 @@ the trainer's heatmap (page and CSV)."""
 from sqlalchemy import select
 
 from app.models import Organisation
-from tests.conftest import DEMO_EMAILS, post_form, sign_in, user_by_email
+from tests.helpers import DEMO_EMAILS, post_form, sign_in, user_by_email
 
 MANAGER = "vera.larsen21@demo.uptake"
 

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from app.models import BusinessUnit
-from tests.conftest import add_new_hires, post_form, user_by_email
+from tests.helpers import add_new_hires, post_form, user_by_email
 
 
 def test_trainee_path_and_module_pages(client, fitted_demo, login_as):
@@ -66,7 +66,7 @@ def test_a_trainee_replies_to_a_workshop_seat_and_the_trainer_sees_it(client, fi
 
     from app.models import Assignment, BusinessUnit
     from app.services import assignments as _assignments
-    from tests.conftest import csrf_from, sign_in, user_by_email
+    from tests.helpers import csrf_from, sign_in, user_by_email
 
     trainer = user_by_email("trainer@demo.uptake")
     unit = db.session.scalar(_select(BusinessUnit).where(BusinessUnit.name == "Sales North America"))

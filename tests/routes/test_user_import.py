@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from app.models import User
-from tests.conftest import csrf_from, sign_in, user_by_email
+from tests.helpers import csrf_from, sign_in, user_by_email
 
 GOOD = ("email,name,role,business_unit,job_role,trainer_units\n"
         "new.rep@demo.uptake,New Rep,trainee,Sales EMEA,account executive,\n"

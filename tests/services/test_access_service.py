@@ -2,7 +2,7 @@ import pytest
 
 from app.services.access import get_person_for, get_unit_for, visible_units
 from app.services.errors import NotFound
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 
 def _unit(user_email):

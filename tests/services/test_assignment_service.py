@@ -11,7 +11,7 @@ from app.services import sessions as workshops
 from app.services import simulation
 from app.services.errors import NotFound, ValidationFailed
 from app.services.people import UserInput, create_user
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 TODAY = date.today()
 

@@ -10,7 +10,7 @@ from app.models.types import utcnow
 from app.services import attempts as svc
 from app.services.errors import NotFound, ValidationFailed
 from app.services.quiz_views import public_attempt, result_summary
-from tests.conftest import as_sent, user_by_email
+from tests.helpers import as_sent, user_by_email
 from quizzes.answers import right_answer as reference_answer
 from app.services.content import engine_item
 

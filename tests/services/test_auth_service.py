@@ -1,5 +1,5 @@
 from app.services.auth import authenticate, end_all_sessions, load_session_user
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 
 def test_authenticate_accepts_right_password_case_insensitive_email(demo, db):

@@ -10,7 +10,7 @@ from app.services.errors import ServiceError
 from app.services.quiz_views import public_attempt, result_summary
 from quizzes.answers import right_answer
 from quizzes.raw import to_raw
-from tests.conftest import as_sent, user_by_email
+from tests.helpers import as_sent, user_by_email
 
 NEW = {"type": "single_choice", "stem": "Where do you log a call you just made to a contact?",
        "skills": ["activity-logging"], "roles": ["all"], "explanation": "On the contact, so the account sees it.",
@@ -174,7 +174,7 @@ def test_retiring_takes_a_question_out_of_new_attempts_and_back(trainer, db):
 
 
 def test_retiring_a_shipped_question_retires_it_for_this_organisation_only(trainer, db):
-    from tests.conftest import add_other_organisation
+    from tests.helpers import add_other_organisation
 
     other = add_other_organisation(db)
     copy = authoring.set_retired(trainer, "nav-001", True)

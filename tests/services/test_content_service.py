@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.models import Item, Quiz
 from app.services import content
 from app.services.errors import ValidationFailed
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 ROOT = Path(__file__).resolve().parents[2] / "quizzes"
 

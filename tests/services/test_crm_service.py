@@ -13,7 +13,7 @@ from app.models import CrmEvent, CrmImport, CrmIndicator, CrmRecord, CrmStagedRe
 from app.services import crm, crm_evidence
 from app.services.errors import NotFound, ValidationFailed
 from app.services.skill_model import assess
-from tests.conftest import DEMO_EMAILS, add_other_organisation, user_by_email
+from tests.helpers import DEMO_EMAILS, add_other_organisation, user_by_email
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "crm"
 TARA_CRM, STRANGER_CRM = "0055g00000AbCdEAAV", "0055g00000XyZwQAAV"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.models import AuditEvent, ScenarioText
 from app.services import exercises, simulation
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 ID = "advance-opportunity"
 
@@ -40,7 +40,7 @@ def test_a_tailored_exercise_is_what_trainees_start(trainer, db):
 
 def test_a_tailored_exercise_reaches_only_the_organisation_that_tailored_it(trainer, db):
     from app.models import User
-    from tests.conftest import add_other_organisation
+    from tests.helpers import add_other_organisation
 
     other = add_other_organisation(db)
     exercises.save(trainer, ID, tailored_raw(title="Move our deal to Negotiation"))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.models import BusinessUnit, Evidence, MasteryEstimate, MasteryHistory, Objective, Skill, User
 from app.services import adoption, skill_model
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 UTC = timezone.utc
 

@@ -7,7 +7,7 @@ from app.models import AuditEvent, LessonText
 from app.services import lessons
 from app.services.errors import ValidationFailed
 from app.services.training import get_module, render_lesson, time_parts
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 OURS = "## Our pipeline\n\nIn **our** CRM a deal needs a next step before it moves.\n"
 
@@ -26,7 +26,7 @@ def test_a_rewrite_is_what_every_module_using_the_lesson_shows(trainer, db):
 
 
 def test_a_rewrite_reaches_only_the_organisation_that_wrote_it(trainer, db):
-    from tests.conftest import add_other_organisation
+    from tests.helpers import add_other_organisation
 
     other = add_other_organisation(db)
     shipped = render_lesson(get_module("el-pipeline"), other.id)

@@ -13,7 +13,7 @@ from app.services.content import active_bank
 from app.services.people import UserInput, create_user
 from quizzes.answers import right_answer
 from simulations.scenario import resolve
-from tests.conftest import as_sent, user_by_email
+from tests.helpers import as_sent, user_by_email
 
 
 def newcomer(email="new.starter@demo.uptake"):

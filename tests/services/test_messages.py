@@ -15,7 +15,7 @@ from app.models import Message
 from app.models.messages import FAILED, QUEUED, SENDING, SENT
 from app.models.types import utcnow
 from app.services import messages, user_import
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 CSV = ("email,name,role,business_unit,job_role\n"
        "maya.okafor@demo.uptake,Maya Okafor,trainee,Sales EMEA,account executive\n"

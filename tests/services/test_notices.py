@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.models import Message, ModuleProgress, User
 from app.services import assignments, messages, notices
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 TODAY = date.today()
 

@@ -13,7 +13,7 @@ from app.services import observations
 from app.services.errors import NotFound, ValidationFailed
 from app.services.skill_model import assess
 from app.skills.taxonomy import SKILL_SLUGS
-from tests.conftest import DEMO_EMAILS, user_by_email
+from tests.helpers import DEMO_EMAILS, user_by_email
 
 SKILL = "data-quality"
 

@@ -10,7 +10,7 @@ from app.services import organisations as orgs
 from app.services import people
 from app.services.auth import authenticate
 from app.services.errors import Conflict, NotFound, ValidationFailed
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 GOOD = "a long enough password"
 
@@ -139,7 +139,7 @@ def test_bulk_change_is_all_or_none(demo, db):
 
 
 def test_bulk_change_refuses_bad_input_and_other_organisations_people(demo, db):
-    from tests.conftest import add_other_organisation
+    from tests.helpers import add_other_organisation
 
     add_other_organisation(db)
     admin = user_by_email("admin@demo.uptake")

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from app.models import BusinessUnit, JobRole, Skill
 from app.services import catalogue, people
 from app.services.errors import Conflict, ValidationFailed
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.models import AuditEvent, Quiz
 from app.services import attempts, authoring, quiz_forms
 from app.services.content import load_content, quiz_def
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 LIST = {"title": "Pipeline basics", "description": "Five questions on the pipeline.", "role": None,
         "time_limit_minutes": 10, "layout": "all_on_one_page", "shuffle_items": False, "shuffle_options": True,
@@ -54,7 +54,7 @@ def test_only_published_questions_can_be_chosen(trainer, db):
 
 
 def test_changing_a_shipped_test_makes_the_organisations_copy_which_a_reload_keeps(trainer, db):
-    from tests.conftest import add_other_organisation
+    from tests.helpers import add_other_organisation
 
     _, raw = quiz_forms.editing("crm-basics", trainer)
     copy = quiz_forms.save(trainer, {**raw, "title": "CRM basics (our version)", "time_limit_minutes": 25}, "crm-basics")
@@ -150,7 +150,7 @@ def test_an_attempt_keeps_the_pass_mark_and_review_of_the_test_it_started(traine
     from app.services.given import attempt_items
     from app.services.quiz_views import result_summary
     from quizzes.answers import right_answer
-    from tests.conftest import as_sent
+    from tests.helpers import as_sent
 
     row = quiz_forms.save(trainer, {**LIST, "pass_mark": 0.6, "review": {"score": True, "answers": True}})
     trainee = user_by_email("trainee@demo.uptake")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.models import SUBMITTED, Assignment, Attempt, Quiz
 from app.models.types import utcnow
 from app.services import assignments as svc
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 TODAY = date(2026, 11, 25)
 

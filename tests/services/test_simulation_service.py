@@ -6,7 +6,7 @@ from app.models import Attempt, Evidence, ScenarioAction
 from app.services import simulation as svc
 from app.services.attempts import AttemptClosed
 from app.services.errors import NotFound, ValidationFailed
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 
 @pytest.fixture

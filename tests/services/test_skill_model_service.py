@@ -10,7 +10,7 @@ from app.models import Evidence, MasteryEstimate, Quiz, User
 from app.services import attempts as attempt_service
 from app.services import skill_fit, skill_model
 from app.services.errors import ValidationFailed
-from tests.conftest import as_sent, user_by_email
+from tests.helpers import as_sent, user_by_email
 
 
 def test_fit_needs_enough_evidence(content_loaded):

@@ -7,7 +7,7 @@ import pytest
 from app.models import BusinessUnit, JobRole
 from app.services import sso
 from app.services.errors import ServiceError, ValidationFailed
-from tests.conftest import DEMO_EMAILS, add_other_organisation, user_by_email
+from tests.helpers import DEMO_EMAILS, add_other_organisation, user_by_email
 
 
 CSV = b"email,name,role,business_unit,job_role\nlate@demo.uptake,Late Comer,trainee,Marketing,marketing specialist\n"

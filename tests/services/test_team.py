@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.models import Assignment, BusinessUnit, Organisation, User
 from app.services import people, team, training
 from app.services.errors import ValidationFailed
-from tests.conftest import DEMO_EMAILS, add_other_organisation, user_by_email
+from tests.helpers import DEMO_EMAILS, add_other_organisation, user_by_email
 
 MANAGER = "vera.larsen21@demo.uptake"
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.models import BusinessUnit, ModuleProgress
 from app.services import simulation, training
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 
 def test_path_targets_the_trainees_weak_required_skills(fitted_demo):
@@ -122,7 +122,7 @@ def test_passing_the_organisations_copy_of_a_modules_check_test_completes_the_mo
     from app.services.content import load_content
     from app.services.given import attempt_items
     from quizzes.answers import right_answer
-    from tests.conftest import as_sent
+    from tests.helpers import as_sent
 
     load_content()
     trainer, tara = user_by_email("trainer@demo.uptake"), user_by_email("trainee@demo.uptake")

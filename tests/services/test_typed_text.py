@@ -6,7 +6,7 @@ import pytest
 from app.services.errors import ValidationFailed
 from app.services.text import one_line, paragraphs
 from app.services.user_import import looks_like_formula, parse
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 RLO = "\u202e"
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.models import Assignment, BusinessUnit, Message, TrainingSession, User
 from app.services import assignments, sessions, training
 from app.services.errors import NotFound, ValidationFailed
-from tests.conftest import user_by_email
+from tests.helpers import user_by_email
 
 
 @pytest.fixture
