@@ -25,6 +25,16 @@ def user_by_email(email: str):
     return find_user_by_email(email)
 
 
+def newcomer_beside_tara(email: str, name: str, password: str):
+    """A trainee with no evidence yet, in Tara's unit and job role (every skill still open)."""
+    from app.services.people import UserInput, create_user
+
+    tara = user_by_email("trainee@demo.uptake")
+    return create_user(tara.organisation_id, UserInput(
+        email=email, name=name, role="trainee", business_unit_id=tara.business_unit_id,
+        job_role_id=tara.job_role_id, password=password))
+
+
 def add_other_organisation(db, admin_email: str = "admin@other.example",
                            password: str = "other-admin-password"):
     """A second company with one admin, for proving one organisation never sees another's records."""

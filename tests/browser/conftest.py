@@ -135,14 +135,3 @@ def assert_screen_ok(page, where: str = "") -> None:
     serious = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
                for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     assert not serious, f"{label}: {serious}"
-
-
-def newcomer_beside_tara(email: str, name: str, password: str):
-    """A trainee with no evidence yet, in Tara's unit and job role (every skill still open)."""
-    from app.services.people import UserInput, create_user
-    from tests.helpers import user_by_email
-
-    tara = user_by_email("trainee@demo.uptake")
-    return create_user(tara.organisation_id, UserInput(
-        email=email, name=name, role="trainee", business_unit_id=tara.business_unit_id,
-        job_role_id=tara.job_role_id, password=password))

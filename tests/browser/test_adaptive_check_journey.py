@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_screen_ok, newcomer_beside_tara, sign_in_through_form
+from tests.browser.conftest import assert_screen_ok, sign_in_through_form
+from tests.helpers import newcomer_beside_tara
 
 pytestmark = pytest.mark.browser
 

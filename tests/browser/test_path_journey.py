@@ -19,13 +19,9 @@ GAP = "opportunity-pipeline"
 
 @pytest.fixture
 def newcomer(fitted_demo):
-    from app.services.people import UserInput, create_user
-    from tests.helpers import user_by_email
+    from tests.helpers import newcomer_beside_tara
 
-    tara = user_by_email("trainee@demo.uptake")
-    return create_user(tara.organisation_id, UserInput(
-        email="pat.newcomer@demo.uptake", name="Pat Newcomer", role="trainee",
-        business_unit_id=tara.business_unit_id, job_role_id=tara.job_role_id, password="pat-newcomer-pass"))
+    return newcomer_beside_tara("pat.newcomer@demo.uptake", "Pat Newcomer", "pat-newcomer-pass")
 
 
 def weak_in_pipeline(page, live_server) -> int:

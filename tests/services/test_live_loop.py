@@ -10,17 +10,13 @@ from app.models import MasteryEstimate, MasteryHistory, ModuleProgress, Quiz, Sk
 from app.services import attempts as attempt_service
 from app.services import simulation, skill_model, training
 from app.services.content import active_bank
-from app.services.people import UserInput, create_user
 from quizzes.answers import right_answer
 from simulations.scenario import resolve
-from tests.helpers import as_sent, user_by_email
+from tests.helpers import as_sent, newcomer_beside_tara, user_by_email
 
 
 def newcomer(email="new.starter@demo.uptake"):
-    tara = user_by_email("trainee@demo.uptake")
-    return create_user(tara.organisation_id, UserInput(
-        email=email, name="New Starter", role="trainee", business_unit_id=tara.business_unit_id,
-        job_role_id=tara.job_role_id, password="new-starter-pass"))
+    return newcomer_beside_tara(email, "New Starter", "new-starter-pass")
 
 
 def solve_exercise(user, key: str):
